@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+
+/** A command-line mistake: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type Kind = 'string' | 'number' | 'int' | 'boolean';
+
+export interface OptionSpec {
+  kind: Kind;
+  help: string;
+  default?: string | number | boolean;
+  choices?: readonly string[];
+  /** For numbers: inclusive lower bound. */
+  min?: number;
+}
+
+export type Specs = Record<string, OptionSpec>;
+export type Parsed<S extends Specs> = {
+  [K in keyof S]: S[K]['kind'] extends 'boolean' ? boolean : S[K]['kind'] extends 'string' ? string : number;
+};
+
+/**
+ * Parses `--name value` options against a spec; every unknown option, missing value or bad
+ * value becomes a UsageError naming it. Options without a default are optional (undefined).
+ */
+export function parseOptions<S extends Specs>(argv: readonly string[], specs: S): Partial<Parsed<S>> & { _: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(
+        Object.entries(specs).map(([k, s]) => [k, { type: s.kind === 'boolean' ? 'boolean' : 'string' }]),
+      ) as Record<string, { type: 'string' | 'boolean' }>,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError(cleanParseError((err as Error).message));
+  }
+  const out: Record<string, unknown> = { _: parsed.positionals };
+  for (const [name, spec] of Object.entries(specs)) {
+    const raw = (parsed.values as Record<string, string | boolean | undefined>)[name];
+    if (raw === undefined) {
+      if (spec.default !== undefined) out[name] = spec.default;
+      continue;
+    }
+    out[name] = convert(name, spec, raw);
+  }
+  return out as Partial<Parsed<S>> & { _: string[] };
+}
+
+function convert(name: string, spec: OptionSpec, raw: string | boolean): unknown {
+  if (spec.kind === 'boolean') return raw;
+  const text = String(raw);
+  if (spec.kind === 'string') {
+    if (spec.choices && !spec.choices.includes(text)) {
+      throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}; got "${text}"`);
+    }
+    return text;
+  }
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number; got "${text}"`);
+  if (spec.kind === 'int' && !Number.isInteger(value)) throw new UsageError(`--${name} must be an integer; got "${text}"`);
+  if (spec.min !== undefined && value < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}; got ${text}`);
+  return value;
+}
+
+function cleanParseError(message: string): string {
+  // node's messages carry a hint about '--' that does not apply here; keep the first sentence.
+  return message.split('. ')[0]!.replace(/^Unknown option '(.*)'$/, "unknown option '$1'");
+}
+
+/** Help text for a command's options. */
+export function formatHelp(usage: string, specs: Specs): string {
+  const rows = Object.entries(specs).map(([name, s]) => {
+    const arg = s.kind === 'boolean' ? '' : s.choices ? ` <${s.choices.join('|')}>` : ` <${s.kind}>`;
+    const def = s.default !== undefined && s.kind !== 'boolean' ? ` (default ${s.default})` : '';
+    return `  --${name}${arg}\n      ${s.help}${def}`;
+  });
+  return `${usage}\n\nOptions:\n${rows.join('\n')}\n`;
+}

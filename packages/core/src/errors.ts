@@ -1,0 +1,30 @@
+/** Machine-readable category of a {@link FblError}. */
+export type FblErrorCode =
+  | 'INVALID_OPTION'
+  | 'SHAPE_MISMATCH'
+  | 'DATA_FORMAT'
+  | 'DATA_MISSING'
+  | 'BACKEND'
+  | 'DIVERGED'
+  | 'MEMORY_BUDGET'
+  | 'CHECKPOINT';
+
+/**
+ * The one error type feedback-lab throws on purpose. `code` says what kind of problem it is;
+ * the message names the offending value so a CLI can print it as a single line.
+ */
+export class FblError extends Error {
+  override readonly name = 'FblError';
+  constructor(
+    readonly code: FblErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Throws an `INVALID_OPTION` error unless `ok`. */
+export function check(ok: unknown, message: string, code: FblErrorCode = 'INVALID_OPTION'): asserts ok {
+  if (!ok) throw new FblError(code, message);
+}

@@ -1,0 +1,30 @@
+import './register';
+
+export type {
+  Batch,
+  BatchEndEvent,
+  BatchOptions,
+  Block,
+  Dataset,
+  EpochEndEvent,
+  FeedbackGenerator,
+  LearningRule,
+  Loss,
+  MemoryStats,
+  Model,
+  PhaseMarker,
+  RuleFactory,
+  Split,
+  StepContext,
+  TrainerEvent,
+} from './types';
+export { FblError, check, type FblErrorCode } from './errors';
+export { createRng, deriveSeed, permutation, type Rng } from './rng';
+export { initWeights, type InitName } from './init';
+export { activate, isActivation, ACTIVATIONS, type ActivationName } from './activations';
+export { linear, matMul } from './linear';
+export { dense, toVariable, type DenseOptions } from './dense';
+export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
+export { softmaxCrossEntropy } from './loss';
+export { selectBackend, describeBackend, BACKENDS, type BackendInfo, type BackendName } from './backend';
+export { countBytes, paramBytes } from './memory';

@@ -1,0 +1,136 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * One parametrised op plus the non-parametric ops that belong to it (activation, pooling).
+ * Random-feedback rules inject their signal at a block's output and backpropagate it through
+ * the block only, so the block boundary is where "local" ends.
+ */
+export interface Block {
+  readonly name: string;
+  /** Trainable variables of this block, in a fixed order. */
+  readonly params: readonly tf.Variable[];
+  /** Per-sample input and output shapes (no batch dimension). */
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** Pure in `params`: the same input and weights give the same output. */
+  forward(x: tf.Tensor): tf.Tensor;
+}
+
+/** A chain of blocks; the last block's output is the logits. */
+export interface Model {
+  readonly blocks: readonly Block[];
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  forward(x: tf.Tensor): tf.Tensor;
+  dispose(): void;
+}
+
+/** A loss on logits with its gradient e = ∂L/∂logits, which the random-feedback rules need. */
+export interface Loss {
+  readonly name: string;
+  /** Mean loss over the batch. */
+  value(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar;
+  /** ∂(mean loss)/∂logits. */
+  grad(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor;
+}
+
+/** A batch made from raw data. The trainer owns and disposes it. */
+export interface Batch {
+  /** float32 [B, ...inputShape], scaled to [0, 1] (or normalised). */
+  readonly x: tf.Tensor;
+  /** float32 one-hot targets [B, numClasses]. */
+  readonly y: tf.Tensor;
+  /** Integer labels, length B. */
+  readonly labels: Uint8Array;
+  readonly size: number;
+}
+
+/** Named points inside a step, for profilers: e.g. `forward`, `error`, `update:block2`. */
+export type PhaseMarker = (phase: string) => void;
+
+export interface StepContext {
+  readonly loss: Loss;
+  /** Global step index (0-based), for schedules and deterministic feedback seeds. */
+  readonly step: number;
+  /** Called by rules at phase boundaries; a no-op unless a profiler listens. */
+  readonly mark?: PhaseMarker;
+}
+
+export interface LearningRule {
+  readonly name: string;
+  /**
+   * One optimisation step on a batch: computes the training signals, applies the updates
+   * through `opt`, and returns the batch loss. The rule owns its schedule, so MEM-DFA can
+   * update block by block. Must leave no new tensors behind.
+   */
+  step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number;
+  /** Bytes the rule keeps between steps (feedback matrices); 0 when regenerated. */
+  residentBytes?(): number;
+  /** Serialisable rule state for checkpoints. */
+  getState?(): Record<string, unknown>;
+  dispose(): void;
+}
+
+export type RuleFactory<O = object> = (opts?: O) => LearningRule;
+
+/** Produces a fixed random feedback matrix, deterministically in (shape, seed). */
+export interface FeedbackGenerator {
+  readonly name: string;
+  generate(shape: readonly number[], seed: number): tf.Tensor;
+}
+
+export type Split = 'train' | 'test';
+
+export interface BatchOptions {
+  split: Split;
+  batchSize: number;
+  shuffle?: boolean;
+  seed?: number;
+  /** Use only the first `limit` samples of the split. */
+  limit?: number;
+  /** Skip this many batches (for resuming mid-epoch). */
+  skipBatches?: number;
+}
+
+export interface Dataset {
+  readonly name: string;
+  /** Per-sample shape, e.g. [784] or [28, 28, 1]. */
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  size(split: Split): number;
+  batches(o: BatchOptions): AsyncIterable<Batch>;
+}
+
+/** Memory figures attached to trainer events. */
+export interface MemoryStats {
+  /** Highest tensor bytes held by the engine during the step or epoch. */
+  peakBytes: number;
+  /** Tensor bytes alive between steps (weights, optimizer state, feedback). */
+  residentBytes: number;
+  numTensors: number;
+}
+
+export interface BatchEndEvent {
+  type: 'batchEnd';
+  epoch: number;
+  step: number;
+  batchInEpoch: number;
+  batchesInEpoch: number;
+  loss: number;
+  samplesPerSec: number;
+  memory?: MemoryStats;
+}
+
+export interface EpochEndEvent {
+  type: 'epochEnd';
+  epoch: number;
+  step: number;
+  loss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  samplesPerSec: number;
+  seconds: number;
+  memory: MemoryStats;
+}
+
+export type TrainerEvent = BatchEndEvent | EpochEndEvent;

@@ -1,0 +1,1 @@
+export { stepMemoryProfiler, type StepMemory, type StepMemoryProfiler } from './step-memory';

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MemoryStats } from '@feedback-lab/core';
+import type { TrainerCallback } from '@feedback-lab/trainer';
+
+/** Memory of one profiled step, from the engine's tensor accounting. */
+export interface StepMemory {
+  step: number;
+  /** Tensor bytes held before the step (weights, optimizer state, feedback, the batch). */
+  startBytes: number;
+  /** Highest tensor bytes after any kernel of the step. */
+  peakBytes: number;
+  /** peakBytes − startBytes: what the step itself needed at its worst moment. */
+  transientBytes: number;
+  /** Tensors alive after the step minus before: non-zero means a leak or new state. */
+  newTensors: number;
+  kernels: number;
+}
+
+export interface StepMemoryProfiler extends TrainerCallback {
+  /** Every profiled step so far. */
+  readonly records: readonly StepMemory[];
+}
+
+/**
+ * A trainer callback that measures per-step peak tensor bytes and tensor counts with
+ * `tf.profile`. Profiling syncs every kernel, so by default only the first step and then one
+ * step in `every` are measured; shapes do not change between steps, so neither does the peak.
+ *
+ * @example
+ * const prof = stepMemoryProfiler({ every: 50 });
+ * createTrainer({ ..., callbacks: [prof] });
+ */
+export function stepMemoryProfiler(o: { every?: number } = {}): StepMemoryProfiler {
+  const every = o.every ?? 50;
+  const records: StepMemory[] = [];
+  let epochPeak = 0;
+  return {
+    records,
+    async wrapStep(run, info) {
+      if (info.step % every !== 0) return run();
+      const startBytes = tf.memory().numBytes;
+      let loss = NaN;
+      const p = await tf.profile(() => {
+        loss = run();
+        return [];
+      });
+      const peak = Math.max(startBytes, p.peakBytes);
+      records.push({
+        step: info.step, startBytes, peakBytes: peak, transientBytes: peak - startBytes,
+        newTensors: p.newTensors, kernels: p.kernels.length,
+      });
+      epochPeak = Math.max(epochPeak, peak);
+      return loss;
+    },
+    memory(): Partial<MemoryStats> {
+      const m = tf.memory();
+      return { peakBytes: Math.max(epochPeak, m.numBytes), numTensors: m.numTensors };
+    },
+    onEpochEnd() {
+      epochPeak = 0;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { bp, type BpOptions } from './bp';

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mlp, softmaxCrossEntropy, type Batch, type LearningRule, type Model } from '@feedback-lab/core';
+import { blobs } from '@feedback-lab/datasets';
+import { useBackend } from './backends';
+import { snapshot, maxAbsDiff } from './compare';
+
+export interface ConformanceOptions {
+  /** Builds the rule under test for a given seed. */
+  create: (seed: number) => LearningRule;
+  /** Backend to run on (default wasm). */
+  backend?: 'wasm' | 'cpu';
+  /** Builds the model the suite trains; default an 8-32-32-4 tanh MLP. */
+  model?: (seed: number) => Model;
+  /** Learning rate for plain SGD (default 0.1). */
+  lr?: number;
+}
+
+async function firstBatches(n: number, batchSize: number): Promise<Batch[]> {
+  const data = blobs({ numClasses: 4, dim: 8, perClass: 64, seed: 3 });
+  const out: Batch[] = [];
+  for await (const b of data.batches({ split: 'train', batchSize, shuffle: true, seed: 1 })) {
+    out.push(b);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+/**
+ * The contract every LearningRule must meet. Call it inside a test file:
+ * `describeRuleConformance('dfa', { create: (seed) => dfa({ seed }) })`.
+ */
+export function describeRuleConformance(name: string, o: ConformanceOptions): void {
+  const makeModel = o.model ?? ((seed: number) => mlp({ arch: [8, 32, 32, 4], activation: 'tanh', seed }));
+  const run = (rule: LearningRule, model: Model, batches: readonly Batch[], steps: number) => {
+    const opt = tf.train.sgd(o.lr ?? 0.1);
+    const losses: number[] = [];
+    for (let s = 0; s < steps; s++) {
+      losses.push(rule.step(model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s }));
+    }
+    opt.dispose();
+    return losses;
+  };
+
+  describe(`rule conformance: ${name}`, () => {
+    let batches: Batch[] = [];
+    beforeAll(async () => {
+      await useBackend(o.backend ?? 'wasm');
+      batches = await firstBatches(8, 32);
+      return () => batches.forEach((b) => tf.dispose([b.x, b.y]));
+    });
+
+    it('decreases the loss on a synthetic task', () => {
+      const model = makeModel(1);
+      const rule = o.create(1);
+      const losses = run(rule, model, batches, 160);
+      const first = mean(losses.slice(0, 8));
+      const last = mean(losses.slice(-8));
+      expect(last).toBeLessThan(0.5 * first);
+      rule.dispose();
+      model.dispose();
+    });
+
+    it('changes the parameters of every block', () => {
+      const model = makeModel(2);
+      const rule = o.create(2);
+      const before = model.blocks.map((b) => snapshot(b.params));
+      run(rule, model, batches, 1);
+      model.blocks.forEach((b, i) => {
+        const after = snapshot(b.params);
+        const moved = Math.max(...after.map((p, j) => maxAbsDiff(p, before[i]![j]!)));
+        expect(moved, `block ${b.name}`).toBeGreaterThan(0);
+      });
+      rule.dispose();
+      model.dispose();
+    });
+
+    it('gives identical weights for the same seed', () => {
+      const result = () => {
+        const model = makeModel(3);
+        const rule = o.create(3);
+        run(rule, model, batches, 5);
+        const w = model.blocks.flatMap((b) => snapshot(b.params));
+        rule.dispose();
+        model.dispose();
+        return w;
+      };
+      const a = result();
+      const b = result();
+      a.forEach((w, i) => expect(maxAbsDiff(w, b[i]!)).toBe(0));
+    });
+
+    it('leaks no tensors per step and frees its state on dispose', () => {
+      const start = tf.memory().numTensors;
+      const model = makeModel(4);
+      const rule = o.create(4);
+      const opt = tf.train.sgd(0.05);
+      const step = (s: number) => rule.step(model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s });
+      step(0); // warm-up: optimizer slots and lazily built feedback
+      const warm = tf.memory().numTensors;
+      for (let s = 1; s < 30; s++) step(s);
+      expect(tf.memory().numTensors).toBe(warm);
+      rule.dispose();
+      opt.dispose();
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(start);
+    });
+  });
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Shared vitest settings. Tests import workspace packages from source through the
+ * `@feedback-lab/source` export condition, so no build is needed before testing.
+ * Slow tests are tagged with `.slow.test.ts` and run only with FBL_SLOW=1.
+ */
+export function sharedConfig(opts: { slow?: boolean } = {}) {
+  const slow = opts.slow ?? process.env.FBL_SLOW === '1';
+  return defineConfig({
+    resolve: { conditions: ['@feedback-lab/source'] },
+    ssr: { resolve: { conditions: ['@feedback-lab/source'], externalConditions: ['@feedback-lab/source'] } },
+    test: {
+      include: slow ? ['src/**/*.test.ts'] : ['src/**/*.test.ts'],
+      exclude: slow ? [] : ['src/**/*.slow.test.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      pool: 'forks',
+      fileParallelism: false,
+    },
+  });
+}
