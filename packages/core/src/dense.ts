@@ -26,16 +26,19 @@ export function dense(o: DenseOptions): Block {
   const init = o.init ?? (activation === 'relu' ? 'he-normal' : 'glorot-uniform');
   const kernel = toVariable(initWeights([o.inputSize, o.units], init, o.seed));
   const bias = toVariable(tf.zeros([o.units]));
+  const apply = (x: tf.Tensor, [w, b]: readonly tf.Tensor[]) =>
+    tf.tidy(() => {
+      const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [x.shape[0]!, o.inputSize]) as tf.Tensor2D);
+      return activate(linear(x2, w as tf.Tensor2D, b as tf.Tensor1D), activation);
+    });
+  const params = [kernel, bias];
   return {
     name,
-    params: [kernel, bias],
+    params,
     inputShape: [o.inputSize],
     outputShape: [o.units],
-    forward: (x) =>
-      tf.tidy(() => {
-        const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [x.shape[0]!, o.inputSize]) as tf.Tensor2D;
-        return activate(linear(x2, kernel as tf.Tensor2D, bias as tf.Tensor1D), activation);
-      }),
+    apply,
+    forward: (x) => apply(x, params),
   };
 }
 

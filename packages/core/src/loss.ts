@@ -8,7 +8,7 @@ import type { Loss } from './types';
 export const softmaxCrossEntropy: Loss = {
   name: 'softmax-cross-entropy',
   value: (logits, targets) =>
-    tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1)))),
+    tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1))) as tf.Scalar),
   grad: (logits, targets) =>
     tf.tidy(() => tf.div(tf.sub(tf.softmax(logits), targets), logits.shape[0]!)),
 };

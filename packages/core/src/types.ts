@@ -14,6 +14,12 @@ export interface Block {
   readonly outputShape: readonly number[];
   /** Pure in `params`: the same input and weights give the same output. */
   forward(x: tf.Tensor): tf.Tensor;
+  /**
+   * The block's function with other weights in place of `params` (same shapes, same order).
+   * `forward(x)` is `apply(x, params)`. FA uses it to send the error back through a fixed
+   * random B of W's shape instead of W, for any block kind.
+   */
+  apply(x: tf.Tensor, weights: readonly tf.Tensor[]): tf.Tensor;
 }
 
 /** A chain of blocks; the last block's output is the logits. */
