@@ -1,16 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Matrix product whose gradient transposes explicitly.
+ * Matrix product arranged for the wasm backend's fast path, with a gradient that stays on it.
  *
- * The stock BatchMatMul gradient calls matMul with transposeA/transposeB. On the wasm backend
- * XNNPACK only takes the untransposed case; transposed products fall back to a naive loop
- * (~1 GFLOP/s instead of ~18; see shared/docs/tfjs-wasm-facts.md). `FblMatMul` runs the
- * backend's own BatchMatMul forward, and its gradient materialises Wᵀ and xᵀ so every product
- * stays on the fast path. The gradients are lazy per input, so the first layer never computes
- * the unused ∂L/∂x. The stock gradient is left alone: code outside feedback-lab is unaffected.
+ * wasm's BatchMatMul uses XNNPACK only for untransposed 2-D operands; anything with
+ * transposeA/transposeB falls back to a naive loop (~1 GFLOP/s instead of ~18; see
+ * shared/docs/tfjs-wasm-facts.md §2). XNNPACK also *packs* its right operand B into its own
+ * layout, cached per tensor id. During training the weights are a new tensor every step, so
+ * `x·W` repacks the whole [in, out] weight matrix on every call, which measured 1.5–3× the cost
+ * of the product itself at batch 64. So on wasm every product here puts the big matrix on the
+ * left and only a batch-sized matrix on the right:
+ *   forward      x·W   = (Wᵀ·xᵀ)ᵀ      (one transpose of W: a plain memory pass, no packing)
+ *   ∂L/∂x        dy·Wᵀ = (W·dyᵀ)ᵀ      (no pass over W at all)
+ *   ∂L/∂W        xᵀ·dy                 (dy is small)
+ * The gradients are lazy per input, so the first layer never computes the unused ∂L/∂x. Other
+ * backends run the plain products. The stock BatchMatMul gradient is left alone, so code outside
+ * feedback-lab (tfjs-layers) is unaffected.
  */
 const KERNEL = 'FblMatMul';
+const NO_TRANSPOSE = { transposeA: false, transposeB: false };
+
+/** Whether the backend packs B per tensor, so products should keep batch-sized right operands. */
+function prefersSmallRight(): boolean {
+  return tf.getBackend() === 'wasm';
+}
 
 tf.registerGradient({
   kernelName: KERNEL,
@@ -19,26 +32,41 @@ tf.registerGradient({
     const [a, b] = saved as [tf.Tensor2D, tf.Tensor2D];
     const g = dy as tf.Tensor2D;
     return {
-      a: () => tf.matMul(g, tf.transpose(b)),
+      a: () => (prefersSmallRight() ? tf.transpose(tf.matMul(b, tf.transpose(g))) : tf.matMul(g, tf.transpose(b))),
       b: () => tf.matMul(tf.transpose(a), g),
     };
   },
 });
 
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
 function ensureKernel(backendName: string): void {
   if (tf.getKernel(KERNEL, backendName)) return;
   const base = tf.getKernel('BatchMatMul', backendName);
-  if (!base) throw new Error(`backend ${backendName} has no BatchMatMul kernel`);
-  tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc: base.kernelFunc, setupFunc: base.setupFunc });
+  const transpose = tf.getKernel('Transpose', backendName);
+  if (!base || !transpose) throw new Error(`backend ${backendName} has no BatchMatMul/Transpose kernel`);
+  const kernelFunc =
+    backendName === 'wasm'
+      ? (args: KernelArgs) => {
+          // Backend kernels called directly: their intermediate outputs are ours to free.
+          const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+          const backend = args.backend as tf.KernelBackend;
+          const t = (x: tf.TensorInfo) => transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm: [1, 0] } }) as tf.TensorInfo;
+          const bT = t(b);
+          const aT = t(a);
+          const yT = base.kernelFunc({ inputs: { a: bT, b: aT }, backend, attrs: NO_TRANSPOSE }) as tf.TensorInfo;
+          const y = t({ ...yT, shape: [b.shape[1]!, a.shape[0]!] });
+          for (const tmp of [bT, aT, yT]) backend.disposeData(tmp.dataId);
+          return y;
+        }
+      : base.kernelFunc;
+  tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc, setupFunc: base.setupFunc });
 }
 
 /** a·b for 2-D tensors, with the fast explicit-transpose gradient. */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   ensureKernel(tf.getBackend());
-  return tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, {
-    transposeA: false,
-    transposeB: false,
-  }) as tf.Tensor2D;
+  return tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D;
 }
 
 /** x·W + b, the dense layer's affine map. */
