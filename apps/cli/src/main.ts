@@ -1,14 +1,16 @@
 import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
+import { bench } from './commands/bench';
 import { train } from './commands/train';
 import { processIo, type Io } from './io';
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train };
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, bench };
 
 const USAGE = `usage: fbl <command> [options]
 
 Commands:
   train     train a network with a learning rule (fbl train --help)
+  bench     benchmarks: fbl bench speed (fbl bench speed --help)
 `;
 
 /**

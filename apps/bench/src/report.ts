@@ -1,0 +1,48 @@
+import type { SpeedReport, SpeedResult } from './speed';
+
+/** Step-time ratios the issue tracks; undefined where a contender is missing. */
+export interface SpeedRatios {
+  /** stepMs(rule) ÷ stepMs(bp) for every other rule. */
+  vsBp: Record<string, number>;
+  /** stepMs(tfjs-layers) ÷ stepMs(bp): how many times faster our BP is than stock tfjs-layers. */
+  bpSpeedupOverLayers?: number;
+}
+
+export function speedRatios(r: SpeedReport): SpeedRatios {
+  const by = new Map(r.results.map((x) => [x.rule, x]));
+  const bp = by.get('bp');
+  const vsBp: Record<string, number> = {};
+  if (bp) for (const x of r.results) if (x.rule !== 'bp' && x.rule !== 'tfjs-layers') vsBp[x.rule] = x.stepMs / bp.stepMs;
+  const layers = by.get('tfjs-layers');
+  return { vsBp, ...(bp && layers ? { bpSpeedupOverLayers: layers.stepMs / bp.stepMs } : {}) };
+}
+
+/** JSON-lines events: one `speed` event per contender, one `matmul`, one `speed-summary`. */
+export function speedEvents(r: SpeedReport, extra: Record<string, unknown> = {}): Record<string, unknown>[] {
+  const round = (x: number | undefined, d: number) => (x === undefined ? undefined : Math.round(x * 10 ** d) / 10 ** d);
+  return [
+    ...r.results.map((x: SpeedResult) => ({
+      event: 'speed', rule: x.rule, stepMs: round(x.stepMs, 3), samplesPerSec: Math.round(x.samplesPerSec),
+      gflops: round(x.gflops, 3), gemmFraction: round(x.gemmFraction, 3), backend: x.backend, loss: round(x.loss, 5),
+    })),
+    { event: 'matmul', backend: r.backend, gflops: round(r.matmul.gflops, 3),
+      shapes: r.matmul.perShape.map((s) => ({ mkn: s.shape, ms: round(s.ms, 3), gflops: round(s.gflops, 2) })) },
+    { event: 'speed-summary', ...speedRatios(r), ...extra },
+  ];
+}
+
+/** A human-readable table with the ratios underneath. */
+export function formatSpeed(r: SpeedReport): string {
+  const rows = r.results.map((x) =>
+    `${x.rule.padEnd(12)} ${x.stepMs.toFixed(2).padStart(9)} ${Math.round(x.samplesPerSec).toString().padStart(9)} ` +
+    `${(x.gflops?.toFixed(2) ?? '-').padStart(8)} ${(x.gemmFraction?.toFixed(2) ?? '-').padStart(9)}`);
+  const ratios = speedRatios(r);
+  const lines = [
+    `backend ${r.backend}; backend matMul on the layer shapes: ${r.matmul.gflops.toFixed(2)} GFLOP/s`,
+    `${'rule'.padEnd(12)} ${'step ms'.padStart(9)} ${'samples/s'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'gemm frac'.padStart(9)}`,
+    ...rows,
+    ...Object.entries(ratios.vsBp).map(([k, v]) => `${k}/bp step time: ${v.toFixed(3)}`),
+    ...(ratios.bpSpeedupOverLayers ? [`bp vs tfjs-layers: ${ratios.bpSpeedupOverLayers.toFixed(2)}× faster`] : []),
+  ];
+  return lines.join('\n') + '\n';
+}
