@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * ~0.17 ms. The result differs from tanh by at most ~2e-7 (float32 rounding near ±1). The stock
  * Tanh kernel and gradient are untouched; this is a separate op with its own gradient.
  */
-const fastTanhOp = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+const fastTanhOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, save] = args as [tf.Tensor, tf.GradSaveFunc];
   const y = tf.sub(tf.mul(tf.sigmoid(tf.mul(a, 2)), 2), 1);
   save([y]);
   return {
