@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, FblError, type Batch, type Dataset, type RuleFactory } from '@feedback-lab/core';
 import { layerProducts, trainingFlops } from './flops';
 import { layersRunner } from './layers-peer';
-import { measureMatMul, type MatMulRate } from './matmul-rate';
+import { matMulProbe, type MatMulRate } from './matmul-rate';
 import { ruleRunner, type NetworkOptions, type Runner } from './runners';
 import { median } from './stats';
 
@@ -42,7 +42,8 @@ export interface SpeedReport {
 /**
  * Times one training step of every rule (and stock tfjs-layers) on the same network and data,
  * alternating contenders step by step (the order rotates each round) so that load changes on a
- * shared machine hit all of them alike. Each contender reads the same seeded batch sequence.
+ * shared machine hit all of them alike; the backend's matMul yardstick is sampled once per round
+ * too. Each contender reads the same seeded batch sequence.
  *
  * @example
  * const report = await runSpeed({ rules: { bp }, dataset: loadMnist(), arch: [784, 800, 800, 10],
@@ -59,8 +60,10 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
   const runners: Runner[] = Object.entries(o.rules).map(([name, f]) => ruleRunner(name, f, o));
   if (o.layersPeer ?? true) runners.push(layersRunner(o));
   const feeds = runners.map(() => batchFeed(o.dataset, o.batchSize, o.seed));
+  const probe = matMulProbe(layerProducts(o.arch, o.batchSize), now);
   const times = runners.map((): number[] => []);
   const losses = runners.map(() => NaN);
+  let matmul: SpeedReport['matmul'];
   try {
     for (let round = 0; round < warmup + steps; round++) {
       for (let k = 0; k < runners.length; k++) {
@@ -74,12 +77,14 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
         }
         if (round >= warmup) times[i]!.push(now() - t0);
       }
+      if (round >= warmup) probe.sample();
     }
+    matmul = probe.rates();
   } finally {
+    probe.dispose();
     runners.forEach((r) => r.dispose());
     await Promise.all(feeds.map((f) => f.close()));
   }
-  const matmul = measureMatMul(layerProducts(o.arch, o.batchSize));
   const results = runners.map((r, i): SpeedResult => {
     const stepMs = median(times[i]!);
     const flops = trainingFlops(r.name, o.arch, o.batchSize);
