@@ -20,10 +20,11 @@ export function speedRatios(r: SpeedReport): SpeedRatios {
 /** JSON-lines events: one `speed` event per contender, one `matmul`, one `speed-summary`. */
 export function speedEvents(r: SpeedReport, extra: Record<string, unknown> = {}): Record<string, unknown>[] {
   const round = (x: number | undefined, d: number) => (x === undefined ? undefined : Math.round(x * 10 ** d) / 10 ** d);
+  const sig = (x: number | undefined) => (x === undefined ? undefined : Number(x.toPrecision(4)));
   return [
     ...r.results.map((x: SpeedResult) => ({
-      event: 'speed', rule: x.rule, stepMs: round(x.stepMs, 3), samplesPerSec: Math.round(x.samplesPerSec),
-      gflops: round(x.gflops, 3), gemmFraction: round(x.gemmFraction, 3), backend: x.backend, loss: round(x.loss, 5),
+      event: 'speed', rule: x.rule, stepMs: sig(x.stepMs), samplesPerSec: Math.round(x.samplesPerSec),
+      gflops: sig(x.gflops), gemmFraction: sig(x.gemmFraction), backend: x.backend, loss: round(x.loss, 5),
     })),
     { event: 'matmul', backend: r.backend, gflops: round(r.matmul.gflops, 3),
       shapes: r.matmul.perShape.map((s) => ({ mkn: s.shape, ms: round(s.ms, 3), gflops: round(s.gflops, 2) })) },
