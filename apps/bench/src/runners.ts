@@ -18,7 +18,7 @@ export interface NetworkOptions {
 }
 
 /** A feedback-lab rule training an MLP through `rule.step`, as the trainer does. */
-export function ruleRunner(name: string, factory: RuleFactory<Record<string, unknown>>, n: NetworkOptions): Runner {
+export function ruleRunner(name: string, factory: RuleFactory<{ seed: number }>, n: NetworkOptions): Runner {
   const model = mlp({ arch: n.arch, activation: n.activation, seed: n.seed });
   const rule = factory({ seed: n.seed });
   const opt = createOptimizer({ name: n.optimizer, lr: n.lr });

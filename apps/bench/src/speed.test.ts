@@ -8,7 +8,7 @@ import { useBackend } from '@feedback-lab/test-utils';
 import { formatSpeed, speedRatios } from './report';
 import { runSpeed } from './speed';
 
-const bp = bpFactory as RuleFactory<Record<string, unknown>>;
+const bp = bpFactory as RuleFactory<{ seed: number }>;
 const base = { arch: [8, 16, 4], activation: 'tanh', optimizer: 'sgd', lr: 0.05, seed: 1, batchSize: 16 } as const;
 
 describe('runSpeed', () => {

@@ -8,7 +8,7 @@ import { median } from './stats';
 
 export interface SpeedOptions extends NetworkOptions {
   /** Rules to time, by name; each is built with `{ seed }`. */
-  rules: Readonly<Record<string, RuleFactory<Record<string, unknown>>>>;
+  rules: Readonly<Record<string, RuleFactory<{ seed: number }>>>;
   dataset: Dataset;
   batchSize: number;
   /** Timed steps per contender (default 40), after `warmup` untimed ones (default 5). */
