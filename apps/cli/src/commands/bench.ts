@@ -1,82 +1,23 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { ACTIVATIONS, BACKENDS, describeBackend, parseArch, selectBackend, type ActivationName, type BackendName } from '@feedback-lab/core';
-import { formatSpeed, runSpeed, speedEvents } from '@feedback-lab/bench';
-import { OPTIMIZERS, type OptimizerName } from '@feedback-lab/trainer';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
-import { DATASET_NAMES, openDataset } from '../datasets';
-import { RULES, RULE_NAMES, type RuleName } from '../registry';
+import { UsageError } from '../args';
 import type { Io } from '../io';
+import { benchSpeed } from './bench-speed';
 
-export const SPEED_OPTIONS = {
-  rules: { kind: 'string', default: RULE_NAMES.join(','), help: `comma-separated rules to time (${RULE_NAMES.join(', ')})` },
-  arch: { kind: 'string', default: '784-800-800-10', help: 'layer widths joined by "-", input first, classes last' },
-  activation: { kind: 'string', choices: ACTIVATIONS, default: 'tanh', help: 'hidden activation' },
-  'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
-  steps: { kind: 'int', default: 40, min: 1, help: 'timed steps per contender (medians are reported)' },
-  warmup: { kind: 'int', default: 5, min: 0, help: 'untimed steps per contender first' },
-  optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
-  lr: { kind: 'number', default: 0.01, help: 'learning rate' },
-  seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
-  dataset: { kind: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'dataset the batches come from' },
-  backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
-  'no-layers': { kind: 'boolean', help: 'skip the stock tfjs-layers peer' },
-  json: { kind: 'boolean', help: 'print JSON lines instead of a table' },
-  out: { kind: 'string', help: 'directory to write speed.jsonl and speed.txt into' },
-  help: { kind: 'boolean', help: 'show this help' },
-} satisfies Specs;
+const SUITES: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { speed: benchSpeed };
 
-const USAGE = `usage: fbl bench speed [options]
+const USAGE = `usage: fbl bench <benchmark> [options]
 
-Times one training step of each rule and of stock tfjs-layers on the same network, alternating
-contenders step by step; reports median step time, samples/s, GFLOP/s and the fraction of the
-backend's own matMul throughput on the layer shapes.`;
+Benchmarks:
+  speed          step time, samples/s and GEMM efficiency of each rule vs stock tfjs-layers
+`;
 
-/** `fbl bench <suite>`; `speed` is the only suite so far. */
+/** `fbl bench <benchmark>`: dispatches to one benchmark suite. */
 export async function bench(argv: readonly string[], io: Io): Promise<number> {
-  const [suite, ...rest] = argv;
-  if (!suite || suite === '--help' || suite === '-h') {
-    io.out(`usage: fbl bench speed [options]   (fbl bench speed --help)\n`);
-    return suite ? 0 : 2;
+  const [which, ...rest] = argv;
+  if (!which || which === '--help' || which === '-h') {
+    io.out(USAGE);
+    return which ? 0 : 2;
   }
-  if (suite !== 'speed') throw new UsageError(`unknown benchmark "${suite}" (expected speed)`);
-  return speed(rest, io);
-}
-
-async function speed(argv: readonly string[], io: Io): Promise<number> {
-  const o = parseOptions(argv, SPEED_OPTIONS);
-  if (o.help) {
-    io.out(formatHelp(USAGE, SPEED_OPTIONS));
-    return 0;
-  }
-  if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
-  const names = o.rules!.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!RULE_NAMES.includes(n as RuleName)) throw new UsageError(`unknown rule "${n}" in --rules (expected ${RULE_NAMES.join(', ')})`);
-  const arch = parseArch(o.arch!);
-  const backend = await selectBackend(o.backend as BackendName);
-  const dataset = openDataset(o.dataset!, { seed: o.seed });
-  const loadBefore = loadavg()[0]!;
-  const report = await runSpeed({
-    rules: Object.fromEntries(names.map((n) => [n, RULES[n as RuleName]])),
-    dataset, arch, batchSize: o['batch-size']!, steps: o.steps, warmup: o.warmup,
-    activation: o.activation as ActivationName, optimizer: o.optimizer as OptimizerName, lr: o.lr!, seed: o.seed!,
-    layersPeer: !o['no-layers'],
-  });
-  const load = { loadavg1Before: round2(loadBefore), loadavg1After: round2(loadavg()[0]!) };
-  const config = { arch: o.arch, batchSize: o['batch-size'], steps: o.steps, activation: o.activation, optimizer: o.optimizer, dataset: dataset.name };
-  const lines = speedEvents(report, { ...config, ...load }).map((e) => JSON.stringify(e)).join('\n') + '\n';
-  const text = `bench speed: ${o.arch} ${o.activation}, batch ${o['batch-size']}, ${o.steps} steps, ${o.optimizer}, ` +
-    `${describeBackend(backend)}, load ${load.loadavg1Before} → ${load.loadavg1After}\n` + formatSpeed(report);
-  io.out(o.json ? lines : text);
-  if (o.out) {
-    mkdirSync(o.out, { recursive: true });
-    writeFileSync(join(o.out, 'speed.jsonl'), lines);
-    writeFileSync(join(o.out, 'speed.txt'), text);
-  }
-  return 0;
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
+  const run = SUITES[which];
+  if (!run) throw new UsageError(`unknown benchmark "${which}" (expected ${Object.keys(SUITES).join(', ')})`);
+  return run(rest, io);
 }
