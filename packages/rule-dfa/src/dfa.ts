@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, FeedbackGenerator, LearningRule, Model, StepContext } from '@feedback-lab/core';
 import { heNormal } from '@feedback-lab/feedback';
 import { detach } from './detach';
+import { inject } from './inject';
 import { feedbackBank, type FeedbackMode } from './feedback-bank';
 import { dfaSignal } from './signal';
 
@@ -41,6 +42,7 @@ export function dfa(o: DfaOptions = {}): LearningRule {
     step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
       const blocks = model.blocks;
       let loss: tf.Scalar | undefined;
+      const signals: tf.Tensor[] = [];
       const { value, grads } = tf.variableGrads(() => {
         ctx.mark?.('forward');
         const outputs: tf.Tensor[] = [];
@@ -53,11 +55,12 @@ export function dfa(o: DfaOptions = {}): LearningRule {
         loss = tf.keep(ctx.loss.value(h, batch.y));
         const e = detach(ctx.loss.grad(h, batch.y));
         ctx.mark?.('feedback');
-        // Σ_i ⟨h_i, s_i⟩ with constant s_i: its gradient w.r.t. block i's params is the local
-        // VJP of s_i, and the cut inputs stop it from reaching earlier blocks.
-        const terms = outputs.map((out, i) => tf.sum(tf.mul(out, dfaSignal(e, blocks, i, bank))));
-        return tf.addN(terms) as tf.Scalar;
+        // Each block's output is seeded with its signal s_i as its gradient; the cut inputs
+        // stop it from reaching earlier blocks. The signals outlive this scope (kept).
+        outputs.forEach((out, i) => signals.push(tf.keep(dfaSignal(e, blocks, i, bank))));
+        return tf.addN(outputs.map((out, i) => inject(out, signals[i]!))) as tf.Scalar;
       }, blocks.flatMap((b) => b.params));
+      tf.dispose(signals);
       ctx.mark?.('update');
       opt.applyGradients(grads);
       const result = loss!.dataSync()[0]!;

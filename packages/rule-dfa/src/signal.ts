@@ -24,16 +24,19 @@ export function dfaSignal(
  * and is backpropagated through the block only (activation, pooling), evaluated at `input`
  * with the block's current weights. Returns the gradients keyed by variable name plus the
  * block's output, kept for the next block (MEM-DFA's pass 2 needs it; others may dispose it).
+ *
+ * The signal seeds the backward pass directly as dy (`engine().gradients`, what `tf.grad`
+ * uses with an explicit dy), rather than differentiating the scalar ⟨h, signal⟩: that saves
+ * the Mul and Sum kernels, their gradients and the tape's copies of h and the signal.
  */
 export function localGrads(
   block: Block, input: tf.Tensor, signal: tf.Tensor,
 ): { grads: tf.NamedTensorMap; output: tf.Tensor } {
-  let output: tf.Tensor | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const h = block.forward(input);
-    output = tf.keep(h);
-    return tf.sum(tf.mul(h, signal));
-  }, block.params as tf.Variable[]);
-  value.dispose();
-  return { grads, output: output! };
+  const params = block.params as tf.Variable[];
+  const { value, grads } = tf.engine().gradients(() => block.forward(input), params, signal, true);
+  const named: tf.NamedTensorMap = {};
+  params.forEach((p, i) => {
+    if (grads[i]) named[p.name] = grads[i]!;
+  });
+  return { grads: named, output: value };
 }
