@@ -1,11 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Block } from '@feedback-lab/core';
 
-/** Parameter gradients of `block` at `input` for upstream gradient `g` at its output. */
+/**
+ * Parameter gradients of `block` at `input` for upstream gradient `g` at its output. `g` seeds
+ * the backward pass as dy (what `tf.grad` does with an explicit dy), which skips the Mul and
+ * Sum kernels, their gradients and the tape's copies that differentiating ⟨h, g⟩ would cost.
+ */
 export function localParamGrads(block: Block, input: tf.Tensor, g: tf.Tensor): tf.NamedTensorMap {
-  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(block.forward(input), g)), block.params as tf.Variable[]);
+  const params = block.params as tf.Variable[];
+  const { value, grads } = tf.engine().gradients(() => block.forward(input), params, g, true);
   value.dispose();
-  return grads;
+  const named: tf.NamedTensorMap = {};
+  params.forEach((p, i) => {
+    if (grads[i]) named[p.name] = grads[i]!;
+  });
+  return named;
 }
 
 /** Whether FA can take the tail's derivative at the true pre-activation for this block. */
@@ -24,11 +33,11 @@ export function inputGrad(
 ): tf.Tensor {
   return tf.tidy(() => {
     if (!pre || !hasSplit(block)) {
-      return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(block.apply(x, feedback), g)))(input);
+      return tf.grad((x: tf.Tensor) => block.apply(x, feedback))(input, g);
     }
     const post = (z: tf.Tensor) => block.postActivation!(z);
     // A linear tail returns its input unchanged, which tf.grad cannot differentiate.
     const delta = post(pre) === pre ? g : tf.grad(post)(pre, g);
-    return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(block.preActivation!(x, feedback), delta)))(input);
+    return tf.grad((x: tf.Tensor) => block.preActivation!(x, feedback))(input, delta);
   });
 }
