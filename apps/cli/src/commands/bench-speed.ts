@@ -20,6 +20,7 @@ export const SPEED_OPTIONS = {
   lr: { kind: 'number', default: 0.01, help: 'learning rate' },
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
   dataset: { kind: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'dataset the batches come from' },
+  'data-dir': { kind: 'string', help: 'directory with the four MNIST-format IDX files (plain or .gz) instead of the bundled ones' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   'no-layers': { kind: 'boolean', help: 'skip the stock tfjs-layers peer' },
   json: { kind: 'boolean', help: 'print JSON lines instead of a table' },
@@ -45,7 +46,7 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
   for (const n of names) if (!RULE_NAMES.includes(n as RuleName)) throw new UsageError(`unknown rule "${n}" in --rules (expected ${RULE_NAMES.join(', ')})`);
   const arch = parseArch(o.arch!);
   const backend = await selectBackend(o.backend as BackendName);
-  const dataset = openDataset(o.dataset!, { seed: o.seed });
+  const dataset = openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed });
   const loadBefore = loadavg()[0]!;
   const report = await runSpeed({
     rules: Object.fromEntries(names.map((n) => [n, RULES[n as RuleName]])),
