@@ -6,7 +6,7 @@ import { dfa } from '@feedback-lab/rule-dfa';
 import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
 import { memDfa } from './mem-dfa';
 
-async function weightsAfter(rule: LearningRule, steps: number, optimizer = () => tf.train.momentum(0.05, 0.9)): Promise<Float32Array[]> {
+async function weightsAfter(rule: LearningRule, steps: number, optimizer: () => tf.Optimizer = () => tf.train.momentum(0.05, 0.9)): Promise<Float32Array[]> {
   const batches: Batch[] = [];
   for await (const b of blobs({ dim: 12, numClasses: 5, perClass: 80, seed: 6 }).batches({ split: 'train', batchSize: 20, shuffle: true, seed: 2 })) {
     if (batches.push(b) === steps) break;
