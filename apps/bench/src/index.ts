@@ -1,3 +1,7 @@
+export { memoryDepth, type MemoryDepthOptions, type MemoryDepthRow } from './memory-depth';
+export { summarize, type MemoryDepthSummary } from './summary';
+export { markdownReport } from './markdown';
+export { svgChart } from './svg';
 export { runSpeed, type SpeedOptions, type SpeedReport, type SpeedResult } from './speed';
 export { formatSpeed, speedEvents, speedRatios, type SpeedRatios } from './report';
 export { trainingFlops, layerProducts } from './flops';

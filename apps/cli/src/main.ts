@@ -1,16 +1,18 @@
 import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
 import { bench } from './commands/bench';
+import { profile } from './commands/profile';
 import { train } from './commands/train';
 import { processIo, type Io } from './io';
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, bench };
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, profile, bench };
 
 const USAGE = `usage: fbl <command> [options]
 
 Commands:
   train     train a network with a learning rule (fbl train --help)
-  bench     benchmarks: fbl bench speed (fbl bench speed --help)
+  profile   one step's memory by phase, measured vs predicted (fbl profile --help)
+  bench     benchmarks: fbl bench speed | memory-depth (fbl bench --help)
 `;
 
 /**

@@ -9,6 +9,8 @@ export interface CliRuleOptions {
   seed: number;
   generator?: FeedbackGenerator;
   scale?: number;
+  /** MEM-DFA/DFA: keep feedback matrices or regenerate them from the seed. */
+  feedback?: 'stored' | 'regenerate';
 }
 
 /**
