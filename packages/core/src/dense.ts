@@ -26,13 +26,16 @@ export function dense(o: DenseOptions): Block {
   const init = o.init ?? (activation === 'relu' ? 'he-normal' : 'glorot-uniform');
   const kernel = toVariable(initWeights([o.inputSize, o.units], init, o.seed));
   const bias = toVariable(tf.zeros([o.units]));
-  const preActivation = (x: tf.Tensor, [w, b]: readonly tf.Tensor[]) =>
+  const affine = (x: tf.Tensor, [w, b]: readonly tf.Tensor[], feedback?: readonly tf.Tensor[]) =>
     tf.tidy(() => {
       const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [x.shape[0]!, o.inputSize]) as tf.Tensor2D);
-      return linear(x2, w as tf.Tensor2D, b as tf.Tensor1D);
+      return linear(x2, w as tf.Tensor2D, b as tf.Tensor1D, feedback?.[0] as tf.Tensor2D | undefined);
     });
+  const preActivation = (x: tf.Tensor, weights: readonly tf.Tensor[]) => affine(x, weights);
   const postActivation = (a: tf.Tensor) => activate(a, activation);
   const apply = (x: tf.Tensor, weights: readonly tf.Tensor[]) => tf.tidy(() => postActivation(preActivation(x, weights)));
+  const applyWithFeedback = (x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly tf.Tensor[]) =>
+    tf.tidy(() => postActivation(affine(x, weights, feedback)));
   const params = [kernel, bias];
   return {
     name,
@@ -42,6 +45,7 @@ export function dense(o: DenseOptions): Block {
     apply,
     preActivation,
     postActivation,
+    applyWithFeedback,
     forward: (x) => apply(x, params),
   };
 }

@@ -22,7 +22,7 @@ export { FblError, check, type FblErrorCode } from './errors';
 export { createRng, deriveSeed, permutation, type Rng } from './rng';
 export { initWeights, type InitName } from './init';
 export { activate, isActivation, ACTIVATIONS, type ActivationName } from './activations';
-export { linear, matMul } from './linear';
+export { linear, matMul, matMulWithFeedback } from './linear';
 export { dense, toVariable, type DenseOptions } from './dense';
 export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { softmaxCrossEntropy } from './loss';

@@ -38,6 +38,28 @@ tf.registerGradient({
   },
 });
 
+/**
+ * The same product whose input gradient goes through a third operand `f` (same shape as b)
+ * instead of b: ∂L/∂a = dy·fᵀ, ∂L/∂b = aᵀ·dy. This is feedback alignment's backward pass for a
+ * linear map (Lillicrap et al. 2016), so FA can train on one forward tape like BP instead of
+ * recomputing each block's product for its local gradients.
+ */
+const FEEDBACK_KERNEL = 'FblMatMulFeedback';
+
+tf.registerGradient({
+  kernelName: FEEDBACK_KERNEL,
+  inputsToSave: ['a', 'f'],
+  gradFunc: (dy, saved) => {
+    const [a, f] = saved as [tf.Tensor2D, tf.Tensor2D];
+    const g = dy as tf.Tensor2D;
+    return {
+      a: () => (prefersSmallRight() ? tf.transpose(tf.matMul(f, tf.transpose(g))) : tf.matMul(g, tf.transpose(f))),
+      b: () => tf.matMul(tf.transpose(a), g),
+      f: () => tf.zerosLike(f), // fixed feedback: never trained
+    };
+  },
+});
+
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 function ensureKernel(backendName: string): void {
@@ -61,6 +83,8 @@ function ensureKernel(backendName: string): void {
         }
       : base.kernelFunc;
   tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc, setupFunc: base.setupFunc });
+  // same forward; the extra input f only matters to the gradient
+  tf.registerKernel({ kernelName: FEEDBACK_KERNEL, backendName, kernelFunc, setupFunc: base.setupFunc });
 }
 
 /** a·b for 2-D tensors, with the fast explicit-transpose gradient. */
@@ -69,7 +93,13 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D;
 }
 
-/** x·W + b, the dense layer's affine map. */
-export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(matMul(x, w), b);
+/** a·b whose gradient with respect to a goes through `f` in place of b (see FEEDBACK_KERNEL). */
+export function matMulWithFeedback(a: tf.Tensor2D, b: tf.Tensor2D, f: tf.Tensor2D): tf.Tensor2D {
+  ensureKernel(tf.getBackend());
+  return tf.engine().runKernel(FEEDBACK_KERNEL, { a, b, f } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D;
+}
+
+/** x·W + b, the dense layer's affine map; with `feedback`, ∂L/∂x goes through it instead of W. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, feedback?: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(feedback ? matMulWithFeedback(x, w, feedback) : matMul(x, w), b);
 }

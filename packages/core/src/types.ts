@@ -28,6 +28,13 @@ export interface Block {
    */
   preActivation?(x: tf.Tensor, weights: readonly tf.Tensor[]): tf.Tensor;
   postActivation?(a: tf.Tensor): tf.Tensor;
+  /**
+   * Optional: `apply(x, weights)` in value, but under autodiff the gradient with respect to `x`
+   * goes through `feedback` (same shapes as `weights`) in place of the weights, with the tail's
+   * derivative at the true pre-activation; parameter gradients are unchanged. This is FA's
+   * backward pass, so FA can run one BP-like tape instead of recomputing each block.
+   */
+  applyWithFeedback?(x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly tf.Tensor[]): tf.Tensor;
 }
 
 /** A chain of blocks; the last block's output is the logits. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, type Batch, type Block, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { xavier } from '@feedback-lab/feedback';
+import { canFuse, fusedGrads } from './fused';
 import { hasSplit, inputGrad, localParamGrads } from './local';
 
 export interface FaOptions {
@@ -54,6 +55,14 @@ export function fa(o: FaOptions = {}): FaRule {
     name: 'fa',
     step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
       const blocks = model.blocks;
+      if (canFuse(blocks)) {
+        const { grads, loss } = fusedGrads(model, batch, ctx, feedbackFor);
+        ctx.mark?.('update');
+        opt.applyGradients(grads);
+        const result = loss.dataSync()[0]!;
+        tf.dispose([loss, ...Object.values(grads)]);
+        return result;
+      }
       ctx.mark?.('forward');
       // Keep each block's input and, where the block is split, its pre-activation: the
       // backward pass needs both, and recomputing them would cost a matmul per block.
