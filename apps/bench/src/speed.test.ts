@@ -34,7 +34,7 @@ describe('runSpeed', () => {
 
   it('computes the ratios the issue tracks and prints them', () => {
     const mk = (rule: string, stepMs: number) => ({ rule, stepMs, samplesPerSec: 1, backend: 'wasm', loss: 1 });
-    const report = { backend: 'wasm', matmul: { perShape: [], gflops: 10 },
+    const report = { backend: 'wasm', matmul: { perShape: [], gflops: 10, freshGflops: 5 },
       results: [mk('bp', 20), mk('dfa', 15), mk('tfjs-layers', 100)] };
     expect(speedRatios(report)).toEqual({ vsBp: { dfa: 0.75 }, bpSpeedupOverLayers: 5 });
     expect(formatSpeed(report)).toMatch(/dfa\/bp step time: 0\.750/);

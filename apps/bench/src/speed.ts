@@ -35,7 +35,7 @@ export interface SpeedResult {
 
 export interface SpeedReport {
   results: SpeedResult[];
-  matmul: { perShape: MatMulRate[]; gflops: number };
+  matmul: { perShape: MatMulRate[]; gflops: number; freshGflops: number };
   backend: string;
 }
 

@@ -30,6 +30,7 @@ describe('fbl bench speed', () => {
     expect(summary.vsBp.dfa).toBeGreaterThan(0);
     expect(summary.bpSpeedupOverLayers).toBeGreaterThan(0);
     expect(events.find((e) => e.event === 'matmul').gflops).toBeGreaterThan(0);
+    expect(events.find((e) => e.event === 'matmul').freshGflops).toBeGreaterThan(0);
     expect(readFileSync(join(dir, 'speed.jsonl'), 'utf8')).toBe(r.out);
     expect(readFileSync(join(dir, 'speed.txt'), 'utf8')).toMatch(/bp vs tfjs-layers: [\d.]+× faster/);
   });
