@@ -6,6 +6,9 @@ export interface SpeedRatios {
   vsBp: Record<string, number>;
   /** stepMs(tfjs-layers) ÷ stepMs(bp): how many times faster our BP is than stock tfjs-layers. */
   bpSpeedupOverLayers?: number;
+  /** The same two, from CPU time per step (less sensitive to other jobs on the machine). */
+  cpuVsBp?: Record<string, number>;
+  cpuBpSpeedupOverLayers?: number;
 }
 
 export function speedRatios(r: SpeedReport): SpeedRatios {
@@ -14,7 +17,13 @@ export function speedRatios(r: SpeedReport): SpeedRatios {
   const vsBp: Record<string, number> = {};
   if (bp) for (const x of r.results) if (x.rule !== 'bp' && x.rule !== 'tfjs-layers') vsBp[x.rule] = x.stepMs / bp.stepMs;
   const layers = by.get('tfjs-layers');
-  return { vsBp, ...(bp && layers ? { bpSpeedupOverLayers: layers.stepMs / bp.stepMs } : {}) };
+  const out: SpeedRatios = { vsBp, ...(bp && layers ? { bpSpeedupOverLayers: layers.stepMs / bp.stepMs } : {}) };
+  if (bp?.cpuMs) {
+    out.cpuVsBp = {};
+    for (const x of r.results) if (x.cpuMs && x.rule !== 'bp' && x.rule !== 'tfjs-layers') out.cpuVsBp[x.rule] = x.cpuMs / bp.cpuMs;
+    if (layers?.cpuMs) out.cpuBpSpeedupOverLayers = layers.cpuMs / bp.cpuMs;
+  }
+  return out;
 }
 
 /** JSON-lines events: one `speed` event per contender, one `matmul`, one `speed-summary`. */
@@ -23,7 +32,7 @@ export function speedEvents(r: SpeedReport, extra: Record<string, unknown> = {})
   const sig = (x: number | undefined) => (x === undefined ? undefined : Number(x.toPrecision(4)));
   return [
     ...r.results.map((x: SpeedResult) => ({
-      event: 'speed', rule: x.rule, stepMs: sig(x.stepMs), samplesPerSec: Math.round(x.samplesPerSec),
+      event: 'speed', rule: x.rule, stepMs: sig(x.stepMs), cpuMs: sig(x.cpuMs), samplesPerSec: Math.round(x.samplesPerSec),
       gflops: sig(x.gflops), gemmFraction: sig(x.gemmFraction), backend: x.backend, loss: round(x.loss, 5),
     })),
     { event: 'matmul', backend: r.backend, gflops: round(r.matmul.gflops, 3), freshGflops: round(r.matmul.freshGflops, 3),
@@ -35,16 +44,20 @@ export function speedEvents(r: SpeedReport, extra: Record<string, unknown> = {})
 /** A human-readable table with the ratios underneath. */
 export function formatSpeed(r: SpeedReport): string {
   const rows = r.results.map((x) =>
-    `${x.rule.padEnd(12)} ${x.stepMs.toFixed(2).padStart(9)} ${Math.round(x.samplesPerSec).toString().padStart(9)} ` +
+    `${x.rule.padEnd(12)} ${x.stepMs.toFixed(2).padStart(9)} ${(x.cpuMs?.toFixed(2) ?? '-').padStart(8)} ${Math.round(x.samplesPerSec).toString().padStart(9)} ` +
     `${(x.gflops?.toFixed(2) ?? '-').padStart(8)} ${(x.gemmFraction?.toFixed(2) ?? '-').padStart(9)}`);
   const ratios = speedRatios(r);
   const lines = [
     `backend ${r.backend}; backend matMul on the layer shapes: ${r.matmul.gflops.toFixed(2)} GFLOP/s ` +
       `(${r.matmul.freshGflops.toFixed(2)} with a new right operand each call, as in training)`,
-    `${'rule'.padEnd(12)} ${'step ms'.padStart(9)} ${'samples/s'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'gemm frac'.padStart(9)}`,
+    `${'rule'.padEnd(12)} ${'step ms'.padStart(9)} ${'cpu ms'.padStart(8)} ${'samples/s'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'gemm frac'.padStart(9)}`,
     ...rows,
-    ...Object.entries(ratios.vsBp).map(([k, v]) => `${k}/bp step time: ${v.toFixed(3)}`),
-    ...(ratios.bpSpeedupOverLayers ? [`bp vs tfjs-layers: ${ratios.bpSpeedupOverLayers.toFixed(2)}× faster`] : []),
+    ...Object.entries(ratios.vsBp).map(([k, v]) =>
+      `${k}/bp step time: ${v.toFixed(3)}${ratios.cpuVsBp?.[k] ? ` (cpu time: ${ratios.cpuVsBp[k]!.toFixed(3)})` : ''}`),
+    ...(ratios.bpSpeedupOverLayers
+      ? [`bp vs tfjs-layers: ${ratios.bpSpeedupOverLayers.toFixed(2)}× faster` +
+          (ratios.cpuBpSpeedupOverLayers ? ` (cpu time: ${ratios.cpuBpSpeedupOverLayers.toFixed(2)}×)` : '')]
+      : []),
   ];
   return lines.join('\n') + '\n';
 }

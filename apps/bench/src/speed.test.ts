@@ -17,11 +17,15 @@ describe('runSpeed', () => {
     await useBackend('wasm');
     const before = tf.memory().numTensors;
     let t = 0;
-    const report = await runSpeed({ ...base, rules: { bp, bp2: bp }, dataset: blobs({ seed: 1 }), steps: 4, warmup: 1, now: () => (t += 1) });
+    let c = 0;
+    const report = await runSpeed({
+      ...base, rules: { bp, bp2: bp }, dataset: blobs({ seed: 1 }), steps: 4, warmup: 1, now: () => (t += 1), cpuNow: () => (c += 0.5),
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(report.results.map((r) => r.rule)).toEqual(['bp', 'bp2', 'tfjs-layers']);
     for (const r of report.results) {
       expect(r.stepMs).toBe(1); // the injected clock ticks once per reading
+      expect(r.cpuMs).toBe(0.5);
       expect(r.samplesPerSec).toBe(16_000);
       expect(Number.isFinite(r.loss)).toBe(true);
       expect(r.backend).toBe('wasm');
@@ -37,6 +41,9 @@ describe('runSpeed', () => {
     const report = { backend: 'wasm', matmul: { perShape: [], gflops: 10, freshGflops: 5 },
       results: [mk('bp', 20), mk('dfa', 15), mk('tfjs-layers', 100)] };
     expect(speedRatios(report)).toEqual({ vsBp: { dfa: 0.75 }, bpSpeedupOverLayers: 5 });
+    const withCpu = { ...report, results: report.results.map((x, i) => ({ ...x, cpuMs: [10, 6, 40][i] })) };
+    expect(speedRatios(withCpu)).toMatchObject({ cpuVsBp: { dfa: 0.6 }, cpuBpSpeedupOverLayers: 4 });
+    expect(formatSpeed(withCpu)).toMatch(/dfa\/bp step time: 0\.750 \(cpu time: 0\.600\)/);
     expect(formatSpeed(report)).toMatch(/dfa\/bp step time: 0\.750/);
   });
 

@@ -17,12 +17,20 @@ export interface SpeedOptions extends NetworkOptions {
   /** Also time stock tfjs-layers on the same network (default true). */
   layersPeer?: boolean;
   now?: () => number;
+  /**
+   * Process CPU time in ms (Node: `process.cpuUsage()`), if available. tfjs-wasm runs on the
+   * main thread, so CPU time per step measures the work itself: on a machine shared with other
+   * jobs it inflates far less than wall time, which grows with the run queue.
+   */
+  cpuNow?: () => number;
 }
 
 export interface SpeedResult {
   rule: string;
   /** Median wall time of one step, batch making included. */
   stepMs: number;
+  /** Median process CPU time of one step (when `cpuNow` is given). */
+  cpuMs?: number;
   samplesPerSec: number;
   /** Counted matrix-product FLOPs per step ÷ stepMs (undefined for rules without a count). */
   gflops?: number;
@@ -62,12 +70,14 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
   const feeds = runners.map(() => batchFeed(o.dataset, o.batchSize, o.seed));
   const probe = matMulProbe(layerProducts(o.arch, o.batchSize), now);
   const times = runners.map((): number[] => []);
+  const cpuTimes = runners.map((): number[] => []);
   const losses = runners.map(() => NaN);
   let matmul: SpeedReport['matmul'];
   try {
     for (let round = 0; round < warmup + steps; round++) {
       for (let k = 0; k < runners.length; k++) {
         const i = (k + round) % runners.length;
+        const c0 = o.cpuNow?.() ?? 0;
         const t0 = now();
         const batch = await feeds[i]!.next();
         try {
@@ -75,7 +85,10 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
         } finally {
           tf.dispose([batch.x, batch.y]);
         }
-        if (round >= warmup) times[i]!.push(now() - t0);
+        if (round >= warmup) {
+          times[i]!.push(now() - t0);
+          if (o.cpuNow) cpuTimes[i]!.push(o.cpuNow() - c0);
+        }
       }
       if (round >= warmup) probe.sample();
     }
@@ -90,7 +103,7 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
     const flops = trainingFlops(r.name, o.arch, o.batchSize);
     const gflops = flops === undefined ? undefined : flops / stepMs / 1e6;
     return {
-      rule: r.name, stepMs, samplesPerSec: (o.batchSize / stepMs) * 1000, gflops,
+      rule: r.name, stepMs, ...(o.cpuNow ? { cpuMs: median(cpuTimes[i]!) } : {}), samplesPerSec: (o.batchSize / stepMs) * 1000, gflops,
       gemmFraction: gflops === undefined ? undefined : gflops / matmul.gflops, backend, loss: losses[i]!,
     };
   });

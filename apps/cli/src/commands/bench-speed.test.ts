@@ -24,11 +24,12 @@ describe('fbl bench speed', () => {
     expect(speed.map((e) => e.rule)).toEqual(['bp', 'dfa', 'tfjs-layers']);
     for (const e of speed) {
       expect(e).toMatchObject({ backend: 'wasm' });
-      for (const k of ['stepMs', 'samplesPerSec', 'gflops', 'gemmFraction']) expect(e[k]).toBeGreaterThan(0);
+      for (const k of ['stepMs', 'cpuMs', 'samplesPerSec', 'gflops', 'gemmFraction']) expect(e[k]).toBeGreaterThan(0);
     }
     const summary = events.find((e) => e.event === 'speed-summary');
     expect(summary.vsBp.dfa).toBeGreaterThan(0);
     expect(summary.bpSpeedupOverLayers).toBeGreaterThan(0);
+    expect(summary.cpuVsBp.dfa).toBeGreaterThan(0);
     expect(events.find((e) => e.event === 'matmul').gflops).toBeGreaterThan(0);
     expect(events.find((e) => e.event === 'matmul').freshGflops).toBeGreaterThan(0);
     expect(readFileSync(join(dir, 'speed.jsonl'), 'utf8')).toBe(r.out);

@@ -53,6 +53,10 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
     dataset, arch, batchSize: o['batch-size']!, steps: o.steps, warmup: o.warmup,
     activation: o.activation as ActivationName, optimizer: o.optimizer as OptimizerName, lr: o.lr!, seed: o.seed!,
     layersPeer: !o['no-layers'],
+    cpuNow: () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    },
   });
   const load = { loadavg1Before: round2(loadBefore), loadavg1After: round2(loadavg()[0]!) };
   const config = { arch: o.arch, batchSize: o['batch-size'], steps: o.steps, activation: o.activation, optimizer: o.optimizer, dataset: dataset.name };
