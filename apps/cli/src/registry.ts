@@ -4,12 +4,15 @@ import { dfa } from '@feedback-lab/rule-dfa';
 import { drtp } from '@feedback-lab/rule-drtp';
 import { fa } from '@feedback-lab/rule-fa';
 import { signSymmetry } from '@feedback-lab/rule-sign-symmetry';
+import { memDfa } from '@feedback-lab/rule-mem-dfa';
 
 /** Options the CLI passes to every factory; rules ignore what they do not use. */
 export interface CliRuleOptions {
   seed: number;
   generator?: FeedbackGenerator;
   scale?: number;
+  /** MEM-DFA/DFA: keep feedback matrices or regenerate them from the seed. */
+  feedback?: 'stored' | 'regenerate';
 }
 
 /**
@@ -20,6 +23,7 @@ export const RULES = {
   bp: bp as RuleFactory<CliRuleOptions>,
   fa: fa as RuleFactory<CliRuleOptions>,
   dfa: dfa as RuleFactory<CliRuleOptions>,
+  'mem-dfa': memDfa as RuleFactory<CliRuleOptions>,
   drtp: drtp as RuleFactory<CliRuleOptions>,
   'sign-symmetry': signSymmetry as RuleFactory<CliRuleOptions>,
 } satisfies Record<string, RuleFactory<CliRuleOptions>>;
