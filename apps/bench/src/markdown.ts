@@ -8,8 +8,8 @@ export function markdownReport(rows: readonly MemoryDepthRow[], s: MemoryDepthSu
   const head = '| rule | depth | peak transient (MiB) | predicted (MiB) | measured/predicted | resident (MiB) | step (ms) | wasm heap (MiB) |';
   const sep = '|---|---:|---:|---:|---:|---:|---:|---:|';
   const body = rows.map((r) =>
-    `| ${r.rule} | ${r.depth} | ${mib(r.peakTransientBytes)} | ${mib(r.predictedPeakTransientBytes)} | ` +
-    `${(r.peakTransientBytes / r.predictedPeakTransientBytes).toFixed(3)} | ${mib(r.residentBytes)} | ${r.stepMs.toFixed(1)} | ` +
+    `| ${r.rule} | ${r.depth} | ${mib(r.peakTransientBytes)} | ${r.predictedPeakTransientBytes === null ? '-' : mib(r.predictedPeakTransientBytes)} | ` +
+    `${r.predictedPeakTransientBytes === null ? '-' : (r.peakTransientBytes / r.predictedPeakTransientBytes).toFixed(3)} | ${mib(r.residentBytes)} | ${r.stepMs.toFixed(1)} | ` +
     `${r.wasmHeapBytes !== undefined ? mib(r.wasmHeapBytes) : '-'} |`);
   const growth = Object.entries(s.growth).map(([rule, g]) => `| ${rule} | ${g.from} → ${g.to} | ${g.ratio.toFixed(3)} |`);
   const times = Object.entries(s.stepTimeVsBp).map(([rule, t]) => `| ${rule} | ${t.toFixed(3)} |`);

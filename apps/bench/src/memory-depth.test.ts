@@ -29,4 +29,14 @@ describe('memory-depth benchmark', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<polyline/g)).toHaveLength(4);
   });
+
+  it('measures a rule the memory model does not cover, without a prediction', async () => {
+    const rows = await memoryDepth({ rules: { 'my-rule': () => bp() }, width: 16, depths: [1, 3], batchSize: 8, timedSteps: 1 });
+    expect(rows.map((r) => r.predictedPeakTransientBytes)).toEqual([null, null]);
+    expect(rows.every((r) => r.peakTransientBytes > 0)).toBe(true);
+    const s = summarize(rows);
+    expect(s.worstPredictionError).toBe(0);
+    expect(markdownReport(rows, s, {})).toMatch(/\| my-rule \| 3 \| [\d.]+ \| - \| - \|/);
+    expect(svgChart(rows).match(/<polyline/g)).toHaveLength(1);
+  });
 });

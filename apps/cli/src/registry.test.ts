@@ -11,7 +11,7 @@ async function run(...argv: string[]) {
   return { code, out, err };
 }
 
-// Every registered rule must work in every command that takes --rule, including rules the
+// Every registered rule must work in every command that takes a rule, including rules the
 // profiler's memory model does not cover (measured, not predicted).
 describe.each(RULE_NAMES)('registered rule %s', (rule) => {
   it('trains with fbl train', async () => {
@@ -28,5 +28,13 @@ describe.each(RULE_NAMES)('registered rule %s', (rule) => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).peakTransientBytes).toBeGreaterThan(0);
+  });
+
+  it('runs in fbl bench memory-depth', async () => {
+    const r = await run('bench', 'memory-depth', '--rules', rule, '--width', '16', '--depths', '1,3', '--batch-size', '8', '--steps', '1', '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const rows = r.out.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.event === 'memory');
+    expect(rows.map((l) => `${l.rule}@${l.depth}`)).toEqual([`${rule}@1`, `${rule}@3`]);
   });
 });
