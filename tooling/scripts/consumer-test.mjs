@@ -87,6 +87,7 @@ try {
     console.log(`README example of ${p.name} runs`);
   }
   console.log(`consumer test passed: ${needed.length} tarballs for the script, ${all.length} README examples`);
+  console.log(`consumer: ${2 + all.length} passed, 0 failed`); // type check + training script + READMEs
 } finally {
   if (!process.env.FBL_KEEP_CONSUMER) rmSync(dir, { recursive: true, force: true });
   else console.log(`kept ${dir}`);
