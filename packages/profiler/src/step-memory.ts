@@ -14,6 +14,11 @@ export interface StepMemory {
   /** Tensors alive after the step minus before: non-zero means a leak or new state. */
   newTensors: number;
   kernels: number;
+  /**
+   * Engine bytes after each kernel of the step, in order (only with `timeline: true`): the
+   * within-step memory curve, where BP's stored activations pile up and MEM-DFA's do not.
+   */
+  timeline?: { kernel: string; bytes: number }[];
 }
 
 export interface StepMemoryProfiler extends TrainerCallback {
@@ -27,10 +32,10 @@ export interface StepMemoryProfiler extends TrainerCallback {
  * step in `every` are measured; shapes do not change between steps, so neither does the peak.
  *
  * @example
- * const prof = stepMemoryProfiler({ every: 50 });
+ * const prof = stepMemoryProfiler({ every: 50 });  // add `timeline: true` for per-kernel bytes
  * createTrainer({ ..., callbacks: [prof] });
  */
-export function stepMemoryProfiler(o: { every?: number } = {}): StepMemoryProfiler {
+export function stepMemoryProfiler(o: { every?: number; timeline?: boolean } = {}): StepMemoryProfiler {
   const every = o.every ?? 50;
   const records: StepMemory[] = [];
   let epochPeak = 0;
@@ -48,6 +53,7 @@ export function stepMemoryProfiler(o: { every?: number } = {}): StepMemoryProfil
       records.push({
         step: info.step, startBytes, peakBytes: peak, transientBytes: peak - startBytes,
         newTensors: p.newTensors, kernels: p.kernels.length,
+        ...(o.timeline ? { timeline: p.kernels.map((k) => ({ kernel: k.name, bytes: k.totalBytesSnapshot })) } : {}),
       });
       epochPeak = Math.max(epochPeak, peak);
       return loss;
