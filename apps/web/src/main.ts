@@ -1,0 +1,131 @@
+import './style.css';
+import { bytes, num, pct } from './format';
+import type { FromWorker, RunConfig, ToWorker } from './protocol';
+import { createRunStore, summarize, type RunSummary } from './runs';
+import { lineChart } from './ui/chart';
+import { setupControls } from './ui/controls';
+import { byId, h } from './ui/dom';
+import { setupDrawPad } from './ui/draw-pad';
+import { perStepLines, runStyle, timelineLines } from './ui/memory';
+
+const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
+const send = (m: ToWorker) => worker.postMessage(m);
+const store = createRunStore();
+const controls = setupControls();
+const pad = setupDrawPad((pixels) => send({ type: 'predict', pixels }));
+const charts = {
+  loss: lineChart(byId('chart-loss'), { title: 'Training loss per step', xLabel: 'step' }),
+  accuracy: lineChart(byId('chart-accuracy'), { title: 'Test accuracy', xLabel: 'step', yFormat: pct }),
+  speed: lineChart(byId('chart-speed'), { title: 'Samples / s', xLabel: 'step', yFormat: (v) => num(v) }),
+  memory: lineChart(byId('chart-memory'), { title: 'Memory per profiled step: peak (solid) vs resident (dashed)', xLabel: 'step', yFormat: bytes }),
+  timeline: lineChart(byId('chart-timeline'), { title: 'Within one step: transient bytes after each kernel', xLabel: 'kernel', yFormat: bytes }),
+};
+
+let nextId = 1;
+let state: 'idle' | 'training' | 'paused' = 'idle';
+let frame = 0;
+
+function setState(s: typeof state): void {
+  state = s;
+  byId('status').dataset.state = s;
+  byId<HTMLButtonElement>('pause').disabled = s === 'idle';
+  byId('pause').textContent = s === 'paused' ? 'Resume' : 'Pause';
+  byId<HTMLButtonElement>('compare').disabled = s !== 'idle';
+  byId('start').textContent = s === 'paused' ? 'Resume' : 'Start';
+  byId<HTMLButtonElement>('start').disabled = s === 'training';
+}
+
+function showError(text: string): void {
+  byId('error').textContent = text;
+}
+
+function startRuns(configs: RunConfig[]): void {
+  showError('');
+  send({ type: 'train', runs: configs.map((config) => ({ id: nextId++, config })) });
+  setState('training');
+}
+
+byId('start').addEventListener('click', () => {
+  if (state === 'paused') {
+    send({ type: 'resume' });
+    return setState('training');
+  }
+  const c = controls.read();
+  if ('error' in c) return showError(c.error);
+  startRuns([c]);
+});
+byId('pause').addEventListener('click', () => {
+  send({ type: state === 'paused' ? 'resume' : 'pause' });
+  setState(state === 'paused' ? 'training' : 'paused');
+});
+byId('reset').addEventListener('click', () => {
+  send({ type: 'stop' });
+  store.clear();
+  render();
+});
+byId('compare').addEventListener('click', () => {
+  const rules = controls.compareRules();
+  if (!rules.length) return showError('tick at least one rule to compare');
+  const steps = controls.compareSteps();
+  const configs: RunConfig[] = [];
+  for (const rule of rules) {
+    const c = controls.read(rule);
+    if ('error' in c) return showError(c.error);
+    // Same model, seed and data order for every rule; only the rule differs.
+    configs.push({ ...c, maxSteps: steps, epochs: Math.max(c.epochs, Math.ceil((steps * c.batchSize) / 60_000)) });
+  }
+  startRuns(configs);
+});
+
+worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'backends':
+      controls.setBackends(m.list);
+      byId('status').textContent = 'ready';
+      byId('status').dataset.ready = 'true';
+      return;
+    case 'status':
+      byId('status').textContent = m.text;
+      return;
+    case 'idle':
+      return setState('idle');
+    case 'prediction':
+      return pad.showPrediction(m.probs);
+    case 'error':
+      return showError(m.message);
+    default:
+      if (store.apply(m)) schedule();
+  }
+};
+worker.onerror = (e) => showError(`worker failed: ${e.message}`);
+
+function schedule(): void {
+  if (!frame) frame = requestAnimationFrame(render);
+}
+
+function render(): void {
+  frame = 0;
+  const runs = store.runs();
+  const lines = (pick: (r: (typeof runs)[number]) => { x: number[]; y: number[] }) =>
+    runs.map((r, i) => ({ ...runStyle(r, i), ...pick(r) }));
+  charts.loss.update(lines((r) => r.loss));
+  charts.accuracy.update(lines((r) => r.accuracy));
+  charts.speed.update(lines((r) => r.samplesPerSec));
+  charts.memory.update(perStepLines(runs));
+  charts.timeline.update(timelineLines(runs));
+  byId('summary').querySelector('tbody')!.replaceChildren(...runs.map((r, i) => row(summarize(r), runStyle(r, i).color)));
+}
+
+function row(s: RunSummary, color: string): HTMLTableRowElement {
+  const cell = (k: keyof RunSummary, text: string) => h('td', { 'data-k': k, 'data-value': String(s[k]) }, text);
+  return h('tr', { 'data-testid': 'run-row', 'data-rule': s.rule, 'data-id': String(s.id), 'data-status': s.status, 'data-first-accuracy': String(s.firstAccuracy) },
+    h('td', { style: `color:${color}` }, `#${s.id} ${s.rule}`), cell('backend', s.backend), cell('arch', s.arch), cell('status', s.status),
+    cell('steps', String(s.steps)), cell('loss', num(s.loss, 3)), cell('accuracy', pct(s.accuracy)),
+    cell('samplesPerSec', num(s.samplesPerSec)), cell('paramBytes', bytes(s.paramBytes)), cell('residentBytes', bytes(s.residentBytes)),
+    cell('peakTransientBytes', bytes(s.peakTransientBytes)), cell('peakBytes', bytes(s.peakBytes)));
+}
+
+setState('idle');
+render();
+send({ type: 'probe' });
