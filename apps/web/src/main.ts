@@ -1,7 +1,7 @@
 import './style.css';
 import { bytes, num, pct } from './format';
 import type { FromWorker, RunConfig, ToWorker } from './protocol';
-import { createRunStore, summarize, type RunSummary } from './runs';
+import { createRunStore, summarize, type RunData, type RunSummary } from './runs';
 import { lineChart } from './ui/chart';
 import { setupControls } from './ui/controls';
 import { byId, h } from './ui/dom';
@@ -15,9 +15,9 @@ const controls = setupControls();
 const pad = setupDrawPad((pixels) => send({ type: 'predict', pixels }));
 const charts = {
   loss: lineChart(byId('chart-loss'), { title: 'Training loss per step', xLabel: 'step' }),
-  accuracy: lineChart(byId('chart-accuracy'), { title: 'Test accuracy', xLabel: 'step', yFormat: pct }),
+  accuracy: lineChart(byId('chart-accuracy'), { title: 'Test accuracy', xLabel: 'step', yFormat: pct, points: true }),
   speed: lineChart(byId('chart-speed'), { title: 'Samples / s', xLabel: 'step', yFormat: (v) => num(v) }),
-  memory: lineChart(byId('chart-memory'), { title: 'Memory per profiled step: peak (solid) vs resident (dashed)', xLabel: 'step', yFormat: bytes }),
+  memory: lineChart(byId('chart-memory'), { title: 'Memory per profiled step: peak (solid) vs resident (dashed)', xLabel: 'step', yFormat: bytes, points: true }),
   timeline: lineChart(byId('chart-timeline'), { title: 'Within one step: transient bytes after each kernel', xLabel: 'kernel', yFormat: bytes }),
 };
 
@@ -114,12 +114,14 @@ function render(): void {
   charts.speed.update(lines((r) => r.samplesPerSec));
   charts.memory.update(perStepLines(runs));
   charts.timeline.update(timelineLines(runs));
-  byId('summary').querySelector('tbody')!.replaceChildren(...runs.map((r, i) => row(summarize(r), runStyle(r, i).color)));
+  byId('summary').querySelector('tbody')!.replaceChildren(...runs.map((r, i) => row(summarize(r), runStyle(r, i).color, r)));
 }
 
-function row(s: RunSummary, color: string): HTMLTableRowElement {
+function row(s: RunSummary, color: string, r: RunData): HTMLTableRowElement {
   const cell = (k: keyof RunSummary, text: string) => h('td', { 'data-k': k, 'data-value': String(s[k]) }, text);
-  return h('tr', { 'data-testid': 'run-row', 'data-rule': s.rule, 'data-id': String(s.id), 'data-status': s.status, 'data-first-accuracy': String(s.firstAccuracy) },
+  return h('tr', { 'data-testid': 'run-row', 'data-rule': s.rule, 'data-id': String(s.id), 'data-status': s.status,
+    // For tests and curious readers: how the figures started.
+    'data-first-accuracy': String(s.firstAccuracy), 'data-first-resident': String(r.memory[0]?.startBytes ?? NaN), 'data-mem-records': String(r.memory.length) },
     h('td', { style: `color:${color}` }, `#${s.id} ${s.rule}`), cell('backend', s.backend), cell('arch', s.arch), cell('status', s.status),
     cell('steps', String(s.steps)), cell('loss', num(s.loss, 3)), cell('accuracy', pct(s.accuracy)),
     cell('samplesPerSec', num(s.samplesPerSec)), cell('paramBytes', bytes(s.paramBytes)), cell('residentBytes', bytes(s.residentBytes)),

@@ -32,7 +32,10 @@ export interface RunSummary {
   paramBytes: number;
   /** Engine bytes at the start of the last profiled step: weights, optimizer slots, feedback, batch. */
   residentBytes: number;
-  /** Largest peak − start over the profiled steps. */
+  /**
+   * Largest peak − start over the profiled steps after the first. Step 0 also allocates the
+   * optimizer's slots, which is a one-off, so it counts only while it is the sole record.
+   */
   peakTransientBytes: number;
   peakBytes: number;
 }
@@ -78,6 +81,7 @@ export function createRunStore() {
 export function summarize(r: RunData): RunSummary {
   const last = (s: Series) => (s.y.length ? s.y[s.y.length - 1]! : NaN);
   const lastMem = r.memory[r.memory.length - 1];
+  const steady = r.memory.length > 1 ? r.memory.filter((m) => m.step > 0) : r.memory;
   return {
     id: r.info.id, rule: r.info.rule, backend: r.info.backend, arch: r.info.arch, status: r.status,
     steps: r.loss.x.length ? r.loss.x[r.loss.x.length - 1]! : 0,
@@ -87,7 +91,7 @@ export function summarize(r: RunData): RunSummary {
     samplesPerSec: median(r.samplesPerSec.y),
     paramBytes: r.info.paramBytes,
     residentBytes: lastMem?.startBytes ?? NaN,
-    peakTransientBytes: r.memory.length ? Math.max(...r.memory.map((m) => m.transientBytes)) : NaN,
+    peakTransientBytes: steady.length ? Math.max(...steady.map((m) => m.transientBytes)) : NaN,
     peakBytes: r.memory.length ? Math.max(...r.memory.map((m) => m.peakBytes)) : NaN,
   };
 }

@@ -15,6 +15,8 @@ export interface ChartOptions {
   xLabel: string;
   yFormat?: (v: number) => string;
   height?: number;
+  /** Draw a dot at every point (for sparse series such as profiled steps). */
+  points?: boolean;
 }
 
 /**
@@ -33,9 +35,9 @@ export function lineChart(el: HTMLElement, o: ChartOptions) {
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
-      axes: [{ label: o.xLabel }, { size: 70, values: (_u, vals) => vals.map((v) => fmt(v)) }],
+      axes: [{ label: o.xLabel }, { size: 84, values: (_u, vals) => vals.map((v) => fmt(v)) }],
       series: [{ label: o.xLabel }, ...lines.map((l) => ({
-        label: l.label, stroke: l.color, width: 2, spanGaps: true, points: { show: false },
+        label: l.label, stroke: l.color, width: 2, spanGaps: true, points: { show: o.points ?? false, size: 6 },
         ...(l.dashed ? { dash: [6, 4] } : {}),
         value: (_u: uPlot, v: number | null) => (v == null ? '—' : fmt(v)),
       }))],

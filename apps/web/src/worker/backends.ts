@@ -43,14 +43,36 @@ export async function probeBackends(scope: { navigator: unknown } = self): Promi
     webgpu = { name: 'webgpu', available: false, reason: 'navigator.gpu is missing (WebGPU not supported or not enabled)' };
   } else {
     const adapter = await nav.gpu.requestAdapter().catch(() => null);
-    webgpu = adapter ? { name: 'webgpu', available: true } : { name: 'webgpu', available: false, reason: 'requestAdapter() found no GPU adapter' };
+    const problem = adapter ? await webgpuSelfCheck() : 'requestAdapter() found no GPU adapter';
+    webgpu = problem ? { name: 'webgpu', available: false, reason: problem } : { name: 'webgpu', available: true };
   }
   return [wasm, webgl, webgpu];
 }
 
+/**
+ * The rules read the loss synchronously (`dataSync`), which tfjs-webgpu does through canvas
+ * copies. On some adapters that path returns zeros (seen with Chromium 156's SwiftShader adapter
+ * in a worker), and training would silently learn nothing, so the backend is offered only if a
+ * training-sized product reads back correctly.
+ */
+async function webgpuSelfCheck(): Promise<string | undefined> {
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return 'tfjs could not start the webgpu backend';
+    // A product of the size training uses: ones(64×784)·ones(784×128) is 784 everywhere.
+    const got = tf.tidy(() => tf.matMul(tf.ones([64, 784]), tf.ones([784, 128])).dataSync());
+    const bad = got.findIndex((v) => v !== 784);
+    if (bad >= 0) return `synchronous GPU→CPU readback (dataSync) is wrong on this adapter: a matMul gave ${got[bad]} instead of 784`;
+    return undefined;
+  } catch (err) {
+    return `webgpu self-check failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 /** Switches tfjs to `name` (no silent fallback) and returns a label such as `wasm (SIMD)`. */
 export async function useWebBackend(name: WebBackend): Promise<string> {
-  if (tf.getBackend() === name) return describeBackend({ name, requested: name, fellBack: false, ...simd(name) });
+  // engine().backendName, not getBackend(): the latter would initialise a default backend.
+  if (tf.engine().backendName === name) return describeBackend({ name, requested: name, fellBack: false, ...simd(name) });
   // The webgpu backend is ~1 MB; load it only when someone picks it.
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   return describeBackend(await selectBackend(name, { strict: true }));
