@@ -14,11 +14,6 @@ export interface StepMemory {
   /** Tensors alive after the step minus before: non-zero means a leak or new state. */
   newTensors: number;
   kernels: number;
-  /**
-   * Engine bytes after each kernel of the step, in order (only with `timeline: true`): the
-   * within-step memory curve, where BP's stored activations pile up and MEM-DFA's do not.
-   */
-  timeline?: { kernel: string; bytes: number }[];
 }
 
 export interface StepMemoryProfiler extends TrainerCallback {
@@ -32,10 +27,10 @@ export interface StepMemoryProfiler extends TrainerCallback {
  * step in `every` are measured; shapes do not change between steps, so neither does the peak.
  *
  * @example
- * const prof = stepMemoryProfiler({ every: 50 });  // add `timeline: true` for per-kernel bytes
+ * const prof = stepMemoryProfiler({ every: 50 });
  * createTrainer({ ..., callbacks: [prof] });
  */
-export function stepMemoryProfiler(o: { every?: number; timeline?: boolean } = {}): StepMemoryProfiler {
+export function stepMemoryProfiler(o: { every?: number } = {}): StepMemoryProfiler {
   const every = o.every ?? 50;
   const records: StepMemory[] = [];
   let epochPeak = 0;
@@ -53,7 +48,6 @@ export function stepMemoryProfiler(o: { every?: number; timeline?: boolean } = {
       records.push({
         step: info.step, startBytes, peakBytes: peak, transientBytes: peak - startBytes,
         newTensors: p.newTensors, kernels: p.kernels.length,
-        ...(o.timeline ? { timeline: p.kernels.map((k) => ({ kernel: k.name, bytes: k.totalBytesSnapshot })) } : {}),
       });
       epochPeak = Math.max(epochPeak, peak);
       return loss;
