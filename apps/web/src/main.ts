@@ -6,7 +6,7 @@ import { lineChart } from './ui/chart';
 import { setupControls } from './ui/controls';
 import { byId, h } from './ui/dom';
 import { setupDrawPad } from './ui/draw-pad';
-import { perStepLines, runStyle, timelineLines } from './ui/memory';
+import { perStepLines, phaseSummary, runStyle, timelineLines } from './ui/memory';
 
 const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker) => worker.postMessage(m);
@@ -114,6 +114,8 @@ function render(): void {
   charts.speed.update(lines((r) => r.samplesPerSec));
   charts.memory.update(perStepLines(runs));
   charts.timeline.update(timelineLines(runs));
+  byId('phases').replaceChildren(...runs.map((r, i) => h('li', { style: `color:${runStyle(r, i).color}` }, `${runStyle(r, i).label}: `,
+    phaseSummary(r).map((p) => `${p.phase} ${bytes(p.transientBytes)}`).join(' · ') || '—')));
   byId('summary').querySelector('tbody')!.replaceChildren(...runs.map((r, i) => row(summarize(r), runStyle(r, i).color, r)));
 }
 

@@ -1,6 +1,5 @@
 // Messages between the page and the training worker. Plain data only (structured clone).
 import type { ActivationName } from '@feedback-lab/core';
-import type { StepMemory } from '@feedback-lab/profiler';
 import type { OptimizerName } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from './presets';
 import type { RuleName } from './registry';
@@ -23,6 +22,20 @@ export interface RunConfig {
   /** Profile memory on the first step and one step in N. */
   profileEvery: number;
   seed: number;
+}
+
+/** Memory of one profiled training step (engine tensor bytes, from the profiler). */
+export interface StepRecord {
+  step: number;
+  /** Bytes alive when the step started: weights, optimizer slots, feedback matrices, the batch. */
+  startBytes: number;
+  peakBytes: number;
+  /** peakBytes − startBytes. */
+  transientBytes: number;
+  /** Highest bytes within each phase the rule marked (forward, error, update:dense1, …). */
+  phases: { phase: string; peakBytes: number }[];
+  /** Bytes after each kernel of the step, with the phase it ran in. */
+  timeline: { phase: string; bytes: number }[];
 }
 
 export interface BackendStatus {
@@ -55,7 +68,7 @@ export type FromWorker =
   | { type: 'runStart'; run: RunInfo }
   | { type: 'batch'; id: number; step: number; loss: number; samplesPerSec: number }
   | { type: 'eval'; id: number; step: number; testAccuracy: number }
-  | { type: 'memory'; id: number; record: StepMemory }
+  | { type: 'memory'; id: number; record: StepRecord }
   | { type: 'runEnd'; id: number; reason: 'done' | 'stopped' | 'error'; message?: string }
   | { type: 'idle' }
   | { type: 'prediction'; probs: number[] }

@@ -16,6 +16,9 @@ export interface RuleEntry {
  */
 export const RULES = {
   bp: { label: 'BP (backprop)', load: async () => (await import('@feedback-lab/rule-bp')).bp as Factory },
+  fa: { label: 'FA (feedback alignment)', load: async () => (await import('@feedback-lab/rule-fa')).fa as Factory },
+  dfa: { label: 'DFA (direct FA)', load: async () => (await import('@feedback-lab/rule-dfa')).dfa as Factory },
+  'mem-dfa': { label: 'MEM-DFA (memory-efficient DFA)', load: async () => (await import('@feedback-lab/rule-mem-dfa')).memDfa as Factory },
 } satisfies Record<string, RuleEntry>;
 
 export type RuleName = keyof typeof RULES;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { StepMemory } from '@feedback-lab/profiler';
+import type { StepRecord } from './protocol';
 import { createRunStore, median, summarize } from './runs';
 
-const mem = (step: number, start: number, peak: number): StepMemory =>
-  ({ step, startBytes: start, peakBytes: peak, transientBytes: peak - start, newTensors: 0, kernels: 3 });
+const mem = (step: number, start: number, peak: number): StepRecord =>
+  ({ step, startBytes: start, peakBytes: peak, transientBytes: peak - start, phases: [], timeline: [] });
 
 describe('run store', () => {
   it('collects a run and summarises it', () => {

@@ -1,5 +1,4 @@
-import type { StepMemory } from '@feedback-lab/profiler';
-import type { FromWorker, RunInfo } from './protocol';
+import type { FromWorker, RunInfo, StepRecord } from './protocol';
 
 export interface Series {
   x: number[];
@@ -12,7 +11,7 @@ export interface RunData {
   loss: Series;
   accuracy: Series;
   samplesPerSec: Series;
-  memory: StepMemory[];
+  memory: StepRecord[];
   status: 'running' | 'done' | 'stopped' | 'error';
 }
 

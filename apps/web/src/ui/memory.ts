@@ -29,10 +29,29 @@ export function perStepLines(runs: readonly RunData[]): Line[] {
  */
 export function timelineLines(runs: readonly RunData[]): Line[] {
   return runs.flatMap((r, i) => {
-    const rec = [...r.memory].reverse().find((m) => m.timeline?.length);
+    const rec = latest(r);
     if (!rec) return [];
     const { label, color } = runStyle(r, i);
-    const y = [0, ...rec.timeline!.map((p) => p.bytes - rec.startBytes)];
+    const y = [0, ...rec.timeline.map((p) => p.bytes - rec.startBytes)];
     return [{ label: `${label} (step ${rec.step})`, color, x: y.map((_, k) => k), y }];
   });
+}
+
+/**
+ * Peak transient bytes per phase of the latest profiled step, with per-block phases
+ * (`update:dense3`) folded into one (`update`), so rules with different schedules line up.
+ */
+export function phaseSummary(r: RunData): { phase: string; transientBytes: number }[] {
+  const rec = latest(r);
+  if (!rec) return [];
+  const byPhase = new Map<string, number>();
+  for (const p of rec.phases) {
+    const name = p.phase.split(':')[0]!;
+    byPhase.set(name, Math.max(byPhase.get(name) ?? 0, p.peakBytes - rec.startBytes));
+  }
+  return [...byPhase].map(([phase, transientBytes]) => ({ phase, transientBytes: Math.max(0, transientBytes) }));
+}
+
+function latest(r: RunData) {
+  return [...r.memory].reverse().find((m) => m.timeline.length);
 }

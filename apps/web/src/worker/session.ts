@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mlp, paramBytes, softmaxCrossEntropy, type Dataset, type Model } from '@feedback-lab/core';
-import { stepMemoryProfiler } from '@feedback-lab/profiler';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
 import { RULES } from '../registry';
+import { phaseStepProfiler } from './step-profiler';
 
 /** What the session needs from its surroundings; the worker passes the real ones. */
 export interface SessionDeps {
@@ -60,7 +60,7 @@ export function createSession(deps: SessionDeps) {
     model = m;
     const rule = (await RULES[c.rule].load())({ seed: c.seed });
     const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr });
-    const profiler = stepMemoryProfiler({ every: c.profileEvery, timeline: true });
+    const profiler = phaseStepProfiler({ every: c.profileEvery });
     let sent = 0;
     const evaluate = async (step: number) => {
       const r = await evaluateModel(m, data, softmaxCrossEntropy, { split: 'test', limit: c.evalLimit });
@@ -70,8 +70,8 @@ export function createSession(deps: SessionDeps) {
     post({ type: 'status', text: `training ${c.rule} on ${backend}` });
     await evaluate(0);
     const trainer = createTrainer({
-      model: m, rule, optimizer, dataset: data, seed: c.seed,
-      callbacks: [profiler, {
+      model: m, rule: profiler.wrap(rule), optimizer, dataset: data, seed: c.seed,
+      callbacks: [profiler.callback, {
         onBatchEnd: async (e) => {
           post({ type: 'batch', id, step: e.step, loss: e.loss, samplesPerSec: e.samplesPerSec });
           for (; sent < profiler.records.length; sent++) post({ type: 'memory', id, record: profiler.records[sent]! });
