@@ -1,4 +1,5 @@
 import { defaultClientConditions, defineConfig } from 'vite';
+import { mnistFiles } from './vite-plugin-mnist';
 
 // Workspace packages are imported from their TypeScript sources through the
 // `@feedback-lab/source` export condition, so the app needs no package build first.
@@ -6,11 +7,12 @@ const conditions = ['@feedback-lab/source', ...defaultClientConditions];
 
 export default defineConfig({
   resolve: { conditions },
+  plugins: [mnistFiles()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
-    // The MNIST IDX files (≈55 MB) are copied as assets; keep them out of any inlining.
-    assetsInlineLimit: (file) => (file.includes('idx') || file.endsWith('.wasm') ? false : undefined),
+    // Never inline the wasm binaries as data: URLs; tfjs fetches them by URL.
+    assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
     chunkSizeWarningLimit: 2500,
   },
   server: { port: 5173 },
