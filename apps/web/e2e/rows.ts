@@ -19,17 +19,21 @@ export interface Row {
   memRecords: number;
 }
 
+// Sent as source text: tsx (keepNames) would wrap a function's inner closures in a `__name`
+// helper that does not exist in the page.
+const READ_ROWS = `[...document.querySelectorAll('tr[data-testid=run-row]')].map((tr) => {
+  const raw = (k) => tr.querySelector('td[data-k=' + k + ']')?.getAttribute('data-value') ?? '';
+  const n = (k) => Number(raw(k));
+  const attr = (k) => Number(tr.getAttribute('data-' + k));
+  return {
+    rule: tr.getAttribute('data-rule') ?? '', status: raw('status'), backend: raw('backend'), arch: raw('arch'),
+    steps: n('steps'), loss: n('loss'), accuracy: n('accuracy'), firstAccuracy: attr('first-accuracy'),
+    samplesPerSec: n('samplesPerSec'), paramBytes: n('paramBytes'), residentBytes: n('residentBytes'),
+    firstResidentBytes: attr('first-resident'), peakTransientBytes: n('peakTransientBytes'), peakBytes: n('peakBytes'),
+    memRecords: attr('mem-records'),
+  };
+})`;
+
 export function readRows(page: Page): Promise<Row[]> {
-  return page.$$eval('tr[data-testid=run-row]', (trs) => trs.map((tr) => {
-    const raw = (k: string) => tr.querySelector(`td[data-k=${k}]`)?.getAttribute('data-value') ?? '';
-    const n = (k: string) => Number(raw(k));
-    const attr = (k: string) => Number(tr.getAttribute(`data-${k}`));
-    return {
-      rule: tr.getAttribute('data-rule') ?? '', status: raw('status'), backend: raw('backend'), arch: raw('arch'),
-      steps: n('steps'), loss: n('loss'), accuracy: n('accuracy'), firstAccuracy: attr('first-accuracy'),
-      samplesPerSec: n('samplesPerSec'), paramBytes: n('paramBytes'), residentBytes: n('residentBytes'),
-      firstResidentBytes: attr('first-resident'), peakTransientBytes: n('peakTransientBytes'), peakBytes: n('peakBytes'),
-      memRecords: attr('mem-records'),
-    };
-  }));
+  return page.evaluate(READ_ROWS) as Promise<Row[]>;
 }
