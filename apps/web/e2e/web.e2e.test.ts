@@ -110,6 +110,26 @@ describe('web app (production build, headless Chromium)', () => {
     await page.close();
   });
 
+  it('pauses, resumes and resets a run while the page stays responsive', async () => {
+    const page = await open();
+    await setForm(page, { backend: 'wasm', rule: 'bp', arch: '784-64-10', 'max-steps': '0', 'eval-every': '50', 'profile-every': '50' });
+    await page.click('[data-testid=start]');
+    const steps = async () => (await readRows(page))[0]?.steps ?? 0;
+    await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(5);
+    await page.click('[data-testid=pause]');
+    await page.waitForTimeout(300); // let the step in flight finish
+    const paused = await steps();
+    await page.waitForTimeout(700);
+    expect(await steps()).toBe(paused);
+    expect(await page.locator('#pause').innerText()).toBe('Resume');
+    await page.click('[data-testid=pause]');
+    await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(paused);
+    await page.click('[data-testid=reset]');
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'idle', undefined, { timeout: 30_000 });
+    expect(await readRows(page)).toEqual([]);
+    await page.close();
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
