@@ -1,14 +1,18 @@
 import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
+import { bench } from './commands/bench';
+import { profile } from './commands/profile';
 import { train } from './commands/train';
 import { processIo, type Io } from './io';
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train };
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, profile, bench };
 
 const USAGE = `usage: fbl <command> [options]
 
 Commands:
   train     train a network with a learning rule (fbl train --help)
+  profile   one step's memory by phase, measured vs predicted (fbl profile --help)
+  bench     benchmarks: fbl bench memory-depth (fbl bench --help)
 `;
 
 /**

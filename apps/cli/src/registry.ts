@@ -2,12 +2,15 @@ import type { FeedbackGenerator, RuleFactory } from '@feedback-lab/core';
 import { bp } from '@feedback-lab/rule-bp';
 import { dfa } from '@feedback-lab/rule-dfa';
 import { fa } from '@feedback-lab/rule-fa';
+import { memDfa } from '@feedback-lab/rule-mem-dfa';
 
 /** Options the CLI passes to every factory; rules ignore what they do not use. */
 export interface CliRuleOptions {
   seed: number;
   generator?: FeedbackGenerator;
   scale?: number;
+  /** MEM-DFA/DFA: keep feedback matrices or regenerate them from the seed. */
+  feedback?: 'stored' | 'regenerate';
 }
 
 /**
@@ -18,6 +21,7 @@ export const RULES = {
   bp: bp as RuleFactory<CliRuleOptions>,
   fa: fa as RuleFactory<CliRuleOptions>,
   dfa: dfa as RuleFactory<CliRuleOptions>,
+  'mem-dfa': memDfa as RuleFactory<CliRuleOptions>,
 } satisfies Record<string, RuleFactory<CliRuleOptions>>;
 
 export type RuleName = keyof typeof RULES;

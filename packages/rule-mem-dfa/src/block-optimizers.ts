@@ -18,6 +18,8 @@ export function blockOptimizers() {
   return {
     /** The optimizer for block `index` under `opt` (a new `opt` starts fresh copies). */
     get(opt: tf.Optimizer, index: number): tf.Optimizer {
+      // An object that only records gradients (e.g. alignment diagnostics) has no state to split.
+      if (typeof (opt as Partial<tf.Optimizer>).getConfig !== 'function') return opt;
       if (opt !== parent) {
         dispose();
         parent = opt;
