@@ -1,5 +1,5 @@
 import { defaultClientConditions, defineConfig } from 'vite';
-import { mnistFiles } from './vite-plugin-mnist';
+import { mnistFiles } from './vite-plugin-mnist.ts';
 
 // Workspace packages are imported from their TypeScript sources through the
 // `@feedback-lab/source` export condition, so the app needs no package build first.
