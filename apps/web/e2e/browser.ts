@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium; CI installs it with apt (no Playwright browser download). */
@@ -19,5 +20,8 @@ export function launchFlags(o: { webgpu?: boolean } = {}): string[] {
 }
 
 export function launchChromium(o: { webgpu?: boolean } = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set FBL_CHROMIUM`);
+  }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: launchFlags(o) });
 }
