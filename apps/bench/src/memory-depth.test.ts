@@ -13,7 +13,7 @@ describe('memory-depth benchmark', () => {
       rules: { bp: () => bp(), 'mem-dfa': (o) => memDfa(o) }, width: 32, depths: [1, 2, 8], batchSize: 16, timedSteps: 1,
       now: () => (t += 1),
     });
-    expect(rows.map((r) => `${r.rule}@${r.depth}`)).toEqual(['bp@1', 'bp@2', 'bp@8', 'mem-dfa@1', 'mem-dfa@2', 'mem-dfa@8']);
+    expect(rows.map((r) => `${r.rule}@${r.depth}`)).toEqual(['bp@1', 'mem-dfa@1', 'bp@2', 'mem-dfa@2', 'bp@8', 'mem-dfa@8']);
     for (const r of rows) {
       expect(r.peakTransientBytes).toBeGreaterThan(0);
       expect(r.predictedPeakTransientBytes).toBeGreaterThan(0);
@@ -25,6 +25,7 @@ describe('memory-depth benchmark', () => {
     expect(s.stepTimeVsBp['mem-dfa']).toBe(1);
     const md = markdownReport(rows, s, { width: 32 });
     expect(md).toMatch(/\| mem-dfa \| 8 \|/);
+    expect(md.indexOf('| bp | 8 |')).toBeLessThan(md.indexOf('| mem-dfa | 1 |'));
     const svg = svgChart(rows);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<polyline/g)).toHaveLength(4);
