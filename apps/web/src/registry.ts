@@ -19,6 +19,8 @@ export const RULES = {
   fa: { label: 'FA (feedback alignment)', load: async () => (await import('@feedback-lab/rule-fa')).fa as Factory },
   dfa: { label: 'DFA (direct FA)', load: async () => (await import('@feedback-lab/rule-dfa')).dfa as Factory },
   'mem-dfa': { label: 'MEM-DFA (memory-efficient DFA)', load: async () => (await import('@feedback-lab/rule-mem-dfa')).memDfa as Factory },
+  drtp: { label: 'DRTP (direct random target projection)', load: async () => (await import('@feedback-lab/rule-drtp')).drtp as Factory },
+  'sign-symmetry': { label: 'Sign-symmetry', load: async () => (await import('@feedback-lab/rule-sign-symmetry')).signSymmetry as Factory },
 } satisfies Record<string, RuleEntry>;
 
 export type RuleName = keyof typeof RULES;
