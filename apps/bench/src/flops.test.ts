@@ -10,12 +10,14 @@ describe('trainingFlops', () => {
   it('counts BP as forward + ∂W everywhere + ∂x below the first layer', () => {
     expect(trainingFlops('bp', arch, 64)).toBe(2 * fwd + l2 + l3);
     expect(trainingFlops('fa', arch, 64)).toBe(trainingFlops('bp', arch, 64));
+    expect(trainingFlops('sign-symmetry', arch, 64)).toBe(trainingFlops('bp', arch, 64));
   });
 
   it('counts DFA without ∂x but with the B_i·e projections, MEM-DFA with one more forward', () => {
     const proj = 2 * 64 * 10 * (800 + 800);
     expect(trainingFlops('dfa', arch, 64)).toBe(2 * fwd + proj);
     expect(trainingFlops('mem-dfa', arch, 64)).toBe(3 * fwd + proj);
+    expect(trainingFlops('drtp', arch, 64)).toBe(trainingFlops('dfa', arch, 64));
     // the FLOP floors of the step-time ratios on this network
     expect(trainingFlops('dfa', arch, 64)! / trainingFlops('bp', arch, 64)!).toBeCloseTo(0.802, 3);
     expect(trainingFlops('mem-dfa', arch, 64)! / trainingFlops('bp', arch, 64)!).toBeCloseTo(1.201, 3);

@@ -5,7 +5,9 @@
  *
  * - bp, fa: forward x·W per layer, ∂W = xᵀ·dy per layer, ∂x = dy·Wᵀ (or dy·B) for every
  *   layer but the first.
- * - dfa: forward, ∂W per layer, and the projections B_i·e for every hidden layer; no ∂x.
+ * - sign-symmetry: as fa (sign(W) in place of B).
+ * - dfa, drtp: forward, ∂W per layer, and the projections B_i·e (drtp: B_i·y*) for every hidden
+ *   layer; no ∂x.
  * - mem-dfa: dfa plus the recomputed forward of every layer in its second pass.
  * Unknown rules return undefined: the benchmark then reports no GFLOP/s for them.
  */
@@ -18,9 +20,11 @@ export function trainingFlops(rule: string, arch: readonly number[], batchSize: 
   switch (rule) {
     case 'bp':
     case 'fa':
+    case 'sign-symmetry':
     case 'tfjs-layers':
       return 2 * forward + inputGrads;
     case 'dfa':
+    case 'drtp':
       return 2 * forward + projections;
     case 'mem-dfa':
       return 3 * forward + projections;
