@@ -81,3 +81,10 @@ export function formatHelp(usage: string, specs: Specs): string {
   });
   return `${usage}\n\nOptions:\n${rows.join('\n')}\n`;
 }
+
+/** Only the options present on the command line (no defaults), to tell a choice from a default. */
+export function explicitOptions<S extends Specs>(argv: readonly string[], specs: S): Record<string, unknown> {
+  const bare = Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { ...s, default: undefined }])) as Specs;
+  const { _: _positionals, ...rest } = parseOptions(argv, bare);
+  return rest;
+}

@@ -1,14 +1,18 @@
 import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
+import { evaluate } from './commands/eval';
+import { exportModel } from './commands/export';
 import { train } from './commands/train';
 import { processIo, type Io } from './io';
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train };
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, eval: evaluate, export: exportModel };
 
 const USAGE = `usage: fbl <command> [options]
 
 Commands:
   train     train a network with a learning rule (fbl train --help)
+  eval      score a checkpoint on the test set (fbl eval --checkpoint DIR)
+  export    write a checkpoint as a TensorFlow.js LayersModel (fbl export --checkpoint DIR --out DIR)
 `;
 
 /**

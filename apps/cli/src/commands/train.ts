@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ACTIVATIONS, BACKENDS, describeBackend, mlp, parseArch, selectBackend, size, type ActivationName, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
-import { stepMemoryProfiler } from '@feedback-lab/profiler';
-import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
-import { DATASET_NAMES, openDataset } from '../datasets';
+import { ACTIVATIONS, BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
+import { heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
+import { DIVERGE_POLICIES, OPTIMIZERS, createTrainer, restoreTrainingState, type DivergePolicy } from '@feedback-lab/trainer';
+import { UsageError, explicitOptions, formatHelp, parseOptions, type Specs } from '../args';
+import { DATASET_NAMES } from '../datasets';
 import { progressBar } from '../progress';
-import { RULES, RULE_NAMES, type RuleName } from '../registry';
+import { RULE_NAMES } from '../registry';
+import { RESULT_KEYS, buildRun, type RunConfig } from '../run-config';
+import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
 import type { Io } from '../io';
 
 export const TRAIN_OPTIONS = {
@@ -21,10 +24,17 @@ export const TRAIN_OPTIONS = {
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
+  'checkpoint-every': { kind: 'int', min: 1, help: 'also checkpoint every N steps (needs --checkpoint-dir or --resume)' },
+  resume: { kind: 'string', help: 'continue the run checkpointed in this directory (its config; options given must match it)' },
+  'on-diverge': { kind: 'string', choices: DIVERGE_POLICIES, default: 'stop', help: 'on a NaN/Inf loss or weight: stop, or undo the step and skip the batch' },
+  'heap-limit-mb': { kind: 'int', default: 3584, min: 1, help: 'stop cleanly before the wasm heap passes this many MiB (wasm32 maximum 4096)' },
   'profile-every': { kind: 'int', default: 50, min: 1, help: 'measure peak memory on one step in N' },
   json: { kind: 'boolean', help: 'print one JSON object per line instead of text' },
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
+
+const CONFIG_KEYS = [...RESULT_KEYS, 'epochs'] as const;
 
 export async function train(argv: readonly string[], io: Io): Promise<number> {
   const o = parseOptions(argv, TRAIN_OPTIONS);
@@ -33,57 +43,72 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
-  const backend = await selectBackend(o.backend as BackendName);
-  const dataset = openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed });
-  const arch = parseArch(o.arch!);
-  const inputSize = size(dataset.inputShape);
-  if (arch[0] !== inputSize || arch[arch.length - 1] !== dataset.numClasses) {
-    throw new UsageError(`--arch ${o.arch} does not fit ${dataset.name}: it must start with ${inputSize} (inputs) and end with ${dataset.numClasses} (classes)`);
+  if (o['checkpoint-every'] !== undefined && !o['checkpoint-dir'] && !o.resume) throw new UsageError('--checkpoint-every needs --checkpoint-dir (or --resume)');
+  let resumed: RunCheckpoint | undefined;
+  let config = pick(o, CONFIG_KEYS) as unknown as RunConfig;
+  if (o.resume) {
+    resumed = await loadRun(o.resume);
+    config = { ...resumed.config, ...pick(explicitOptions(argv, TRAIN_OPTIONS), CONFIG_KEYS) } as RunConfig;
+    const diffs = diffConfig(pick(resumed.config, RESULT_KEYS), pick(config, RESULT_KEYS));
+    if (diffs.length) throw new UsageError(`cannot resume from ${o.resume}: the options differ from its config (${describeDifferences(diffs)})`);
   }
-  const ruleName = o.rule as RuleName;
-  const model = mlp({ arch, activation: o.activation as ActivationName, seed: o.seed });
-  const rule = RULES[ruleName]({ seed: o.seed });
-  const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr: o.lr! });
+  // A resumed run is only bit-identical on the backend that wrote it: no silent fallback.
+  const backend = await selectBackend(config.backend as BackendName, { strict: !!resumed });
+  const run = buildRun(config);
+  const { dataset } = run;
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
+  const guard = heapGuard({ limitBytes: o['heap-limit-mb']! * 2 ** 20, predictStepBytes: () => profiler.records.at(-1)?.transientBytes });
   const bar = progressBar(io.err);
-  const base = { backend: backend.name, rule: ruleName, arch: o.arch, dataset: dataset.name };
-
-  if (!o.json) {
-    io.out(`training ${ruleName} on ${dataset.name} (${o.limit ?? dataset.size('train')} samples), arch ${o.arch} ${o.activation}, ` +
-      `${o.optimizer} lr ${o.lr}, batch ${o['batch-size']}, ${o.epochs} epoch(s), seed ${o.seed}, backend ${describeBackend(backend)}\n`);
-  }
-  const line = (e: EpochEndEvent) => ({
-    epoch: e.epoch, loss: round(e.loss, 5), trainAccuracy: round(e.trainAccuracy, 5), testAccuracy: round(e.testAccuracy, 5),
-    samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes, ...base,
-  });
-  const trainer = createTrainer({
-    model, rule, optimizer, dataset, seed: o.seed,
-    callbacks: [
-      profiler,
-      {
-        onBatchEnd: (e) => bar.update(e),
-        onEpochEnd: (e) => {
-          bar.clear();
-          if (o.json) io.out(JSON.stringify({ event: 'epoch', ...line(e) }) + '\n');
-          else io.out(`epoch ${e.epoch}/${o.epochs}  loss ${e.loss.toFixed(4)}  train acc ${pct(e.trainAccuracy)}  test acc ${pct(e.testAccuracy)}  ` +
-            `${e.samplesPerSec.toFixed(0)} samples/s  ${e.seconds.toFixed(1)} s  peak ${(e.memory.peakBytes / 2 ** 20).toFixed(1)} MiB\n`);
-        },
-      },
-    ],
-  });
+  const base = { backend: backend.name, rule: config.rule, arch: config.arch, dataset: dataset.name };
+  const checkpointDir = o['checkpoint-dir'] ?? o.resume;
   try {
-    const epochs = await trainer.fit({ epochs: o.epochs!, batchSize: o['batch-size']!, limit: o.limit });
-    const last = epochs[epochs.length - 1]!;
-    if (o.json) io.out(JSON.stringify({ event: 'done', ...line(last), epochs: o.epochs, steps: trainer.step }) + '\n');
-    else io.out(`done: test accuracy ${pct(last.testAccuracy)} after ${o.epochs} epoch(s), ${trainer.step} steps\n`);
+    if (resumed) await restoreTrainingState(run.model, run.optimizer, run.rule, resumed.state);
+    if (o.json) {
+      if (resumed) io.out(JSON.stringify({ event: 'resume', from: o.resume, ...resumed.position }) + '\n');
+    } else {
+      io.out(`${resumed ? `resuming from ${o.resume} at epoch ${resumed.position.epoch}, step ${resumed.position.step}: ` : ''}training ${config.rule} on ${dataset.name} ` +
+        `(${config.limit ?? dataset.size('train')} samples), arch ${config.arch} ${config.activation}, ${config.optimizer} lr ${config.lr}, ` +
+        `batch ${config['batch-size']}, ${config.epochs} epoch(s), seed ${config.seed}, backend ${describeBackend(backend)}\n`);
+    }
+    const line = (e: EpochEndEvent) => ({
+      epoch: e.epoch, loss: round(e.loss, 5), trainAccuracy: round(e.trainAccuracy, 5), testAccuracy: round(e.testAccuracy, 5),
+      samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes, ...base,
+    });
+    const trainer = createTrainer({
+      model: run.model, rule: run.rule, optimizer: run.optimizer, dataset, seed: config.seed,
+      start: resumed?.position, onDiverge: o['on-diverge'] as DivergePolicy,
+      checkpoint: checkpointDir ? { every: o['checkpoint-every'], save: (pos) => saveRun(checkpointDir, config, pos, run) } : undefined,
+      callbacks: [
+        guard, // sync wrapper: must sit inside the profiler's async one
+        profiler,
+        {
+          onBatchEnd: (e) => bar.update(e),
+          onBatchSkipped: (e) => void io.err.write(`fbl: warning: skipped the batch of step ${e.step} (epoch ${e.epoch}): ${e.reason}; the step was undone\n`),
+          onEpochEnd: (e) => {
+            bar.clear();
+            if (o.json) io.out(JSON.stringify({ event: 'epoch', ...line(e) }) + '\n');
+            else io.out(`epoch ${e.epoch}/${config.epochs}  loss ${e.loss.toFixed(4)}  train acc ${pct(e.trainAccuracy)}  test acc ${pct(e.testAccuracy)}  ` +
+              `${e.samplesPerSec.toFixed(0)} samples/s  ${e.seconds.toFixed(1)} s  peak ${(e.memory.peakBytes / 2 ** 20).toFixed(1)} MiB\n`);
+          },
+        },
+      ],
+    });
+    const epochs = await trainer.fit({ epochs: config.epochs, batchSize: config['batch-size'], limit: config.limit });
+    const last = epochs[epochs.length - 1];
+    const test = last?.testAccuracy ?? (await trainer.evaluate('test')).accuracy;
+    if (o.json) io.out(JSON.stringify({ event: 'done', ...(last ? line(last) : base), testAccuracy: round(test, 5), epochs: config.epochs, steps: trainer.step }) + '\n');
+    else io.out(`done: test accuracy ${pct(test)} after ${config.epochs} epoch(s), ${trainer.step} steps${checkpointDir ? `; checkpoint in ${checkpointDir}` : ''}\n`);
   } finally {
     bar.clear();
-    rule.dispose();
-    optimizer.dispose();
-    model.dispose();
+    run.dispose();
     tf.disposeVariables();
   }
   return 0;
+}
+
+function pick(o: object, keys: readonly string[]): Record<string, unknown> {
+  const r = o as Record<string, unknown>;
+  return Object.fromEntries(keys.filter((k) => r[k] !== undefined).map((k) => [k, r[k]]));
 }
 
 function pct(x: number): string {
