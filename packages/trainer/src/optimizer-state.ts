@@ -40,7 +40,7 @@ export async function restoreOptimizer(opt: tf.Optimizer, snap: OptimizerSnapsho
     current.forEach((c, i) => (c.tensor as tf.Variable).assign(snap.slots[i]!.tensor));
     (opt as unknown as { iterations_: number }).iterations_ = snap.iterations;
   } else if (current.length > snap.slots.length && snap.slots.length === 0) {
-    current.forEach((c) => (c.tensor as tf.Variable).assign(tf.zerosLike(c.tensor)));
+    tf.tidy(() => current.forEach((c) => (c.tensor as tf.Variable).assign(tf.zerosLike(c.tensor))));
     (opt as unknown as { iterations_: number }).iterations_ = snap.iterations;
   } else {
     // A fresh optimizer (resume): let it create its slot variables from the saved values.
