@@ -2,3 +2,4 @@ export { NODE_BACKENDS, useBackend } from './backends';
 export { tensorsLeftBy } from './leaks';
 export { maxAbsDiff, snapshot } from './compare';
 export { describeRuleConformance, type ConformanceOptions } from './conformance';
+export { fuzz, mutate, describeFuzz, type FuzzCase, type FuzzOptions, type FuzzReport } from './fuzz';
