@@ -1,11 +1,17 @@
 import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
-import { evaluate } from './commands/eval';
-import { exportModel } from './commands/export';
-import { train } from './commands/train';
+import type { Specs } from './args';
+import { EVAL_OPTIONS, evaluate } from './commands/eval';
+import { EXPORT_OPTIONS, exportModel } from './commands/export';
+import { TRAIN_OPTIONS, train } from './commands/train';
 import { processIo, type Io } from './io';
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, eval: evaluate, export: exportModel };
+/** Every command with its option specs (the CLI sweep test walks these). */
+export const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>; options: Specs }> = {
+  train: { run: train, options: TRAIN_OPTIONS },
+  eval: { run: evaluate, options: EVAL_OPTIONS },
+  export: { run: exportModel, options: EXPORT_OPTIONS },
+};
 
 const USAGE = `usage: fbl <command> [options]
 
@@ -25,7 +31,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.out(USAGE);
     return command ? 0 : 2;
   }
-  const run = COMMANDS[command];
+  const run = COMMANDS[command]?.run;
   try {
     if (!run) throw new UsageError(`unknown command "${command}" (expected ${Object.keys(COMMANDS).join(', ')})`);
     return await run(rest, io);
