@@ -90,6 +90,27 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       a.forEach((w, i) => expect(maxAbsDiff(w, b[i]!)).toBe(0));
     });
 
+    it('resumes from getState/setState: a rule built with another seed continues identically', () => {
+      // What a checkpoint does: copy the weights, build the rule afresh (here with a different
+      // seed, so nothing is shared by accident) and hand it the saved state. Random-feedback
+      // rules must put their feedback seeds or matrices in getState for this to hold.
+      const a = makeModel(5);
+      const b = makeModel(6);
+      const ra = o.create(5);
+      run(ra, a, batches, 3);
+      b.blocks.forEach((blk, i) => blk.params.forEach((p, j) => p.assign(a.blocks[i]!.params[j]!)));
+      const rb = o.create(1234);
+      const state = ra.getState?.();
+      if (state) rb.setState!(state);
+      run(ra, a, batches.slice(3), 4);
+      run(rb, b, batches.slice(3), 4);
+      const wa = a.blocks.flatMap((blk) => snapshot(blk.params));
+      const wb = b.blocks.flatMap((blk) => snapshot(blk.params));
+      wa.forEach((w, i) => expect(maxAbsDiff(w, wb[i]!), `param ${i}`).toBe(0));
+      for (const x of [ra, rb]) x.dispose();
+      for (const m of [a, b]) m.dispose();
+    });
+
     it('leaks no tensors per step and frees its state on dispose', () => {
       const start = tf.memory().numTensors;
       const model = makeModel(4);
