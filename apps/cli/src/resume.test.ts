@@ -68,7 +68,7 @@ describe('kill and resume', () => {
     const bad = join(root, 'bad');
     rmSync(bad, { recursive: true, force: true });
     const copy = Buffer.from(bytes);
-    copy[copy.length - 3] ^= 0x40;
+    copy[copy.length - 3]! ^= 0x40;
     await import('node:fs').then((fs) => fs.mkdirSync(bad, { recursive: true }));
     writeFileSync(join(bad, 'checkpoint.fblc'), copy);
     const r = await spawnCli(['train', '--resume', bad]).done;
