@@ -36,7 +36,7 @@ describe.each(RULE_NAMES)('fbl train → export → tf.loadLayersModel: %s', (ru
   it('predicts what the checkpointed model predicts (≤ 1e-5) and eval reports its accuracy', async () => {
     const ck = join(root, rule);
     const out = join(root, `${rule}-export`);
-    const t = await run('train', '--rule', rule, '--dataset', 'blobs', '--arch', '8-24-16-4', '--activation', 'relu', '--epochs', '2', '--batch-size', '16', '--lr', '0.05', '--checkpoint-dir', ck, '--json');
+    const t = await run('train', '--rule', rule, '--dataset', 'blobs', '--arch', '8-24-16-4', '--activation', 'relu', '--epochs', '2', '--batch-size', '16', '--lr', '0.01', '--checkpoint-dir', ck, '--json');
     expect(t.code, t.err).toBe(0);
     const done = JSON.parse(t.out.trim().split('\n').at(-1)!);
     const e = await run('export', '--checkpoint', ck, '--out', out);
@@ -51,11 +51,19 @@ describe.each(RULE_NAMES)('fbl train → export → tf.loadLayersModel: %s', (ru
     const ours = buildRun(saved.config);
     await restoreTrainingState(ours.model, ours.optimizer, ours.rule, saved.state);
     const stock = await loadStock(out);
-    const x = tf.randomNormal([100, 8], 0, 2, 'float32', 3);
+    let x!: tf.Tensor;
+    for await (const batch of ours.dataset.batches({ split: 'test', batchSize: 100 })) {
+      x = batch.x;
+      tf.dispose(batch.y);
+      break;
+    }
     const a = stock.predict(x) as tf.Tensor;
     const b = ours.model.forward(x);
     const diff = maxAbsDiff(a, b);
-    console.log(`export ${rule}: max |stock − feedback-lab| over 100×4 logits = ${diff.toExponential(2)}`);
+    const scale = tf.max(tf.abs(b)).dataSync()[0]!;
+    // Both sides are float32 on the same backend but not the same kernels (tfjs-layers fuses
+    // the bias into the matMul), so they agree to rounding: ~1e-7 relative to the logits.
+    console.log(`export ${rule}: max |stock − feedback-lab| over 100 test samples' logits = ${diff.toExponential(2)} (max |logit| ${scale.toFixed(2)})`);
     expect(diff).toBeLessThanOrEqual(1e-5);
     tf.dispose([x, a, b]);
     stock.dispose();

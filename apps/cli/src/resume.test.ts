@@ -9,7 +9,7 @@ import { spawnCli } from './spawn-cli';
 // checkpoint must end with exactly the bytes (weights and optimizer state) of a run that was
 // never interrupted. Adam is used because its state (moments, β powers, step count) is the
 // hardest to restore exactly.
-const ARGS = ['train', '--dataset', 'spirals', '--arch', '2-32-32-3', '--activation', 'tanh', '--optimizer', 'adam', '--lr', '0.01',
+const args = (rule: string) => ['train', '--rule', rule, '--dataset', 'spirals', '--arch', '2-32-32-3', '--activation', 'tanh', '--optimizer', 'adam', '--lr', '0.01',
   '--batch-size', '4', '--epochs', '12', '--seed', '7', '--checkpoint-every', '25', '--json'];
 const root = mkdtempSync(join(tmpdir(), 'fbl-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -17,13 +17,15 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('kill and resume', () => {
-  it('ends bit-identical to an uninterrupted run', async () => {
+  // MEM-DFA keeps its own per-block optimizer copies: their state travels as rule state.
+  it.each(['bp', 'mem-dfa'])('%s: ends bit-identical to an uninterrupted run', async (rule) => {
+    const ARGS = args(rule);
     const t0 = performance.now();
-    const full = await spawnCli([...ARGS, '--checkpoint-dir', join(root, 'full')]).done;
+    const full = await spawnCli([...ARGS, '--checkpoint-dir', join(root, `full-${rule}`)]).done;
     const tFull = performance.now() - t0;
     expect(full.code, full.err).toBe(0);
 
-    const dir = join(root, 'killed');
+    const dir = join(root, `killed-${rule}`);
     const victim = spawnCli([...ARGS, '--checkpoint-dir', dir]);
     const file = join(dir, 'checkpoint.fblc');
     const t1 = performance.now();
@@ -42,7 +44,7 @@ describe('kill and resume', () => {
     expect(resumed.code, resumed.err).toBe(0);
     expect(JSON.parse(resumed.out.split('\n')[0]!)).toMatchObject({ event: 'resume', step: at.step });
 
-    const a = await loadCheckpoint(join(root, 'full'));
+    const a = await loadCheckpoint(join(root, `full-${rule}`));
     const b = await loadCheckpoint(dir);
     expect(b.meta.position).toEqual(a.meta.position);
     expect(b.arrays.map((x) => x.name)).toEqual(a.arrays.map((x) => x.name));
@@ -52,18 +54,18 @@ describe('kill and resume', () => {
     });
     const doneOf = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
     expect(doneOf(resumed.out).testAccuracy).toBe(doneOf(full.out).testAccuracy);
-    console.log(`kill/resume: uninterrupted ${(tFull / 1000).toFixed(1)} s; killed after ${(tKill / 1000).toFixed(1)} s at step ${at.step} (epoch ${at.epoch}); ` +
+    console.log(`kill/resume ${rule}: uninterrupted ${(tFull / 1000).toFixed(1)} s; killed after ${(tKill / 1000).toFixed(1)} s at step ${at.step} (epoch ${at.epoch}); ` +
       `resume ${(tResume / 1000).toFixed(1)} s; ${a.arrays.length} tensors bit-identical`);
   });
 
   it('refuses to resume with different options, naming them', async () => {
-    const r = await spawnCli(['train', '--resume', join(root, 'full'), '--lr', '0.5', '--seed', '8']).done;
+    const r = await spawnCli(['train', '--resume', join(root, 'full-bp'), '--lr', '0.5', '--seed', '8']).done;
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe(`fbl: cannot resume from ${join(root, 'full')}: the options differ from its config (lr: 0.01 in the checkpoint, 0.5 now; seed: 7 in the checkpoint, 8 now)`);
+    expect(r.err.trim()).toBe(`fbl: cannot resume from ${join(root, 'full-bp')}: the options differ from its config (lr: 0.01 in the checkpoint, 0.5 now; seed: 7 in the checkpoint, 8 now)`);
   });
 
   it('refuses a corrupt checkpoint with a one-line message', async () => {
-    const src = join(root, 'full', 'checkpoint.fblc');
+    const src = join(root, 'full-bp', 'checkpoint.fblc');
     const bytes = readFileSync(src);
     const bad = join(root, 'bad');
     rmSync(bad, { recursive: true, force: true });

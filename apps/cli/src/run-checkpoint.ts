@@ -49,6 +49,8 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
     seed: int(cfg.seed, 'config.seed'),
     ...(cfg.limit === undefined ? {} : { limit: int(cfg.limit, 'config.limit') }),
     backend: str(cfg.backend, 'config.backend'),
+    ...(cfg.feedback === undefined ? {} : { feedback: str(cfg.feedback, 'config.feedback') }),
+    ...(cfg['feedback-scale'] === undefined ? {} : { 'feedback-scale': num(cfg['feedback-scale'], 'config.feedback-scale') }),
   };
   const p = obj(m.position, 'position');
   const position: TrainingPosition = {

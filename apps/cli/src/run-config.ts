@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mlp, parseArch, size, type ActivationName, type Dataset, type LearningRule, type Model } from '@feedback-lab/core';
 import type { ExportSpec } from '@feedback-lab/checkpoint';
+import { generatorByName } from '@feedback-lab/feedback';
+import { MODELLED_RULES, predictMemory } from '@feedback-lab/profiler';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError } from './args';
 import { openDataset } from './datasets';
@@ -23,10 +25,13 @@ export interface RunConfig {
   seed: number;
   limit?: number;
   backend: string;
+  /** Feedback-matrix generator and scale for the random-feedback rules. */
+  feedback?: string;
+  'feedback-scale'?: number;
 }
 
 /** Config keys that change the numbers; `epochs` may grow on resume (data order is per epoch). */
-export const RESULT_KEYS = ['rule', 'dataset', 'data-dir', 'arch', 'activation', 'optimizer', 'lr', 'batch-size', 'seed', 'limit', 'backend'] as const;
+export const RESULT_KEYS = ['rule', 'dataset', 'data-dir', 'arch', 'activation', 'optimizer', 'lr', 'batch-size', 'seed', 'limit', 'backend', 'feedback', 'feedback-scale'] as const;
 
 export interface Run {
   dataset: Dataset;
@@ -45,7 +50,9 @@ export function buildRun(c: RunConfig): Run {
     throw new UsageError(`--arch ${c.arch} does not fit ${dataset.name}: it must start with ${inputSize} (inputs) and end with ${dataset.numClasses} (classes)`);
   }
   const model = mlp({ arch, activation: c.activation as ActivationName, seed: c.seed });
-  const rule = RULES[c.rule as RuleName]({ seed: c.seed });
+  const scale = c['feedback-scale'];
+  const generator = c.feedback ? generatorByName(c.feedback, { scale, seed: c.seed }) : undefined;
+  const rule = RULES[c.rule as RuleName]({ seed: c.seed, generator, scale });
   const optimizer = createOptimizer({ name: c.optimizer as OptimizerName, lr: c.lr });
   return {
     dataset, model, rule, optimizer,
@@ -67,4 +74,10 @@ export function exportSpecOf(c: RunConfig): ExportSpec {
       type: 'dense' as const, units, activation: i === arch.length - 2 ? 'linear' : c.activation,
     })),
   };
+}
+
+/** The memory model's transient bytes for one step of this config, if it models the rule. */
+export function predictedStepBytes(c: RunConfig): number | undefined {
+  if (!(MODELLED_RULES as readonly string[]).includes(c.rule)) return undefined;
+  return predictMemory({ arch: parseArch(c.arch), batchSize: c['batch-size'], rule: c.rule, optimizer: c.optimizer as OptimizerName }).peakTransientBytes;
 }

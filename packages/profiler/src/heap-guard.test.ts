@@ -4,7 +4,8 @@ import { FblError, mlp, selectBackend } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { createTrainer } from '@feedback-lab/trainer';
-import { heapGuard, wasmHeapBytes } from './heap-guard';
+import { heapGuard } from './heap-guard';
+import { wasmHeapBytes } from './heap';
 import { stepMemoryProfiler } from './step-memory';
 
 const setup = () => ({ model: mlp({ arch: [2, 64, 3], seed: 1 }), rule: bp(), optimizer: tf.train.sgd(0.1), dataset: spirals({ perClass: 40 }) });

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FblError } from '@feedback-lab/core';
 import type { TrainerCallback } from '@feedback-lab/trainer';
+import { WASM32_LIMIT_BYTES } from './budget';
+import { wasmHeapBytes } from './heap';
 
-/** wasm32 can address 4 GiB; past it `malloc` returns 0 and tfjs silently corrupts memory. */
-export const WASM32_MAX_BYTES = 4 * 2 ** 30;
 /** Default stop line: 3.5 GiB leaves room for allocations the engine does not count. */
 export const DEFAULT_HEAP_LIMIT = 3.5 * 2 ** 30;
 
@@ -13,8 +13,8 @@ export interface HeapGuardOptions {
   /** Current heap size in bytes, or undefined where there is no wasm heap (default: the wasm backend's). */
   readHeap?: () => number | undefined;
   /**
-   * Bytes the next step is expected to need on top of the tensors alive before it: a memory
-   * model's prediction (the MEM-DFA profiler's), or the last measured transient bytes.
+   * Bytes the next step is expected to need on top of the tensors alive before it: the memory
+   * model's `predictMemory(...).peakTransientBytes`, or the last measured transient bytes.
    * Without one, the guard learns it from the heap growth of the steps it has seen.
    */
   predictStepBytes?: () => number | undefined;
@@ -23,13 +23,6 @@ export interface HeapGuardOptions {
 export interface HeapGuard extends TrainerCallback {
   /** Largest heap seen, bytes. */
   readonly peakHeap: number;
-}
-
-/** The wasm backend's heap size (`WebAssembly.Memory` only grows), or undefined on other backends. */
-export function wasmHeapBytes(): number | undefined {
-  if (tf.getBackend() !== 'wasm') return undefined;
-  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
-  return wasm?.HEAPU8?.buffer.byteLength;
 }
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -49,7 +42,7 @@ export function heapGuard(o: HeapGuardOptions = {}): HeapGuard {
   let peakHeap = 0;
   let learned = 0;
   const stop = (msg: string, step: number) => {
-    throw new FblError('MEMORY_BUDGET', `${msg} at step ${step}; the limit is ${mib(limit)} (wasm32 maximum ${mib(WASM32_MAX_BYTES)}): use a smaller batch or model, or MEM-DFA`);
+    throw new FblError('MEMORY_BUDGET', `${msg} at step ${step}; the limit is ${mib(limit)} (wasm32 maximum ${mib(WASM32_LIMIT_BYTES)}): use a smaller batch or model, or MEM-DFA`);
   };
   return {
     get peakHeap() {

@@ -36,7 +36,7 @@ export async function captureTrainingState(model: Model, opt: tf.Optimizer, rule
     disposeSnapshot(snap);
   }
   let json: Record<string, unknown> | null = null;
-  const state = rule.getState?.();
+  const state = await rule.getState?.();
   if (state) {
     json = {};
     for (const [k, v] of Object.entries(state)) {
@@ -92,7 +92,7 @@ export async function restoreTrainingState(model: Model, opt: tf.Optimizer, rule
       const state: RuleState = { ...s.rule.state };
       for (const a of s.arrays) if (a.name.startsWith('rule/')) state[a.name.slice(5)] = tensor(a);
       if (!rule.setState) throw new FblError('CHECKPOINT', `rule ${rule.name} saved state but cannot restore it (no setState)`);
-      rule.setState(state);
+      await rule.setState(state);
     }
   } finally {
     tf.dispose(made);

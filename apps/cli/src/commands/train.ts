@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATIONS, BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
 import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
+import { GENERATOR_NAMES } from '@feedback-lab/feedback';
 import { heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
 import { DIVERGE_POLICIES, OPTIMIZERS, createTrainer, restoreTrainingState, type DivergePolicy } from '@feedback-lab/trainer';
 import { UsageError, explicitOptions, formatHelp, parseOptions, type Specs } from '../args';
 import { DATASET_NAMES } from '../datasets';
 import { progressBar } from '../progress';
+import { alignmentReporter } from '../alignment';
 import { RULE_NAMES } from '../registry';
-import { RESULT_KEYS, buildRun, type RunConfig } from '../run-config';
+import { RESULT_KEYS, buildRun, predictedStepBytes, type RunConfig } from '../run-config';
 import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
 import type { Io } from '../io';
 
@@ -24,6 +26,9 @@ export const TRAIN_OPTIONS = {
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the rule\'s own, xavier for fa, he-normal for dfa)' },
+  'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries' },
+  'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
   'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
   'checkpoint-every': { kind: 'int', min: 1, help: 'also checkpoint every N steps (needs --checkpoint-dir or --resume)' },
   resume: { kind: 'string', help: 'continue the run checkpointed in this directory (its config; options given must match it)' },
@@ -57,10 +62,13 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   const run = buildRun(config);
   const { dataset } = run;
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
-  const guard = heapGuard({ limitBytes: o['heap-limit-mb']! * 2 ** 20, predictStepBytes: () => profiler.records.at(-1)?.transientBytes });
+  // Measured transient bytes once the profiler has a record, the memory model's prediction before.
+  const predicted = predictedStepBytes(config);
+  const guard = heapGuard({ limitBytes: o['heap-limit-mb']! * 2 ** 20, predictStepBytes: () => profiler.records.at(-1)?.transientBytes ?? predicted });
   const bar = progressBar(io.err);
-  const base = { backend: backend.name, rule: config.rule, arch: config.arch, dataset: dataset.name };
+  const base = { backend: backend.name, rule: config.rule, arch: config.arch, dataset: dataset.name, ...(config.feedback ? { feedback: config.feedback } : {}) };
   const checkpointDir = o['checkpoint-dir'] ?? o.resume;
+  let disposeAlign: { dispose(): void } | undefined;
   try {
     if (resumed) await restoreTrainingState(run.model, run.optimizer, run.rule, resumed.state);
     if (o.json) {
@@ -74,6 +82,10 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
       epoch: e.epoch, loss: round(e.loss, 5), trainAccuracy: round(e.trainAccuracy, 5), testAccuracy: round(e.testAccuracy, 5),
       samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes, ...base,
     });
+    const align = o['align-every']
+      ? await alignmentReporter({ every: o['align-every'], model: run.model, rule: run.rule, dataset, json: !!o.json, out: io.out, base })
+      : undefined;
+    disposeAlign = align;
     const trainer = createTrainer({
       model: run.model, rule: run.rule, optimizer: run.optimizer, dataset, seed: config.seed,
       start: resumed?.position, onDiverge: o['on-diverge'] as DivergePolicy,
@@ -81,6 +93,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
       callbacks: [
         guard, // sync wrapper: must sit inside the profiler's async one
         profiler,
+        ...(align ? [align] : []),
         {
           onBatchEnd: (e) => bar.update(e),
           onBatchSkipped: (e) => void io.err.write(`fbl: warning: skipped the batch of step ${e.step} (epoch ${e.epoch}): ${e.reason}; the step was undone\n`),
@@ -96,10 +109,17 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     const epochs = await trainer.fit({ epochs: config.epochs, batchSize: config['batch-size'], limit: config.limit });
     const last = epochs[epochs.length - 1];
     const test = last?.testAccuracy ?? (await trainer.evaluate('test')).accuracy;
-    if (o.json) io.out(JSON.stringify({ event: 'done', ...(last ? line(last) : base), testAccuracy: round(test, 5), epochs: config.epochs, steps: trainer.step }) + '\n');
+    const finalAlignment = align?.measure(trainer.step);
+    if (o.json) {
+      io.out(JSON.stringify({
+        event: 'done', ...(last ? line(last) : base), testAccuracy: round(test, 5), epochs: config.epochs, steps: trainer.step,
+        ...(finalAlignment ? { alignment: finalAlignment.updateAngles.map((a) => round(a, 2)) } : {}),
+      }) + '\n');
+    }
     else io.out(`done: test accuracy ${pct(test)} after ${config.epochs} epoch(s), ${trainer.step} steps${checkpointDir ? `; checkpoint in ${checkpointDir}` : ''}\n`);
   } finally {
     bar.clear();
+    disposeAlign?.dispose();
     run.dispose();
     tf.disposeVariables();
   }
