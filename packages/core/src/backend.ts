@@ -39,6 +39,7 @@ export async function selectBackend(
     const ok = await tf.setBackend(requested);
     if (ok) {
       await tf.ready();
+      silenceCpuBanner();
       return {
         name: tf.getBackend(),
         requested,
@@ -55,6 +56,7 @@ export async function selectBackend(
   }
   await tf.setBackend('cpu');
   await tf.ready();
+  silenceCpuBanner();
   return { name: tf.getBackend(), requested, fellBack: true, reason };
 }
 
@@ -62,4 +64,13 @@ export async function selectBackend(
 export function describeBackend(info: BackendInfo): string {
   if (info.fellBack) return `${info.name} (fallback from ${info.requested}: ${info.reason ?? 'unavailable'})`;
   return info.simd ? `${info.name} (SIMD)` : info.name;
+}
+
+/**
+ * The cpu backend prints a multi-line "install tfjs-node" banner on its first tensor in Node;
+ * tfjs-node cannot be installed offline, so the advice is noise in our CLI and JSON output.
+ */
+function silenceCpuBanner(): void {
+  const be = tf.backend() as unknown as { firstUse?: boolean };
+  if (tf.getBackend() === 'cpu' && 'firstUse' in be) be.firstUse = false;
 }

@@ -5,13 +5,14 @@ import { defineConfig } from 'vitest/config';
  * `@feedback-lab/source` export condition, so no build is needed before testing.
  * Slow tests are tagged with `.slow.test.ts` and run only with FBL_SLOW=1.
  */
-export function sharedConfig(opts: { slow?: boolean } = {}) {
+/** @param {{ slow?: boolean }} [opts] */
+export function sharedConfig(opts = {}) {
   const slow = opts.slow ?? process.env.FBL_SLOW === '1';
   return defineConfig({
     resolve: { conditions: ['@feedback-lab/source'] },
     ssr: { resolve: { conditions: ['@feedback-lab/source'], externalConditions: ['@feedback-lab/source'] } },
     test: {
-      include: slow ? ['src/**/*.test.ts'] : ['src/**/*.test.ts'],
+      include: ['src/**/*.test.ts'],
       exclude: slow ? [] : ['src/**/*.slow.test.ts'],
       testTimeout: 60_000,
       hookTimeout: 60_000,
