@@ -1,16 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from './backend';
 import { conv2d, type Padding } from './conv';
-import { createRng } from './rng';
-import './index';
-
-const useBackend = (name: 'wasm' | 'cpu') => selectBackend(name, { strict: true });
-
-function values(n: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length: n }, () => rng.normal());
-}
+import { normals as values, relErr, useBackend } from './test-numerics';
+import './register';
 
 /** Loss Σ(conv(x, W) · r) so the upstream gradient is a dense random tensor. */
 function grads(convFn: typeof conv2d, xs: number[], ws: number[], stride: number, pad: Padding) {
@@ -25,16 +17,6 @@ function grads(convFn: typeof conv2d, xs: number[], ws: number[], stride: number
 }
 
 const stock: typeof conv2d = (x, w, s, p) => tf.conv2d(x, w, s, p);
-
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
 
 const CASES: [string, number[], number[], number, Padding][] = [
   ['5x5 valid stride 1', [3, 12, 12, 2], [5, 5, 2, 4], 1, 'valid'],
