@@ -55,13 +55,16 @@ export function conv2dBlock(o: Conv2dBlockOptions): Block {
   const init = o.init ?? (activation === 'relu' ? 'he-normal' : 'glorot-uniform');
   const kernel = toVariable(initWeights([k, k, c, o.filters], init, o.seed));
   const bias = toVariable(tf.zeros([o.filters]));
-  const apply = (x: tf.Tensor, [wt, b]: readonly tf.Tensor[]) =>
+  // pre: the parametrised op; post: the local non-parametric tail (pool, activation), whose
+  // derivative FA takes at the true pre-activation while sending the error through B.
+  const preActivation = (x: tf.Tensor, [wt, b]: readonly tf.Tensor[]) =>
     tf.tidy(() => {
       const x4 = (x.rank === 4 ? x : tf.reshape(x, [x.shape[0]!, h, w, c])) as tf.Tensor4D;
-      let y = tf.add(conv2d(x4, wt as tf.Tensor4D, stride, padding), b!) as tf.Tensor4D;
-      if (o.pool) y = pool2d(y, o.pool);
-      return activate(y, activation);
+      return tf.add(conv2d(x4, wt as tf.Tensor4D, stride, padding), b!);
     });
+  const postActivation = (a: tf.Tensor) =>
+    tf.tidy(() => activate(o.pool ? pool2d(a as tf.Tensor4D, o.pool) : a, activation));
+  const apply = (x: tf.Tensor, weights: readonly tf.Tensor[]) => tf.tidy(() => postActivation(preActivation(x, weights)));
   const params = [kernel, bias];
   return {
     name: o.name ?? `conv${k}x${k}x${o.filters}`,
@@ -69,6 +72,8 @@ export function conv2dBlock(o: Conv2dBlockOptions): Block {
     inputShape: [h, w, c],
     outputShape: [oh, ow, o.filters],
     apply,
+    preActivation,
+    postActivation,
     forward: (x) => apply(x, params),
   };
 }

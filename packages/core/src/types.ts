@@ -20,6 +20,14 @@ export interface Block {
    * random B of W's shape instead of W, for any block kind.
    */
   apply(x: tf.Tensor, weights: readonly tf.Tensor[]): tf.Tensor;
+  /**
+   * Optional split of `apply` into the parametrised op and the non-parametric tail:
+   * `apply(x, w) = postActivation(preActivation(x, w))`. FA needs it to take the tail's
+   * derivative at the true pre-activation while sending the error back through B; without it
+   * FA falls back to `apply(x, B)`, which is exact only when the tail is linear.
+   */
+  preActivation?(x: tf.Tensor, weights: readonly tf.Tensor[]): tf.Tensor;
+  postActivation?(a: tf.Tensor): tf.Tensor;
 }
 
 /** A chain of blocks; the last block's output is the logits. */
