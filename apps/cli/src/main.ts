@@ -1,14 +1,16 @@
 import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
+import { presets } from './commands/presets';
 import { train } from './commands/train';
 import { processIo, type Io } from './io';
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train };
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, presets };
 
 const USAGE = `usage: fbl <command> [options]
 
 Commands:
   train     train a network with a learning rule (fbl train --help)
+  presets   list the named models for --preset
 `;
 
 /**

@@ -17,7 +17,7 @@ export interface ModelChoice {
  * alternatives; `--arch` is the default. Returns the spec and a short label for logs.
  */
 export function resolveSpec(c: ModelChoice, dataset: Dataset): { spec: ModelSpec; label: string } {
-  const given = (['preset', 'model'] as const).filter((k) => c[k] !== undefined);
+  const given = (['arch', 'preset', 'model'] as const).filter((k) => c[k] !== undefined);
   if (given.length > 1) throw new UsageError('give only one of --arch, --preset and --model');
   if (c.preset !== undefined) {
     return { spec: presetSpec(c.preset, { inputShape: dataset.inputShape, numClasses: dataset.numClasses }), label: `preset ${c.preset}` };

