@@ -26,11 +26,13 @@ export function dense(o: DenseOptions): Block {
   const init = o.init ?? (activation === 'relu' ? 'he-normal' : 'glorot-uniform');
   const kernel = toVariable(initWeights([o.inputSize, o.units], init, o.seed));
   const bias = toVariable(tf.zeros([o.units]));
-  const apply = (x: tf.Tensor, [w, b]: readonly tf.Tensor[]) =>
+  const preActivation = (x: tf.Tensor, [w, b]: readonly tf.Tensor[]) =>
     tf.tidy(() => {
       const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [x.shape[0]!, o.inputSize]) as tf.Tensor2D);
-      return activate(linear(x2, w as tf.Tensor2D, b as tf.Tensor1D), activation);
+      return linear(x2, w as tf.Tensor2D, b as tf.Tensor1D);
     });
+  const postActivation = (a: tf.Tensor) => activate(a, activation);
+  const apply = (x: tf.Tensor, weights: readonly tf.Tensor[]) => tf.tidy(() => postActivation(preActivation(x, weights)));
   const params = [kernel, bias];
   return {
     name,
@@ -38,6 +40,8 @@ export function dense(o: DenseOptions): Block {
     inputShape: [o.inputSize],
     outputShape: [o.units],
     apply,
+    preActivation,
+    postActivation,
     forward: (x) => apply(x, params),
   };
 }

@@ -1,1 +1,7 @@
 export { stepMemoryProfiler, type StepMemory, type StepMemoryProfiler } from './step-memory';
+export { measureAlignment, angle, type AlignmentReport, type FeedbackInspectable } from './alignment';
+export { profilePhases, type PhaseProfile, type PhaseMemory, type TimelinePoint } from './phase-profile';
+export { profileStep, type StepProfile, type ProfileStepOptions, type ResidentBytes } from './step-profile';
+export { wasmHeapBytes } from './heap';
+export { predictMemory, MODELLED_RULES, type MemoryModelInput, type MemoryPrediction, type ModelledRule } from './memory-model';
+export { checkMemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES, WASM32_LIMIT_BYTES } from './budget';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { GENERATOR_NAMES, generatorByName } from '@feedback-lab/feedback';
 import { stepMemoryProfiler } from '@feedback-lab/profiler';
 import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
@@ -7,6 +8,7 @@ import { openDataset } from '../datasets';
 import { buildChosenModel, resolveSpec } from '../model-choice';
 import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
+import { alignmentReporter } from '../alignment';
 import { RULES, RULE_NAMES, type RuleName } from '../registry';
 import type { Io } from '../io';
 
@@ -21,6 +23,9 @@ export const TRAIN_OPTIONS = {
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the rule\'s own, xavier for fa, he-normal for dfa)' },
+  'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries' },
+  'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
   'profile-every': { kind: 'int', default: 50, min: 1, help: 'measure peak memory on one step in N' },
   json: { kind: 'boolean', help: 'print one JSON object per line instead of text' },
   help: { kind: 'boolean', help: 'show this help' },
@@ -40,11 +45,13 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   const { spec, label } = resolveSpec(o, dataset);
   const ruleName = o.rule as RuleName;
   const model = buildChosenModel(spec, dataset, o.seed!);
-  const rule = RULES[ruleName]({ seed: o.seed });
+  const scale = o['feedback-scale'];
+  const generator = o.feedback ? generatorByName(o.feedback, { scale, seed: o.seed }) : undefined;
+  const rule = RULES[ruleName]({ seed: o.seed!, generator, scale });
   const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr: o.lr! });
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
   const bar = progressBar(io.err);
-  const base = { backend: backend.name, rule: ruleName, model: label, dataset: dataset.name };
+  const base = { backend: backend.name, rule: ruleName, model: label, dataset: dataset.name, ...(o.feedback ? { feedback: o.feedback } : {}) };
 
   if (!o.json) {
     io.out(`training ${ruleName} on ${dataset.name} (${o.limit ?? dataset.size('train')} samples), ${label}, ` +
@@ -54,10 +61,14 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     epoch: e.epoch, loss: round(e.loss, 5), trainAccuracy: round(e.trainAccuracy, 5), testAccuracy: round(e.testAccuracy, 5),
     samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes, ...base,
   });
+  const align = o['align-every']
+    ? await alignmentReporter({ every: o['align-every'], model, rule, dataset, json: !!o.json, out: io.out, base })
+    : undefined;
   const trainer = createTrainer({
     model, rule, optimizer, dataset, seed: o.seed,
     callbacks: [
       profiler,
+      ...(align ? [align] : []),
       {
         onBatchEnd: (e) => bar.update(e),
         onEpochEnd: (e) => {
@@ -72,9 +83,11 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   try {
     const epochs = await trainer.fit({ epochs: o.epochs!, batchSize: o['batch-size']!, limit: o.limit });
     const last = epochs[epochs.length - 1]!;
-    if (o.json) io.out(JSON.stringify({ event: 'done', ...line(last), epochs: o.epochs, steps: trainer.step }) + '\n');
+    const finalAlignment = align?.measure(trainer.step);
+    if (o.json) io.out(JSON.stringify({ event: 'done', ...line(last), epochs: o.epochs, steps: trainer.step, ...(finalAlignment ? { alignment: finalAlignment.updateAngles.map((a) => round(a, 2)) } : {}) }) + '\n');
     else io.out(`done: test accuracy ${pct(last.testAccuracy)} after ${o.epochs} epoch(s), ${trainer.step} steps\n`);
   } finally {
+    align?.dispose();
     bar.clear();
     rule.dispose();
     optimizer.dispose();

@@ -1,0 +1,56 @@
+import type { FeedbackGenerator } from '@feedback-lab/core';
+import { elementwise, type ScaleOptions } from './fill';
+
+/**
+ * Zero-mean gaussian entries with standard deviation `std` (default 1).
+ *
+ * @example
+ * const B = gaussian({ std: 0.05 }).generate([10, 800], 7);
+ */
+export function gaussian(o: ScaleOptions & { std?: number } = {}): FeedbackGenerator {
+  const std = o.std ?? 1;
+  return elementwise('gaussian', (o.scale ?? 1) * std, (rng) => () => rng.normal());
+}
+
+/**
+ * Uniform entries in [−limit, limit] (default limit 1), as in Lillicrap et al. 2016.
+ *
+ * @example
+ * const B = uniform({ limit: 0.5 }).generate([800, 800], 7);
+ */
+export function uniform(o: ScaleOptions & { limit?: number } = {}): FeedbackGenerator {
+  const limit = o.limit ?? 1;
+  return elementwise('uniform', (o.scale ?? 1) * limit, (rng) => () => rng.next() * 2 - 1);
+}
+
+/**
+ * He-normal: gaussian with variance 2/shape[0]. For DFA's B of shape [n_out, n_i] that is
+ * 2/n_out, the scaling of the MEM-DFA authors' code (Chu et al. 2020, "DFAMEM").
+ *
+ * @example
+ * const B = heNormal().generate([10, 800], 7); // std √(2/10)
+ */
+export function heNormal(o: ScaleOptions = {}): FeedbackGenerator {
+  return elementwise('he-normal', o.scale, (rng, shape) => {
+    const std = Math.sqrt(2 / shape[0]!);
+    return () => rng.normal() * std;
+  });
+}
+
+/**
+ * Xavier/Glorot-uniform: uniform in ±√(6 / (fan_a + fan_b)) with the two fans taken from the
+ * last two dimensions (receptive field folded in for conv-shaped B), as for weights
+ * (Glorot & Bengio 2010). Symmetric in the fans, so it fits FA's W-shaped B and DFA's B alike.
+ *
+ * @example
+ * const B = xavier().generate([784, 800], 7);
+ */
+export function xavier(o: ScaleOptions = {}): FeedbackGenerator {
+  return elementwise('xavier', o.scale, (rng, shape) => {
+    const receptive = shape.length > 2 ? shape.slice(0, -2).reduce((a, b) => a * b, 1) : 1;
+    const fanA = (shape.length > 1 ? shape[shape.length - 2]! : 1) * receptive;
+    const fanB = shape[shape.length - 1]! * receptive;
+    const limit = Math.sqrt(6 / (fanA + fanB));
+    return () => (rng.next() * 2 - 1) * limit;
+  });
+}

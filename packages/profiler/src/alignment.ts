@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch, LearningRule, Loss, Model } from '@feedback-lab/core';
+
+/** Rules that expose the weights carrying their error backwards (FA does). */
+export interface FeedbackInspectable {
+  feedbackWeights(model: Model, index: number): readonly tf.Tensor[] | undefined;
+}
+
+export interface AlignmentReport {
+  blocks: string[];
+  /** Per block: angle in degrees between the rule's update and the BP gradient (same weights). */
+  updateAngles: number[];
+  /**
+   * Per block: angle in degrees between its forward weights W and the feedback B that carries
+   * the error back through it (FA's W_{i+1}ᵀ vs B_{i+1}); null where the rule has none.
+   */
+  feedbackAngles: (number | null)[];
+}
+
+/**
+ * Measures how well a rule's updates align with backprop on one batch, without changing the
+ * model: the rule's step runs against an optimizer that records the gradients instead of
+ * applying them, and BP's gradient comes from tfjs autodiff at the same weights. Run it on
+ * demand (every N steps), never inside the training step. Alignment is what makes random
+ * feedback learn (Lillicrap et al. 2016; Nøkland 2016 report the same angles).
+ *
+ * @example
+ * const { updateAngles } = measureAlignment(model, rule, probeBatch, softmaxCrossEntropy);
+ */
+export function measureAlignment(model: Model, rule: LearningRule, batch: Batch, loss: Loss): AlignmentReport {
+  const captured: tf.NamedTensorMap = {};
+  const recorder = {
+    applyGradients(g: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]) {
+      const entries = Array.isArray(g) ? g.map((x) => [x.name, x.tensor] as const) : Object.entries(g);
+      for (const [name, t] of entries) captured[name] = tf.keep(t.clone());
+    },
+    dispose() {},
+  } as unknown as tf.Optimizer;
+  rule.step(model, batch, recorder, { loss, step: -1 });
+  const params = model.blocks.flatMap((b) => b.params);
+  const { value, grads } = tf.variableGrads(() => loss.value(model.forward(batch.x), batch.y), params);
+  const inspect = (rule as Partial<FeedbackInspectable>).feedbackWeights?.bind(rule);
+  // a parameter the rule left untouched counts as a zero update
+  for (const p of params) captured[p.name] ??= tf.zerosLike(p);
+  const report: AlignmentReport = {
+    blocks: model.blocks.map((b) => b.name),
+    updateAngles: model.blocks.map((b) => angle(b.params.map((p) => captured[p.name]!), b.params.map((p) => grads[p.name]!))),
+    feedbackAngles: model.blocks.map((b, i) => {
+      const fb = inspect?.(model, i);
+      if (!fb) return null;
+      const pairs = b.params.map((p, j) => [p, fb[j]!] as const).filter(([p, f]) => p.rank >= 2 && f !== p);
+      return pairs.length ? angle(pairs.map(([p]) => p), pairs.map(([, f]) => f)) : null;
+    }),
+  };
+  tf.dispose([value, ...Object.values(grads), ...Object.values(captured)]);
+  return report;
+}
+
+/** Angle in degrees between two lists of tensors, each flattened and concatenated. */
+export function angle(a: readonly tf.Tensor[], b: readonly tf.Tensor[]): number {
+  return tf.tidy(() => {
+    const dot = tf.addN(a.map((x, i) => tf.sum(tf.mul(x, b[i]!)))).dataSync()[0]!;
+    const na = Math.sqrt(tf.addN(a.map((x) => tf.sum(tf.square(x)))).dataSync()[0]!);
+    const nb = Math.sqrt(tf.addN(b.map((x) => tf.sum(tf.square(x)))).dataSync()[0]!);
+    if (na === 0 || nb === 0) return 90;
+    return (Math.acos(Math.max(-1, Math.min(1, dot / (na * nb)))) * 180) / Math.PI;
+  });
+}

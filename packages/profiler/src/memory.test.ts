@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { FblError, mlp, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { bp } from '@feedback-lab/rule-bp';
+import { dfa } from '@feedback-lab/rule-dfa';
+import { fa } from '@feedback-lab/rule-fa';
+import { memDfa } from '@feedback-lab/rule-mem-dfa';
+import { useBackend } from '@feedback-lab/test-utils';
+import { checkMemoryBudget } from './budget';
+import { predictMemory } from './memory-model';
+import { profileStep } from './step-profile';
+
+const RULES: Record<string, () => LearningRule> = { bp, fa, dfa, 'mem-dfa': memDfa };
+
+function batchOf(size: number, dim: number, classes: number): Batch {
+  const labels = Uint8Array.from({ length: size }, (_, i) => i % classes);
+  return {
+    x: tf.tidy(() => tf.randomUniform([size, dim], 0, 1, 'float32', 1)),
+    y: tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat()),
+    labels,
+    size,
+  };
+}
+
+async function measure(rule: string, width: number, depth: number, batchSize: number) {
+  const arch = [width, ...Array<number>(depth).fill(width), 10];
+  const model = mlp({ arch, activation: 'tanh', seed: 1 });
+  const r = RULES[rule]!();
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const batch = batchOf(batchSize, width, 10);
+  const p = await profileStep({ model, rule: r, optimizer, batch, loss: softmaxCrossEntropy });
+  tf.dispose([batch.x, batch.y]);
+  r.dispose();
+  optimizer.dispose();
+  model.dispose();
+  return { p, predicted: predictMemory({ arch, batchSize, rule }) };
+}
+
+describe('memory vs depth', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('MEM-DFA\'s peak transient bytes are flat in depth (20 vs 2 within 10%); BP\'s grow at least 5×', async () => {
+    const mem2 = (await measure('mem-dfa', 64, 2, 32)).p.peakTransientBytes;
+    const mem20 = (await measure('mem-dfa', 64, 20, 32)).p.peakTransientBytes;
+    const bp2 = (await measure('bp', 64, 2, 32)).p.peakTransientBytes;
+    const bp20 = (await measure('bp', 64, 20, 32)).p.peakTransientBytes;
+    console.log(`width 64 batch 32: mem-dfa ${mem2} → ${mem20} B (×${(mem20 / mem2).toFixed(3)}), bp ${bp2} → ${bp20} B (×${(bp20 / bp2).toFixed(2)})`);
+    expect(Math.abs(mem20 / mem2 - 1)).toBeLessThanOrEqual(0.1);
+    expect(bp20 / bp2).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(['bp', 'fa', 'dfa', 'mem-dfa'])('%s: the model predicts resident bytes exactly and peak transient within 10%', async (rule) => {
+    for (const [width, depth, batch] of [[96, 7, 48], [160, 3, 64]] as const) {
+      const { p, predicted } = await measure(rule, width, depth, batch);
+      expect(p.resident.weights).toBe(predicted.resident.weights);
+      expect(p.resident.feedback).toBe(predicted.resident.feedback);
+      expect(p.resident.batch).toBe(predicted.resident.batch);
+      // optimizer slots, plus the momentum scalar(s) tfjs keeps
+      expect(Math.abs(p.resident.optimizer - predicted.resident.optimizer)).toBeLessThan(1024);
+      expect(Math.abs(p.peakTransientBytes / predicted.peakTransientBytes - 1), `${rule} ${width}×${depth} batch ${batch}`).toBeLessThanOrEqual(0.1);
+    }
+  });
+
+  it('marks each phase of a MEM-DFA step, with per-block feedback and update phases', async () => {
+    const { p } = await measure('mem-dfa', 32, 3, 16);
+    expect(p.phases.map((x) => x.phase)).toEqual([
+      'forward', 'error',
+      ...[1, 2, 3, 4].flatMap((i) => [`feedback:dense${i}`, `update:dense${i}`]),
+    ]);
+    expect(Math.max(...p.phases.map((x) => x.peakTransientBytes))).toBe(p.peakTransientBytes);
+    expect(p.timeline.length).toBe(p.phases.reduce((s, x) => s + x.kernels, 0));
+    expect(p.wasmHeapBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('memory budget guard', () => {
+  it('stops a rule whose predicted peak exceeds the budget and names one that fits', () => {
+    const arch = [784, ...Array<number>(100).fill(1024), 10];
+    const bpNeed = predictMemory({ arch, batchSize: 512, rule: 'bp' }).peakBytes;
+    const memNeed = predictMemory({ arch, batchSize: 512, rule: 'mem-dfa', feedback: 'regenerate' }).peakBytes;
+    const budget = Math.round((bpNeed + memNeed) / 2);
+    let err: unknown;
+    try {
+      checkMemoryBudget({ arch, batchSize: 512, rule: 'bp' }, budget);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FblError);
+    expect((err as FblError).code).toBe('MEMORY_BUDGET');
+    expect((err as Error).message).toMatch(/rule bp needs about \d+ MiB .* budget of \d+ MiB; --rule mem-dfa would fit/);
+    expect(() => checkMemoryBudget({ arch, batchSize: 512, rule: 'mem-dfa', feedback: 'regenerate' }, budget)).not.toThrow();
+    expect(() => checkMemoryBudget({ arch, batchSize: 512, rule: 'mem-dfa' }, 1000)).toThrow(/no rule fits/);
+  });
+});

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { countBytes, deriveSeed, type FeedbackGenerator } from '@feedback-lab/core';
+
+/** `stored`: each B_i is generated once and kept; `regenerate`: produced from (seed, i) per use. */
+export type FeedbackMode = 'stored' | 'regenerate';
+
+/**
+ * The fixed random matrices of a rule, one per key (block index). With `regenerate` nothing is
+ * resident between uses: the generator is deterministic in (shape, seed), so B_i comes back
+ * bit for bit each time it is needed.
+ */
+export interface FeedbackBank {
+  /** B for `key` of `shape`; hand it back with `release` when done. */
+  get(key: number, shape: readonly number[]): tf.Tensor;
+  release(t: tf.Tensor): void;
+  /** Bytes kept between uses (0 with `regenerate`). */
+  residentBytes(): number;
+  /** Stored matrices, by key (empty with `regenerate`). */
+  stored(): ReadonlyMap<number, tf.Tensor>;
+  dispose(): void;
+}
+
+export interface FeedbackBankOptions {
+  generator: FeedbackGenerator;
+  seed: number;
+  mode?: FeedbackMode;
+  /** Name of the stream, so two rules with one seed draw different matrices. */
+  stream?: string;
+}
+
+export function feedbackBank(o: FeedbackBankOptions): FeedbackBank {
+  const mode = o.mode ?? 'stored';
+  const cache = new Map<number, tf.Tensor>();
+  const seedOf = (key: number) => deriveSeed(o.seed, o.stream ?? 'feedback', key);
+  return {
+    get(key, shape) {
+      if (mode === 'regenerate') return o.generator.generate(shape, seedOf(key));
+      let t = cache.get(key);
+      if (!t) {
+        // kept: the first use may happen inside a tidy (DFA builds B lazily on its tape)
+        t = tf.keep(o.generator.generate(shape, seedOf(key)));
+        cache.set(key, t);
+      }
+      return t;
+    },
+    release(t) {
+      if (mode === 'regenerate') t.dispose();
+    },
+    residentBytes: () => countBytes([...cache.values()]),
+    stored: () => cache,
+    dispose() {
+      cache.forEach((t) => t.dispose());
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { describeRuleConformance } from '@feedback-lab/test-utils';
+import { fa } from './fa';
+
+describeRuleConformance('fa', { create: (seed) => fa({ seed }) });

@@ -1,0 +1,1 @@
+export { memDfa, type MemDfaOptions } from './mem-dfa';

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Repository rules that a type checker does not see. Run from a package directory:
+// `node ../../tooling/scripts/lint.mjs`. Exits 1 listing every violation.
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const MAX_LINES = 400;
+const dir = process.cwd();
+const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+const problems = [];
+
+function walk(d) {
+  return readdirSync(d).flatMap((name) => {
+    const p = join(d, name);
+    if (name === 'node_modules' || name === 'dist') return [];
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+const src = join(dir, 'src');
+const files = existsSync(src) ? walk(src).filter((f) => /\.(ts|tsx)$/.test(f)) : [];
+for (const f of files) {
+  const text = readFileSync(f, 'utf8');
+  const rel = relative(dir, f);
+  const isTest = /\.test\.tsx?$/.test(f);
+  const lines = text.split('\n').length;
+  if (!isTest && lines > MAX_LINES) problems.push(`${rel}: ${lines} lines (budget ${MAX_LINES}); split it by concept`);
+  if (/\b(it|describe|test)\.only\(/.test(text)) problems.push(`${rel}: .only left in a test`);
+  if (!isTest && pkg.name.startsWith('@feedback-lab/') && !pkg.private && text.split('\n').some((l) => /console\.log\(/.test(l) && !/^\s*(\*|\/\/)/.test(l))) {
+    problems.push(`${rel}: console.log in library code; report through events or an injected logger`);
+  }
+}
+
+const isLibrary = !pkg.private && existsSync(join(dir, 'src/index.ts'));
+if (isLibrary) {
+  if (pkg.sideEffects === undefined) problems.push('package.json: declare "sideEffects"');
+  const root = pkg.exports?.['.'];
+  if (!root?.['@feedback-lab/source'] || !root?.types || !root?.default) {
+    problems.push('package.json: exports["."] needs "@feedback-lab/source", "types" and "default"');
+  }
+  if (!pkg.peerDependencies?.['@tensorflow/tfjs-core']) problems.push('package.json: @tensorflow/tfjs-core must be a peerDependency');
+  if (!existsSync(join(dir, 'README.md'))) problems.push('README.md is missing');
+}
+
+if (problems.length) {
+  console.error(`lint ${pkg.name}:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
