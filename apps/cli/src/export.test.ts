@@ -7,7 +7,7 @@ import { restoreTrainingState } from '@feedback-lab/trainer';
 import { maxAbsDiff } from '@feedback-lab/test-utils';
 import { main } from './main';
 import { RULE_NAMES } from './registry';
-import { buildRun } from './run-config';
+import { buildRun, openRunDataset } from './run-config';
 import { loadRun } from './run-checkpoint';
 import type { Io } from './io';
 
@@ -48,7 +48,7 @@ describe.each(RULE_NAMES)('fbl train → export → tf.loadLayersModel: %s', (ru
 
     const saved = await loadRun(ck);
     await tf.setBackend(saved.config.backend);
-    const ours = buildRun(saved.config);
+    const ours = buildRun(saved.config, await openRunDataset(saved.config));
     await restoreTrainingState(ours.model, ours.optimizer, ours.rule, saved.state);
     const stock = await loadStock(out);
     let x!: tf.Tensor;

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Rng } from '@feedback-lab/core';
 import { decodeCheckpoint } from '@feedback-lab/checkpoint';
-import { encodeIdx, mnistFromIdx, parseIdx } from '@feedback-lab/datasets';
+import { encodeIdx, mnistFromIdx, parseIdx, spirals } from '@feedback-lab/datasets';
 import { readDataFile } from '@feedback-lab/datasets/node';
 import { createTrainer, restoreTrainingState } from '@feedback-lab/trainer';
 import { describeFuzz, fuzz, mutate, useBackend, type FuzzCase } from '@feedback-lab/test-utils';
@@ -96,11 +96,15 @@ describe('fuzz: dataset parsers', () => {
 });
 
 describe('fuzz: checkpoint reader', () => {
-  const config: RunConfig = { rule: 'bp', dataset: 'spirals', arch: '2-8-3', activation: 'tanh', optimizer: 'adam', lr: 0.01, 'batch-size': 10, epochs: 1, seed: 1, backend: 'cpu' };
+  const config: RunConfig = {
+    rule: 'bp', dataset: 'spirals', arch: '2-8-3', activation: 'tanh', optimizer: 'adam', lr: 0.01, 'batch-size': 10, epochs: 1, seed: 1, backend: 'cpu',
+    spec: { input: [2], layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 3 }] }, data: { inputShape: [2], numClasses: 3 },
+  };
+  const dataset = spirals({ seed: 1 });
   let valid = new Uint8Array();
   beforeAll(async () => {
     await useBackend('cpu');
-    const run = buildRun(config);
+    const run = buildRun(config, dataset);
     await createTrainer({ ...run, seed: 1 }).fit({ epochs: 1, batchSize: 10, limit: 30 });
     await saveRun(join(root, 'ck'), config, { epoch: 2, batchInEpoch: 0, step: 3, lossSum: 0, seen: 0 }, run);
     run.dispose();
@@ -149,7 +153,7 @@ describe('fuzz: checkpoint reader', () => {
       seed: 4, cases: CASES, codes: ['CHECKPOINT'], generate: checkpointCase, allocBound: (n) => 2 * n + 2 ** 20,
       parse: async (b) => {
         const ck = parseRunCheckpoint(await decodeCheckpoint(b), 'fuzzed');
-        const run = buildRun(config);
+        const run = buildRun(config, dataset);
         try {
           await restoreTrainingState(run.model, run.optimizer, run.rule, ck.state);
         } finally {

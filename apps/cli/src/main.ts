@@ -1,16 +1,21 @@
 import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
 import type { Specs } from './args';
+import { bench } from './commands/bench';
+import { ACCURACY_OPTIONS } from './commands/bench-accuracy';
 import { EVAL_OPTIONS, evaluate } from './commands/eval';
 import { EXPORT_OPTIONS, exportModel } from './commands/export';
+import { PRESETS_OPTIONS, presets } from './commands/presets';
 import { TRAIN_OPTIONS, train } from './commands/train';
 import { processIo, type Io } from './io';
 
-/** Every command with its option specs (the CLI sweep test walks these). */
-export const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>; options: Specs }> = {
+/** Every command with its option specs; the CLI sweep test walks these (after `args`). */
+export const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>; options: Specs; args?: string[] }> = {
   train: { run: train, options: TRAIN_OPTIONS },
   eval: { run: evaluate, options: EVAL_OPTIONS },
   export: { run: exportModel, options: EXPORT_OPTIONS },
+  presets: { run: presets, options: PRESETS_OPTIONS },
+  bench: { run: bench, options: ACCURACY_OPTIONS, args: ['accuracy'] },
 };
 
 const USAGE = `usage: fbl <command> [options]
@@ -19,6 +24,8 @@ Commands:
   train     train a network with a learning rule (fbl train --help)
   eval      score a checkpoint on the test set (fbl eval --checkpoint DIR)
   export    write a checkpoint as a TensorFlow.js LayersModel (fbl export --checkpoint DIR --out DIR)
+  presets   list the named models for --preset
+  bench     bench accuracy: test accuracy of several rules over seeds (fbl bench accuracy --help)
 `;
 
 /**

@@ -1,4 +1,4 @@
-import { FblError } from '@feedback-lab/core';
+import { FblError, validateSpec, type ModelSpec } from '@feedback-lab/core';
 import { checkVersion, versionStamp, type CheckpointContent } from '@feedback-lab/checkpoint';
 import { loadCheckpoint, saveCheckpoint } from '@feedback-lab/checkpoint/node';
 import { captureTrainingState, type TrainingPosition, type TrainingState } from '@feedback-lab/trainer';
@@ -40,17 +40,24 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
   const num = (v: unknown, path: string) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(`${path} must be a finite number, got ${JSON.stringify(v)}`));
   const str = (v: unknown, path: string) => (typeof v === 'string' && v.length <= 4096 ? v : fail(`${path} must be a string, got ${JSON.stringify(v)?.slice(0, 60)}`));
   const cfg = obj(m.config, 'config');
+  const opt = <T>(key: string, read: (v: unknown, path: string) => T) => (cfg[key] === undefined ? {} : { [key]: read(cfg[key], `config.${key}`) });
+  const bool = (v: unknown, path: string) => (typeof v === 'boolean' ? v : fail(`${path} must be true or false, got ${JSON.stringify(v)}`));
+  const data = obj(cfg.data, 'config.data');
+  const shape = Array.isArray(data.inputShape) && data.inputShape.length <= 4 ? data.inputShape.map((d, i) => int(d, `config.data.inputShape[${i}]`)) : fail('config.data.inputShape must be an array of at most 4 sizes');
+  let spec: ModelSpec;
+  try {
+    spec = validateSpec(cfg.spec, 'config.spec');
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   const config: RunConfig = {
     rule: str(cfg.rule, 'config.rule'), dataset: str(cfg.dataset, 'config.dataset'),
-    ...(cfg['data-dir'] === undefined ? {} : { 'data-dir': str(cfg['data-dir'], 'config.data-dir') }),
-    arch: str(cfg.arch, 'config.arch'), activation: str(cfg.activation, 'config.activation'),
+    ...opt('data-dir', str), ...opt('normalize', bool), ...opt('arch', str), ...opt('activation', str), ...opt('preset', str), ...opt('model', str),
+    spec: spec!, data: { inputShape: shape, numClasses: int(data.numClasses, 'config.data.numClasses') },
     optimizer: str(cfg.optimizer, 'config.optimizer'), lr: num(cfg.lr, 'config.lr'),
     'batch-size': int(cfg['batch-size'], 'config.batch-size'), epochs: int(cfg.epochs, 'config.epochs'),
     seed: int(cfg.seed, 'config.seed'),
-    ...(cfg.limit === undefined ? {} : { limit: int(cfg.limit, 'config.limit') }),
-    backend: str(cfg.backend, 'config.backend'),
-    ...(cfg.feedback === undefined ? {} : { feedback: str(cfg.feedback, 'config.feedback') }),
-    ...(cfg['feedback-scale'] === undefined ? {} : { 'feedback-scale': num(cfg['feedback-scale'], 'config.feedback-scale') }),
+    ...opt('limit', int), backend: str(cfg.backend, 'config.backend'), ...opt('feedback', str), ...opt('feedback-scale', num),
   };
   const p = obj(m.position, 'position');
   const position: TrainingPosition = {

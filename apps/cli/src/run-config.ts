@@ -1,23 +1,29 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { mlp, parseArch, size, type ActivationName, type Dataset, type LearningRule, type Model } from '@feedback-lab/core';
-import type { ExportSpec } from '@feedback-lab/checkpoint';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Dataset, LearningRule, Model, ModelSpec } from '@feedback-lab/core';
 import { generatorByName } from '@feedback-lab/feedback';
 import { MODELLED_RULES, predictMemory } from '@feedback-lab/profiler';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
-import { UsageError } from './args';
 import { openDataset } from './datasets';
+import { buildChosenModel } from './model-choice';
 import { RULES, type RuleName } from './registry';
 
 /**
  * Everything that decides a run's result. It is stored in every checkpoint, and a resumed run
- * must match it exactly (see RESULT_KEYS).
+ * must match it (see RESULT_KEYS). `spec` is the resolved model (from --arch, --preset or
+ * --model), so a checkpoint does not depend on a model file that may change later.
  */
 export interface RunConfig {
   rule: string;
   dataset: string;
   'data-dir'?: string;
-  arch: string;
-  activation: string;
+  normalize?: boolean;
+  arch?: string;
+  activation?: string;
+  preset?: string;
+  model?: string;
+  spec: ModelSpec;
+  /** The dataset's per-sample shape and class count, so export needs no data. */
+  data: { inputShape: number[]; numClasses: number };
   optimizer: string;
   lr: number;
   'batch-size': number;
@@ -30,8 +36,11 @@ export interface RunConfig {
   'feedback-scale'?: number;
 }
 
-/** Config keys that change the numbers; `epochs` may grow on resume (data order is per epoch). */
-export const RESULT_KEYS = ['rule', 'dataset', 'data-dir', 'arch', 'activation', 'optimizer', 'lr', 'batch-size', 'seed', 'limit', 'backend', 'feedback', 'feedback-scale'] as const;
+/** Options that change the numbers; `epochs` may grow on resume (data order is per epoch). */
+export const RESULT_KEYS = [
+  'rule', 'dataset', 'data-dir', 'normalize', 'arch', 'activation', 'preset', 'model', 'optimizer', 'lr', 'batch-size', 'seed',
+  'limit', 'backend', 'feedback', 'feedback-scale',
+] as const;
 
 export interface Run {
   dataset: Dataset;
@@ -41,15 +50,14 @@ export interface Run {
   dispose(): void;
 }
 
-/** Builds dataset, model, rule and optimizer from a config; everything seeded from it. */
-export function buildRun(c: RunConfig): Run {
-  const dataset = openDataset(c.dataset, { dataDir: c['data-dir'], seed: c.seed });
-  const arch = parseArch(c.arch);
-  const inputSize = size(dataset.inputShape);
-  if (arch[0] !== inputSize || arch[arch.length - 1] !== dataset.numClasses) {
-    throw new UsageError(`--arch ${c.arch} does not fit ${dataset.name}: it must start with ${inputSize} (inputs) and end with ${dataset.numClasses} (classes)`);
-  }
-  const model = mlp({ arch, activation: c.activation as ActivationName, seed: c.seed });
+/** Opens the config's dataset (async: fashion-mnist and cifar10 may read caches). */
+export function openRunDataset(c: RunConfig, log?: (line: string) => void): Promise<Dataset> {
+  return openDataset(c.dataset, { dataDir: c['data-dir'], seed: c.seed, normalize: c.normalize, log });
+}
+
+/** Builds model, rule and optimizer from a config for `dataset`; everything seeded from it. */
+export function buildRun(c: RunConfig, dataset: Dataset): Run {
+  const model = buildChosenModel(c.spec, dataset, c.seed);
   const scale = c['feedback-scale'];
   const generator = c.feedback ? generatorByName(c.feedback, { scale, seed: c.seed }) : undefined;
   const rule = RULES[c.rule as RuleName]({ seed: c.seed, generator, scale });
@@ -64,20 +72,10 @@ export function buildRun(c: RunConfig): Run {
   };
 }
 
-/** The model of a config as a layer list, for export. */
-export function exportSpecOf(c: RunConfig): ExportSpec {
-  const arch = parseArch(c.arch);
-  return {
-    name: `fbl_${c.rule}_${c.arch}`,
-    input: [arch[0]!],
-    layers: arch.slice(1).map((units, i) => ({
-      type: 'dense' as const, units, activation: i === arch.length - 2 ? 'linear' : c.activation,
-    })),
-  };
-}
-
-/** The memory model's transient bytes for one step of this config, if it models the rule. */
+/** The memory model's transient bytes for one step, for MLP specs of modelled rules. */
 export function predictedStepBytes(c: RunConfig): number | undefined {
-  if (!(MODELLED_RULES as readonly string[]).includes(c.rule)) return undefined;
-  return predictMemory({ arch: parseArch(c.arch), batchSize: c['batch-size'], rule: c.rule, optimizer: c.optimizer as OptimizerName }).peakTransientBytes;
+  const dense = c.spec.layers.every((l) => l.type === 'dense') && c.spec.input.length === 1;
+  if (!dense || !(MODELLED_RULES as readonly string[]).includes(c.rule)) return undefined;
+  const arch = [c.spec.input[0]!, ...c.spec.layers.map((l) => (l.type === 'dense' ? l.units : 0))];
+  return predictMemory({ arch, batchSize: c['batch-size'], rule: c.rule, optimizer: c.optimizer as OptimizerName }).peakTransientBytes;
 }

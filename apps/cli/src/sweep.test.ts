@@ -15,7 +15,9 @@ function badValues(spec: OptionSpec): string[] {
 }
 
 /** Required options per command, so each bad value is the only thing wrong. */
-const REQUIRED: Record<string, string[]> = { train: ['--dataset', 'spirals', '--arch', '2-4-3'], eval: [], export: [] };
+const REQUIRED: Record<string, string[]> = {
+  train: ['--dataset', 'spirals', '--arch', '2-4-3'], eval: [], export: [], presets: [], bench: ['--dataset', 'spirals', '--arch', '2-4-3'],
+};
 
 /** Invalid combinations and free-text values the specs cannot describe. */
 const COMBINATIONS: [string, string[]][] = [
@@ -33,16 +35,27 @@ const COMBINATIONS: [string, string[]][] = [
   ['eval extra positional', ['eval', '--checkpoint', 'a', 'b']],
   ['boolean given a value', ['train', '--json=yes']],
   ['short option', ['train', '-x']],
+  ['arch and preset together', ['train', '--dataset', 'spirals', '--arch', '2-4-3', '--preset', 'mnist-fc']],
+  ['unknown preset', ['train', '--dataset', 'spirals', '--preset', 'nope']],
+  ['conv preset on flat 2-d data', ['train', '--dataset', 'spirals', '--preset', 'mnist-conv']],
+  ['cifar10 without a directory', ['train', '--dataset', 'cifar10']],
+  ['resume with download', ['train', '--resume', '/tmp/x', '--download']],
+  ['unknown benchmark', ['bench', 'fly']],
+  ['bench with an unknown rule', ['bench', 'accuracy', '--rules', 'bp,magic']],
+  ['bench with bad seeds', ['bench', 'accuracy', '--seeds', '1,x']],
+  ['presets extra positional', ['presets', 'x']],
 ];
 
 function cases(): [string, string[]][] {
   const list: [string, string[]][] = [...COMBINATIONS];
-  for (const [cmd, { options }] of Object.entries(COMMANDS)) {
-    list.push([`${cmd}: unknown option`, [cmd, '--no-such-option', '1']]);
-    for (const [name, spec] of Object.entries(options)) {
-      if (spec.kind !== 'boolean') list.push([`${cmd} --${name}: missing value`, [cmd, ...REQUIRED[cmd]!, `--${name}`]]);
-      for (const v of badValues(spec)) list.push([`${cmd} --${name} ${JSON.stringify(v)}`, [cmd, ...REQUIRED[cmd]!, `--${name}`, v]]);
-      if (spec.min !== undefined) list.push([`${cmd} --${name}=${spec.min - 1}`, [cmd, ...REQUIRED[cmd]!, `--${name}=${spec.min - 1}`]]);
+  for (const [name, { options, args = [] }] of Object.entries(COMMANDS)) {
+    const cmd = [name, ...args].join(' ');
+    const req = [...args, ...REQUIRED[name]!];
+    list.push([`${cmd}: unknown option`, [name, ...args, '--no-such-option', '1']]);
+    for (const [opt, spec] of Object.entries(options)) {
+      if (spec.kind !== 'boolean') list.push([`${cmd} --${opt}: missing value`, [name, ...req, `--${opt}`]]);
+      for (const v of badValues(spec)) list.push([`${cmd} --${opt} ${JSON.stringify(v)}`, [name, ...req, `--${opt}`, v]]);
+      if (spec.min !== undefined) list.push([`${cmd} --${opt}=${spec.min - 1}`, [name, ...req, `--${opt}=${spec.min - 1}`]]);
     }
   }
   return list;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, softmaxCrossEntropy, type BackendName } from '@feedback-lab/core';
 import { evaluateModel, restoreTrainingState } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
-import { buildRun } from '../run-config';
+import { buildRun, openRunDataset } from '../run-config';
 import { loadRun } from '../run-checkpoint';
 import type { Io } from '../io';
 
@@ -25,7 +25,7 @@ export async function evaluate(argv: readonly string[], io: Io): Promise<number>
   if (!o.checkpoint) throw new UsageError('--checkpoint DIR is required');
   const ck = await loadRun(o.checkpoint);
   const backend = await selectBackend(ck.config.backend as BackendName);
-  const run = buildRun(ck.config);
+  const run = buildRun(ck.config, await openRunDataset(ck.config, (l) => io.err.write(`${l}\n`)));
   try {
     await restoreTrainingState(run.model, run.optimizer, run.rule, ck.state);
     const split = o.split as 'test' | 'train';

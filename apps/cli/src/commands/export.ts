@@ -3,7 +3,6 @@ import { selectBackend } from '@feedback-lab/core';
 import { toLayersModel } from '@feedback-lab/checkpoint';
 import { writeLayersModel } from '@feedback-lab/checkpoint/node';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
-import { buildRun, exportSpecOf } from '../run-config';
 import { loadRun } from '../run-checkpoint';
 import type { Io } from '../io';
 
@@ -29,16 +28,19 @@ export async function exportModel(argv: readonly string[], io: Io): Promise<numb
   if (!o.out) throw new UsageError('--out DIR is required');
   const ck = await loadRun(o.checkpoint);
   await selectBackend('cpu'); // export is a copy; any backend gives the same bytes
-  const spec = exportSpecOf(ck.config);
+  const { spec, data } = ck.config;
   // Params come straight from the checkpoint, in block order (param/<block>/<index>).
   const params = ck.state.arrays.filter((a) => a.name.startsWith('param/'));
   const order = (n: string) => n.split('/').slice(1).map(Number);
   params.sort((a, b) => order(a.name)[0]! - order(b.name)[0]! || order(a.name)[1]! - order(b.name)[1]!);
-  const run = buildRun(ck.config); // checks the config still builds (dataset shape, arch)
-  const inputShape = [...run.dataset.inputShape];
-  run.dispose();
   const weights = params.map((a) => tf.tensor(a.data, a.shape, a.dtype));
-  const model = toLayersModel(spec, inputShape, weights);
+  let model: tf.LayersModel;
+  try {
+    model = toLayersModel({ ...spec, name: `fbl_${ck.config.rule}_${spec.name ?? 'model'}` }, data.inputShape, weights);
+  } catch (err) {
+    tf.dispose(weights);
+    throw err;
+  }
   try {
     const files = await writeLayersModel(model, o.out);
     if (o.json) io.out(JSON.stringify({ ...files, rule: ck.config.rule, step: ck.position.step, layers: model.layers.length }) + '\n');

