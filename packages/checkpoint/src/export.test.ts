@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dense, sequential, type ActivationName, type Model } from '@feedback-lab/core';
+import { buildModel, dense, sequential, type ActivationName, type Model, type ModelSpec } from '@feedback-lab/core';
 import { NODE_BACKENDS, maxAbsDiff, useBackend } from '@feedback-lab/test-utils';
 import { toLayersModel, type ExportSpec } from './export';
 import { writeLayersModel } from './node';
@@ -65,3 +65,33 @@ function fromSpec(s: ExportSpec, seed: number): Model {
     return b;
   }));
 }
+
+describe.each(NODE_BACKENDS)('export of conv blocks on %s', (backend) => {
+  it('maps conv → pool → activation, flatten and a reshaped flat input', async () => {
+    await useBackend(backend);
+    const convSpec: ModelSpec = {
+      name: 'tiny-conv',
+      input: [10, 10, 1],
+      layers: [
+        { type: 'conv2d', filters: 4, kernel: 3, pool: { type: 'max', size: 2 }, activation: 'relu' },
+        { type: 'conv2d', filters: 6, kernel: 3, padding: 'same', stride: 1, pool: { type: 'avg', size: 3, stride: 2, padding: 'same' }, activation: 'tanh' },
+        { type: 'conv2d', filters: 5, kernel: 1, activation: 'sigmoid' },
+        { type: 'dense', units: 7, activation: 'relu' },
+        { type: 'dense', units: 3 },
+      ],
+    };
+    const model = buildModel(convSpec, { inputShape: [100], numClasses: 3, seed: 2 });
+    const exported = toLayersModel(convSpec, [100], model.blocks.flatMap((b) => b.params));
+    await writeLayersModel(exported, join(root, `conv-${backend}`));
+    exported.dispose();
+    const loaded = await tf.loadLayersModel(`${base}/conv-${backend}/model.json`);
+    const x = tf.randomUniform([16, 100], -1, 1, 'float32', 7);
+    const got = loaded.predict(x) as tf.Tensor;
+    const want = model.forward(x);
+    expect(got.shape).toEqual([16, 3]);
+    expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-5);
+    tf.dispose([x, got, want]);
+    loaded.dispose();
+    model.dispose();
+  });
+});
