@@ -1,10 +1,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, LearningRule, Model, ModelSpec } from '@feedback-lab/core';
 import { generatorByName } from '@feedback-lab/feedback';
-import { MODELLED_RULES, predictMemory } from '@feedback-lab/profiler';
+import { DEFAULT_HEAP_LIMIT, MODELLED_RULES, predictMemory } from '@feedback-lab/profiler';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 import { openDataset } from './datasets';
 import { buildChosenModel } from './model-choice';
+import { checkModelFits } from './model-size';
 import { RULES, type RuleName } from './registry';
 
 /**
@@ -55,8 +56,12 @@ export function openRunDataset(c: RunConfig, log?: (line: string) => void): Prom
   return openDataset(c.dataset, { dataDir: c['data-dir'], seed: c.seed, normalize: c.normalize, log });
 }
 
-/** Builds model, rule and optimizer from a config for `dataset`; everything seeded from it. */
-export function buildRun(c: RunConfig, dataset: Dataset): Run {
+/**
+ * Builds model, rule and optimizer from a config for `dataset`; everything seeded from it. The
+ * model's size is checked against `limitBytes` first, from its spec alone.
+ */
+export function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFAULT_HEAP_LIMIT): Run {
+  checkModelFits(c.spec, c.optimizer, limitBytes);
   const model = buildChosenModel(c.spec, dataset, c.seed);
   const scale = c['feedback-scale'];
   const generator = c.feedback ? generatorByName(c.feedback, { scale, seed: c.seed }) : undefined;

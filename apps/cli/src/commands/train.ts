@@ -67,7 +67,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   // The checkpoint's resolved spec, never a re-read of a model file that may have changed.
   const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);
   const config = { ...chosen, spec, data: { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses } } as RunConfig;
-  const run = buildRun(config, dataset);
+  const run = buildRun(config, dataset, o['heap-limit-mb']! * 2 ** 20);
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
   // Measured transient bytes once the profiler has a record, the memory model's prediction before.
   const predicted = predictedStepBytes(config);
