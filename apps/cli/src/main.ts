@@ -6,6 +6,7 @@ import { ACCURACY_OPTIONS } from './commands/bench-accuracy';
 import { EVAL_OPTIONS, evaluate } from './commands/eval';
 import { EXPORT_OPTIONS, exportModel } from './commands/export';
 import { PRESETS_OPTIONS, presets } from './commands/presets';
+import { PROFILE_OPTIONS, profile } from './commands/profile';
 import { TRAIN_OPTIONS, train } from './commands/train';
 import { processIo, type Io } from './io';
 
@@ -15,6 +16,7 @@ export const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) =
   eval: { run: evaluate, options: EVAL_OPTIONS },
   export: { run: exportModel, options: EXPORT_OPTIONS },
   presets: { run: presets, options: PRESETS_OPTIONS },
+  profile: { run: profile, options: PROFILE_OPTIONS },
   bench: { run: bench, options: ACCURACY_OPTIONS, args: ['accuracy'] },
 };
 
@@ -25,7 +27,8 @@ Commands:
   eval      score a checkpoint on the test set (fbl eval --checkpoint DIR)
   export    write a checkpoint as a TensorFlow.js LayersModel (fbl export --checkpoint DIR --out DIR)
   presets   list the named models for --preset
-  bench     bench accuracy: test accuracy of several rules over seeds (fbl bench accuracy --help)
+  profile   one step's memory by phase, measured vs predicted (fbl profile --help)
+  bench     benchmarks: accuracy, memory-depth (fbl bench --help)
 `;
 
 /**

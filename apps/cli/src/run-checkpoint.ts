@@ -58,6 +58,7 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
     'batch-size': int(cfg['batch-size'], 'config.batch-size'), epochs: int(cfg.epochs, 'config.epochs'),
     seed: int(cfg.seed, 'config.seed'),
     ...opt('limit', int), backend: str(cfg.backend, 'config.backend'), ...opt('feedback', str), ...opt('feedback-scale', num),
+    ...opt('feedback-mode', (v, path) => (v === 'stored' || v === 'regenerate' ? v : fail(`${path} must be stored or regenerate, got ${JSON.stringify(v)}`))),
   };
   const p = obj(m.position, 'position');
   const position: TrainingPosition = {

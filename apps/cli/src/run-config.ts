@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, LearningRule, Model, ModelSpec } from '@feedback-lab/core';
 import { generatorByName } from '@feedback-lab/feedback';
-import { DEFAULT_HEAP_LIMIT, MODELLED_RULES, predictMemory } from '@feedback-lab/profiler';
+import { DEFAULT_HEAP_LIMIT, MODELLED_RULES, checkMemoryBudget, predictMemory } from '@feedback-lab/profiler';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 import { openDataset } from './datasets';
 import { buildChosenModel } from './model-choice';
@@ -35,12 +35,14 @@ export interface RunConfig {
   /** Feedback-matrix generator and scale for the random-feedback rules. */
   feedback?: string;
   'feedback-scale'?: number;
+  /** dfa/mem-dfa: keep the feedback matrices or regenerate them (same values either way). */
+  'feedback-mode'?: 'stored' | 'regenerate';
 }
 
 /** Options that change the numbers; `epochs` may grow on resume (data order is per epoch). */
 export const RESULT_KEYS = [
   'rule', 'dataset', 'data-dir', 'normalize', 'arch', 'activation', 'preset', 'model', 'optimizer', 'lr', 'batch-size', 'seed',
-  'limit', 'backend', 'feedback', 'feedback-scale',
+  'limit', 'backend', 'feedback', 'feedback-scale', 'feedback-mode',
 ] as const;
 
 export interface Run {
@@ -65,7 +67,7 @@ export function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFAULT_HE
   const model = buildChosenModel(c.spec, dataset, c.seed);
   const scale = c['feedback-scale'];
   const generator = c.feedback ? generatorByName(c.feedback, { scale, seed: c.seed }) : undefined;
-  const rule = RULES[c.rule as RuleName]({ seed: c.seed, generator, scale });
+  const rule = RULES[c.rule as RuleName]({ seed: c.seed, generator, scale, feedback: c['feedback-mode'] });
   const optimizer = createOptimizer({ name: c.optimizer as OptimizerName, lr: c.lr });
   return {
     dataset, model, rule, optimizer,
@@ -77,10 +79,22 @@ export function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFAULT_HE
   };
 }
 
-/** The memory model's transient bytes for one step, for MLP specs of modelled rules. */
-export function predictedStepBytes(c: RunConfig): number | undefined {
+/** The memory model's input for an MLP spec of a modelled rule; undefined otherwise. */
+function memoryInput(c: RunConfig) {
   const dense = c.spec.layers.every((l) => l.type === 'dense') && c.spec.input.length === 1;
   if (!dense || !(MODELLED_RULES as readonly string[]).includes(c.rule)) return undefined;
   const arch = [c.spec.input[0]!, ...c.spec.layers.map((l) => (l.type === 'dense' ? l.units : 0))];
-  return predictMemory({ arch, batchSize: c['batch-size'], rule: c.rule, optimizer: c.optimizer as OptimizerName }).peakTransientBytes;
+  return { arch, batchSize: c['batch-size'], rule: c.rule, optimizer: c.optimizer as OptimizerName, feedback: c['feedback-mode'] };
+}
+
+/** The memory model's transient bytes for one step, for MLP specs of modelled rules. */
+export function predictedStepBytes(c: RunConfig): number | undefined {
+  const input = memoryInput(c);
+  return input && predictMemory(input).peakTransientBytes;
+}
+
+/** The memory model's up-front refusal (rules branch) for the MLPs it models. */
+export function checkPredictedBudget(c: RunConfig, budgetBytes: number): void {
+  const input = memoryInput(c);
+  if (input) checkMemoryBudget(input, budgetBytes);
 }

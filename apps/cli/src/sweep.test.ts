@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OptionSpec } from './args';
 import { COMMANDS, main } from './main';
+import { MEMORY_DEPTH_OPTIONS } from './commands/bench-memory-depth';
 import { spawnCli } from './spawn-cli';
 import type { Io } from './io';
 
@@ -48,9 +49,10 @@ const COMBINATIONS: [string, string[]][] = [
 
 function cases(): [string, string[]][] {
   const list: [string, string[]][] = [...COMBINATIONS];
-  for (const [name, { options, args = [] }] of Object.entries(COMMANDS)) {
+  const entries = [...Object.entries(COMMANDS), ['bench', { options: MEMORY_DEPTH_OPTIONS, args: ['memory-depth'] }] as const];
+  for (const [name, { options, args = [] }] of entries) {
     const cmd = [name, ...args].join(' ');
-    const req = [...args, ...REQUIRED[name]!];
+    const req = [...args, ...(args[0] === 'memory-depth' ? [] : REQUIRED[name] ?? [])];
     list.push([`${cmd}: unknown option`, [name, ...args, '--no-such-option', '1']]);
     for (const [opt, spec] of Object.entries(options)) {
       if (spec.kind !== 'boolean') list.push([`${cmd} --${opt}: missing value`, [name, ...req, `--${opt}`]]);

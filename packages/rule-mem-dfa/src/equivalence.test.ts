@@ -42,6 +42,20 @@ describe.each(NODE_BACKENDS.map((b) => [b]))('MEM-DFA ≡ DFA on %s', (backend) 
     expect(Math.max(...mem.map((w, i) => maxAbsDiff(w, reference[i]!)))).toBeLessThanOrEqual(1e-6);
   });
 
+  it('follows a learning-rate change made on the caller\'s optimizer', async () => {
+    await useBackend(backend);
+    const withDecay = (rule: LearningRule): LearningRule => ({
+      ...rule,
+      step(model, batch, opt, ctx) {
+        if (ctx.step === 10) (opt as tf.SGDOptimizer).setLearningRate(0.01);
+        return rule.step(model, batch, opt, ctx);
+      },
+    });
+    const reference = await weightsAfter(withDecay(dfa({ seed: 4 })), 20);
+    const mem = await weightsAfter(withDecay(memDfa({ seed: 4 })), 20);
+    expect(Math.max(...mem.map((w, i) => maxAbsDiff(w, reference[i]!)))).toBeLessThanOrEqual(1e-6);
+  });
+
   it('keeps no feedback matrix resident with regenerate', async () => {
     await useBackend(backend);
     const stored = memDfa({ seed: 1 });

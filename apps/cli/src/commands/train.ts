@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
 import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
 import { GENERATOR_NAMES } from '@feedback-lab/feedback';
-import { heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
+import { DEFAULT_MEMORY_BUDGET_BYTES, heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
 import { DIVERGE_POLICIES, OPTIMIZERS, createTrainer, restoreTrainingState, type DivergePolicy } from '@feedback-lab/trainer';
 import { UsageError, explicitOptions, formatHelp, parseOptions, type Specs } from '../args';
 import { resolveSpec } from '../model-choice';
@@ -10,7 +10,7 @@ import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
 import { alignmentReporter } from '../alignment';
 import { RULE_NAMES } from '../registry';
-import { RESULT_KEYS, buildRun, openRunDataset, predictedStepBytes, type RunConfig } from '../run-config';
+import { RESULT_KEYS, buildRun, checkPredictedBudget, openRunDataset, predictedStepBytes, type RunConfig } from '../run-config';
 import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
 import { openDataset } from '../datasets';
 import type { Io } from '../io';
@@ -28,6 +28,8 @@ export const TRAIN_OPTIONS = {
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the rule\'s own, xavier for fa, he-normal for dfa)' },
   'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries' },
+  'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'dfa/mem-dfa: keep the feedback matrices or regenerate them from the seed when needed' },
+  'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
   'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
   'checkpoint-every': { kind: 'int', min: 1, help: 'also checkpoint every N steps (needs --checkpoint-dir or --resume)' },
@@ -67,6 +69,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   // The checkpoint's resolved spec, never a re-read of a model file that may have changed.
   const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);
   const config = { ...chosen, spec, data: { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses } } as RunConfig;
+  checkPredictedBudget(config, o['memory-budget']! * 2 ** 20);
   const run = buildRun(config, dataset, o['heap-limit-mb']! * 2 ** 20);
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
   // Measured transient bytes once the profiler has a record, the memory model's prediction before.
