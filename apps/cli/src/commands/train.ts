@@ -42,7 +42,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   const dataset = await openDataset(o.dataset!, {
     dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: o.normalize, log: (l) => io.err.write(`${l}\n`),
   });
-  const { spec, label } = resolveSpec(o, dataset);
+  const { spec, label, arch } = resolveSpec(o, dataset);
   const ruleName = o.rule as RuleName;
   const model = buildChosenModel(spec, dataset, o.seed!);
   const scale = o['feedback-scale'];
@@ -51,7 +51,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr: o.lr! });
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
   const bar = progressBar(io.err);
-  const base = { backend: backend.name, rule: ruleName, model: label, dataset: dataset.name, ...(o.feedback ? { feedback: o.feedback } : {}) };
+  const base = { backend: backend.name, rule: ruleName, model: label, ...(arch ? { arch } : {}), dataset: dataset.name, ...(o.feedback ? { feedback: o.feedback } : {}) };
 
   if (!o.json) {
     io.out(`training ${ruleName} on ${dataset.name} (${o.limit ?? dataset.size('train')} samples), ${label}, ` +
