@@ -16,7 +16,7 @@ export interface ModelChoice {
  * Turns the CLI's model options into one spec. `--arch`, `--preset` and `--model` are
  * alternatives; `--arch` is the default. Returns the spec and a short label for logs.
  */
-export function resolveSpec(c: ModelChoice, dataset: Dataset): { spec: ModelSpec; label: string } {
+export function resolveSpec(c: ModelChoice, dataset: Dataset): { spec: ModelSpec; label: string; arch?: string } {
   const given = (['arch', 'preset', 'model'] as const).filter((k) => c[k] !== undefined);
   if (given.length > 1) throw new UsageError('give only one of --arch, --preset and --model');
   if (c.preset !== undefined) {
@@ -38,14 +38,19 @@ export function resolveSpec(c: ModelChoice, dataset: Dataset): { spec: ModelSpec
     const spec = validateSpec(raw, `--model ${c.model}`);
     return { spec: { ...spec, name: spec.name ?? c.model }, label: `model ${c.model}` };
   }
-  const arch = parseArch(c.arch ?? '784-800-800-10');
+  const text = c.arch ?? '784-800-800-10';
+  const arch = parseArch(text);
+  const inputSize = dataset.inputShape.reduce((a, b) => a * b, 1);
+  if (arch[0] !== inputSize || arch[arch.length - 1] !== dataset.numClasses) {
+    throw new UsageError(`--arch ${text} does not fit ${dataset.name}: it must start with ${inputSize} (inputs) and end with ${dataset.numClasses} (classes)`);
+  }
   const activation = (c.activation ?? 'tanh') as ActivationName;
   const spec: ModelSpec = {
-    name: `--arch ${c.arch}`,
+    name: `--arch ${text}`,
     input: [arch[0]!],
     layers: arch.slice(1).map((units, i) => ({ type: 'dense' as const, units, activation: i === arch.length - 2 ? 'linear' : activation })),
   };
-  return { spec, label: `arch ${c.arch} ${activation}` };
+  return { spec, label: `arch ${text} ${activation}`, arch: text };
 }
 
 /** Builds the chosen model for a dataset, as a usage error when the shapes do not fit. */

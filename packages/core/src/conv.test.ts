@@ -21,6 +21,7 @@ const stock: typeof conv2d = (x, w, s, p) => tf.conv2d(x, w, s, p);
 const CASES: [string, number[], number[], number, Padding][] = [
   ['5x5 valid stride 1', [3, 12, 12, 2], [5, 5, 2, 4], 1, 'valid'],
   ['5x5 same stride 1', [2, 10, 9, 3], [5, 5, 3, 4], 1, 'same'],
+  ['4x4 same stride 1 (even kernel: asymmetric padding)', [2, 7, 8, 2], [4, 4, 2, 3], 1, 'same'],
   ['3x3 valid stride 2 (uneven)', [2, 10, 11, 2], [3, 3, 2, 3], 2, 'valid'],
   ['4x4 same stride 2', [2, 9, 9, 2], [4, 4, 2, 3], 2, 'same'],
   ['1 input channel (mnist-conv conv1)', [4, 28, 28, 1], [5, 5, 1, 20], 1, 'valid'],

@@ -20,6 +20,7 @@ export const ACCURACY_OPTIONS = {
   optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
   lr: { kind: 'number', default: 0.01, help: 'learning rate for every rule' },
   lrs: { kind: 'string', help: 'per-rule learning rates overriding --lr, e.g. dfa=0.005,mem-dfa=0.005' },
+  'feedback-scales': { kind: 'string', help: 'per-rule multipliers of the default feedback matrices, e.g. dfa=0.1,mem-dfa=0.1' },
   'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
@@ -33,6 +34,18 @@ function list(text: string, what: string): string[] {
   const items = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw new UsageError(`--${what} must list at least one value`);
   return items;
+}
+
+/** Parses `rule=value,rule=value` into a map, checking rules and positive values. */
+function perRule(text: string | undefined, what: string, rules: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pair of text ? list(text, what) : []) {
+    const [rule, raw] = pair.split('=');
+    const value = Number(raw);
+    if (!rule || !rules.includes(rule) || !(value > 0)) throw new UsageError(`--${what} entries must be RULE=NUMBER for a rule in --rules, got "${pair}"`);
+    out.set(rule, value);
+  }
+  return out;
 }
 
 /** `fbl bench accuracy`: test accuracy of several rules on one model and dataset, over seeds. */
@@ -49,13 +62,8 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
     if (!/^\d+$/.test(s)) throw new UsageError(`--seeds must be non-negative integers joined by ","; got "${s}"`);
     return Number(s);
   });
-  const lrs = new Map<string, number>();
-  for (const pair of o.lrs ? list(o.lrs, 'lrs') : []) {
-    const [rule, value] = pair.split('=');
-    const lr = Number(value);
-    if (!rule || !rules.includes(rule) || !(lr > 0)) throw new UsageError(`--lrs entries must be RULE=LR for a rule in --rules, got "${pair}"`);
-    lrs.set(rule, lr);
-  }
+  const lrs = perRule(o.lrs, 'lrs', rules);
+  const scales = perRule(o['feedback-scales'], 'feedback-scales', rules);
   const backend = await selectBackend(o.backend as BackendName);
   const dataset = await openDataset(o.dataset!, {
     dataDir: o['data-dir'], download: o.download, normalize: o.normalize, log: (l) => io.err.write(`${l}\n`),
@@ -64,7 +72,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
   const samples = Math.min(o.limit ?? Infinity, dataset.size('train'));
   const config =
     `bench accuracy: ${label} on ${dataset.name}${o.normalize ? ' (normalised)' : ''}, ${samples} train / ${dataset.size('test')} test samples, ` +
-    `${o.epochs} epoch(s), ${o.optimizer} lr ${o.lr}${o.lrs ? ` (${o.lrs})` : ''}, batch ${o['batch-size']}, seeds ${seeds.join(',')}, backend ${describeBackend(backend)}`;
+    `${o.epochs} epoch(s), ${o.optimizer} lr ${o.lr}${o.lrs ? ` (${o.lrs})` : ''}${o['feedback-scales'] ? `, feedback scale ${o['feedback-scales']}` : ''}, batch ${o['batch-size']}, seeds ${seeds.join(',')}, backend ${describeBackend(backend)}`;
   io.out(`${config}\n\n`);
 
   const runs: AccuracyRun[] = [];
@@ -72,7 +80,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
     for (const seed of seeds) {
       const lr = lrs.get(ruleName) ?? o.lr!;
       const model = buildChosenModel(spec, dataset, seed);
-      const rule = RULES[ruleName as RuleName]({ seed });
+      const rule = RULES[ruleName as RuleName]({ seed, scale: scales.get(ruleName) });
       const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr });
       const t0 = performance.now();
       try {
