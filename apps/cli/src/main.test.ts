@@ -42,7 +42,7 @@ describe('fbl train', () => {
     [['train', '--epochs', '0'], /--epochs must be at least 1/],
     [['train', '--batch-size', '2.5'], /--batch-size must be an integer/],
     [['train', '--rule', 'magic'], /--rule must be one of bp/],
-    [['train', '--dataset', 'spirals', '--arch', '784-10'], /--arch 784-10 expects inputs of shape \[784\] \(784 values\) but the data has \[2\]/],
+    [['train', '--dataset', 'spirals', '--arch', '784-10'], /--arch 784-10 does not fit spirals: it must start with 2/],
     [['train', '--arch', '784-x-10'], /--arch must be widths/],
     [['train', 'extra'], /unexpected argument "extra"/],
     [['fly'], /unknown command "fly"/],
