@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { runAliasKernel } from './kernel-alias';
 
 /**
  * Matrix product whose gradient transposes explicitly.
@@ -25,20 +26,9 @@ tf.registerGradient({
   },
 });
 
-function ensureKernel(backendName: string): void {
-  if (tf.getKernel(KERNEL, backendName)) return;
-  const base = tf.getKernel('BatchMatMul', backendName);
-  if (!base) throw new Error(`backend ${backendName} has no BatchMatMul kernel`);
-  tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc: base.kernelFunc, setupFunc: base.setupFunc });
-}
-
 /** a·b for 2-D tensors, with the fast explicit-transpose gradient. */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  ensureKernel(tf.getBackend());
-  return tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, {
-    transposeA: false,
-    transposeB: false,
-  }) as tf.Tensor2D;
+  return runAliasKernel(KERNEL, 'BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor2D;
 }
 
 /** x·W + b, the dense layer's affine map. */
