@@ -10,8 +10,8 @@ export function markdownReport(rows: readonly MemoryDepthRow[], s: MemoryDepthSu
   const order = [...new Set(rows.map((r) => r.rule))];
   const sorted = [...rows].sort((a, b) => order.indexOf(a.rule) - order.indexOf(b.rule) || a.depth - b.depth);
   const body = sorted.map((r) =>
-    `| ${r.rule} | ${r.depth} | ${mib(r.peakTransientBytes)} | ${mib(r.predictedPeakTransientBytes)} | ` +
-    `${(r.peakTransientBytes / r.predictedPeakTransientBytes).toFixed(3)} | ${mib(r.residentBytes)} | ${r.stepMs.toFixed(1)} | ` +
+    `| ${r.rule} | ${r.depth} | ${mib(r.peakTransientBytes)} | ${r.predictedPeakTransientBytes === null ? '-' : mib(r.predictedPeakTransientBytes)} | ` +
+    `${r.predictedPeakTransientBytes === null ? '-' : (r.peakTransientBytes / r.predictedPeakTransientBytes).toFixed(3)} | ${mib(r.residentBytes)} | ${r.stepMs.toFixed(1)} | ` +
     `${r.wasmHeapBytes !== undefined ? mib(r.wasmHeapBytes) : '-'} |`);
   const growth = Object.entries(s.growth).map(([rule, g]) => `| ${rule} | ${g.from} → ${g.to} | ${g.ratio.toFixed(3)} |`);
   const times = Object.entries(s.stepTimeVsBp).map(([rule, t]) => `| ${rule} | ${t.toFixed(3)} |`);

@@ -19,7 +19,7 @@ describe('memory-depth benchmark', () => {
       expect(r.predictedPeakTransientBytes).toBeGreaterThan(0);
       expect(r.stepMs).toBe(1);
       // each rule's own resident bytes, though the rules of one depth are alive together
-      expect(Math.abs(r.residentBytes - r.predictedResidentBytes)).toBeLessThan(2048);
+      expect(Math.abs(r.residentBytes - r.predictedResidentBytes!)).toBeLessThan(2048);
     }
     const s = summarize(rows, { timeDepth: 8 });
     expect(s.growth.bp!.ratio).toBeGreaterThan(2);
@@ -31,5 +31,15 @@ describe('memory-depth benchmark', () => {
     const svg = svgChart(rows);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<polyline/g)).toHaveLength(4);
+  });
+
+  it('measures a rule the memory model does not cover, without a prediction', async () => {
+    const rows = await memoryDepth({ rules: { 'my-rule': () => bp() }, width: 16, depths: [1, 3], batchSize: 8, timedSteps: 1 });
+    expect(rows.map((r) => r.predictedPeakTransientBytes)).toEqual([null, null]);
+    expect(rows.every((r) => r.peakTransientBytes > 0)).toBe(true);
+    const s = summarize(rows);
+    expect(s.worstPredictionError).toBe(0);
+    expect(markdownReport(rows, s, {})).toMatch(/\| my-rule \| 3 \| [\d.]+ \| - \| - \|/);
+    expect(svgChart(rows).match(/<polyline/g)).toHaveLength(1);
   });
 });

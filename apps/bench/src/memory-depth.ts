@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mlp, softmaxCrossEntropy, type Batch, type LearningRule, type Model } from '@feedback-lab/core';
-import { predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
+import { MODELLED_RULES, predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
 
 /** One measurement: a rule on an MLP of `depth` hidden blocks of `width` units. */
 export interface MemoryDepthRow {
@@ -11,8 +11,9 @@ export interface MemoryDepthRow {
   batchSize: number;
   peakTransientBytes: number;
   residentBytes: number;
-  predictedPeakTransientBytes: number;
-  predictedResidentBytes: number;
+  /** The memory model's figures; null for rules it does not model (measured only). */
+  predictedPeakTransientBytes: number | null;
+  predictedResidentBytes: number | null;
   /** Median wall time of an unprofiled step. */
   stepMs: number;
   wasmHeapBytes?: number;
@@ -71,13 +72,15 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
         }
         setups.forEach((s) => {
           const p = s.profile!;
-          const predicted = predictMemory({ arch, batchSize: o.batchSize, rule: s.name, optimizer: 'momentum' });
+          const predicted = (MODELLED_RULES as readonly string[]).includes(s.name)
+            ? predictMemory({ arch, batchSize: o.batchSize, rule: s.name, optimizer: 'momentum' })
+            : undefined;
           const row: MemoryDepthRow = {
             event: 'memory', rule: s.name, depth, width: o.width, batchSize: o.batchSize,
             peakTransientBytes: p.peakTransientBytes,
             residentBytes: p.resident.total - p.resident.batch,
-            predictedPeakTransientBytes: predicted.peakTransientBytes,
-            predictedResidentBytes: predicted.resident.total - predicted.resident.batch,
+            predictedPeakTransientBytes: predicted ? predicted.peakTransientBytes : null,
+            predictedResidentBytes: predicted ? predicted.resident.total - predicted.resident.batch : null,
             stepMs: Math.round(median(s.times) * 100) / 100,
             ...(p.wasmHeapBytes !== undefined ? { wasmHeapBytes: p.wasmHeapBytes } : {}),
           };

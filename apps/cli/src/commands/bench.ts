@@ -49,8 +49,8 @@ export async function bench(argv: readonly string[], io: Io): Promise<number> {
     rules: Object.fromEntries(names.map((n) => [n, (opts: { seed: number }) => RULES[n as RuleName](opts)])),
     width: o.width!, depths, batchSize: o['batch-size']!, timedSteps: o.steps, seed: o.seed,
     onRow: (r) => io.out(o.json ? JSON.stringify({ ...r, backend: backend.name }) + '\n'
-      : `  ${r.rule.padEnd(8)} depth ${String(r.depth).padStart(3)}  peak transient ${(r.peakTransientBytes / 2 ** 20).toFixed(2)} MiB ` +
-        `(predicted ${(r.predictedPeakTransientBytes / 2 ** 20).toFixed(2)})  resident ${(r.residentBytes / 2 ** 20).toFixed(2)} MiB  step ${r.stepMs.toFixed(1)} ms\n`),
+      : `  ${r.rule.padEnd(13)} depth ${String(r.depth).padStart(3)}  peak transient ${(r.peakTransientBytes / 2 ** 20).toFixed(2)} MiB ` +
+        `(predicted ${r.predictedPeakTransientBytes === null ? 'n/a' : (r.predictedPeakTransientBytes / 2 ** 20).toFixed(2)})  resident ${(r.residentBytes / 2 ** 20).toFixed(2)} MiB  step ${r.stepMs.toFixed(1)} ms\n`),
   });
   const summary = summarize(rows);
   const md = markdownReport(rows, summary, meta);
