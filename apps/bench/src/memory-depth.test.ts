@@ -18,6 +18,8 @@ describe('memory-depth benchmark', () => {
       expect(r.peakTransientBytes).toBeGreaterThan(0);
       expect(r.predictedPeakTransientBytes).toBeGreaterThan(0);
       expect(r.stepMs).toBe(1);
+      // each rule's own resident bytes, though the rules of one depth are alive together
+      expect(Math.abs(r.residentBytes - r.predictedResidentBytes!)).toBeLessThan(2048);
     }
     const s = summarize(rows, { timeDepth: 8 });
     expect(s.growth.bp!.ratio).toBeGreaterThan(2);

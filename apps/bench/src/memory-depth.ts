@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mlp, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { mlp, softmaxCrossEntropy, type Batch, type LearningRule, type Model } from '@feedback-lab/core';
 import { MODELLED_RULES, predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
 
 /** One measurement: a rule on an MLP of `depth` hidden blocks of `width` units. */
@@ -53,16 +53,16 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
     // rounds, so a change in machine load hits every rule alike and the ratios stay fair.
     for (const depth of o.depths) {
       const arch = [o.width, ...Array<number>(depth).fill(o.width), classes];
-      const setups = Object.entries(o.rules).map(([name, factory]) => ({
-        name,
-        model: mlp({ arch, activation: 'tanh', seed }),
-        rule: factory({ seed }),
-        optimizer: tf.train.momentum(0.001, 0.9),
-        times: [] as number[],
-      }));
+      // Each rule is built and profiled before the next is built, so its resident bytes are
+      // its own; then all stay alive for the interleaved timing.
+      const setups: Setup[] = [];
       try {
-        const profiles: StepProfile[] = [];
-        for (const s of setups) profiles.push(await profileStep({ model: s.model, rule: s.rule, optimizer: s.optimizer, batch, loss: softmaxCrossEntropy }));
+        for (const [name, factory] of Object.entries(o.rules)) {
+          const baselineBytes = tf.memory().numBytes;
+          const s: Setup = { name, model: mlp({ arch, activation: 'tanh', seed }), rule: factory({ seed }), optimizer: tf.train.momentum(0.001, 0.9), times: [] };
+          setups.push(s);
+          s.profile = await profileStep({ model: s.model, rule: s.rule, optimizer: s.optimizer, batch, loss: softmaxCrossEntropy, baselineBytes });
+        }
         for (let round = 0; round < (o.timedSteps ?? 5); round++) {
           for (const s of setups) {
             const t0 = now();
@@ -70,8 +70,8 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
             s.times.push(now() - t0);
           }
         }
-        setups.forEach((s, k) => {
-          const p = profiles[k]!;
+        setups.forEach((s) => {
+          const p = s.profile!;
           const predicted = (MODELLED_RULES as readonly string[]).includes(s.name)
             ? predictMemory({ arch, batchSize: o.batchSize, rule: s.name, optimizer: 'momentum' })
             : undefined;
@@ -99,6 +99,15 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
     tf.dispose([batch.x, batch.y]);
   }
   return rows;
+}
+
+interface Setup {
+  name: string;
+  model: Model;
+  rule: LearningRule;
+  optimizer: tf.Optimizer;
+  times: number[];
+  profile?: StepProfile;
 }
 
 function randomBatch(size: number, dim: number, classes: number, seed: number): Batch {
