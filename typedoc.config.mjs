@@ -17,6 +17,8 @@ export default {
   plugin: ['./tooling/scripts/typedoc-package-names.mjs'],
   treatWarningsAsErrors: true,
   excludePrivate: true,
+  // Source links need a hosted git remote; a local clone (CI, users) has none.
+  disableSources: true,
   excludeInternal: true,
   validation: { notExported: true, invalidLink: true, notDocumented: false },
 };

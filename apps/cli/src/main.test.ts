@@ -112,6 +112,6 @@ describe('fbl profile and fbl bench', () => {
     expect(lines[4].event).toBe('summary');
     const bad = await run('bench', 'memory-depth', '--depths', '1,x');
     expect(bad.code).toBe(2);
-    expect((await run('bench', 'nope')).err).toMatch(/unknown benchmark "nope" \(expected speed, memory-depth\)/);
+    expect((await run('bench', 'nope')).err).toMatch(/unknown benchmark "nope" \(expected speed, accuracy, memory-depth\)/);
   });
 });

@@ -14,6 +14,7 @@ export type {
   Model,
   PhaseMarker,
   RuleFactory,
+  RuleState,
   Split,
   StepContext,
   TrainerEvent,
@@ -24,6 +25,11 @@ export { initWeights, type InitName } from './init';
 export { activate, isActivation, ACTIVATIONS, type ActivationName } from './activations';
 export { linear, matMul, matMulWithFeedback } from './linear';
 export { dense, toVariable, type DenseOptions } from './dense';
+export { conv2d, type Padding } from './conv';
+export { pool2d, outSize, type PoolOptions, type PoolType } from './pool';
+export { conv2dBlock, flatten, type Conv2dBlockOptions } from './conv-block';
+export { buildModel, validateSpec, type ModelSpec, type DenseLayerSpec, type Conv2dLayerSpec } from './spec';
+export { listPresets, presetSpec, type PresetInfo } from './presets';
 export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { softmaxCrossEntropy } from './loss';
 export { selectBackend, describeBackend, BACKENDS, type BackendInfo, type BackendName } from './backend';

@@ -15,6 +15,45 @@ export interface ArrayDatasetOptions {
   test: SplitData;
   /** Multiplier applied when a batch is made; default 1/255 for Uint8Array features, else 1. */
   scale?: number;
+  /**
+   * Per-channel normalisation applied after `scale`: x ← (x − mean[c]) / std[c], where the
+   * channel is the last axis of an [h, w, c] `inputShape` and the single channel of a flat one
+   * (see {@link channelStats}).
+   */
+  normalize?: ChannelStats;
+}
+
+/** Channels of a per-sample shape: the last axis of [h, w, c], 1 for flat inputs. */
+export function channelsOf(inputShape: readonly number[]): number {
+  return inputShape.length === 3 ? inputShape[2]! : 1;
+}
+
+/** Mean and standard deviation per channel, in scaled units. */
+export interface ChannelStats {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/**
+ * Per-channel mean and standard deviation of a split's features (channel = last axis,
+ * channels-last layout), after multiplying by `scale`. Computed on the train split so test
+ * data is normalised with statistics it did not contribute to.
+ *
+ * @example
+ * const stats = channelStats(train.features, 3, 1 / 255); // CIFAR-10: ≈ mean [0.49, 0.48, 0.45]
+ */
+export function channelStats(features: Uint8Array | Float32Array, channels: number, scale = 1): ChannelStats {
+  const sum = new Float64Array(channels);
+  const sq = new Float64Array(channels);
+  for (let i = 0; i < features.length; i++) {
+    const v = features[i]! * scale;
+    sum[i % channels]! += v;
+    sq[i % channels]! += v * v;
+  }
+  const n = features.length / channels;
+  const mean = Array.from(sum, (s) => s / n);
+  const std = Array.from(sq, (q, c) => Math.sqrt(Math.max(q / n - mean[c]! ** 2, 1e-12)));
+  return { mean, std };
 }
 
 /**
@@ -24,6 +63,12 @@ export interface ArrayDatasetOptions {
 export function arrayDataset(o: ArrayDatasetOptions): Dataset {
   const dim = o.inputShape.reduce((a, b) => a * b, 1);
   for (const split of ['train', 'test'] as const) validate(o, split, dim);
+  if (o.normalize) {
+    const ch = channelsOf(o.inputShape);
+    if (o.normalize.mean.length !== ch || o.normalize.std.length !== ch || o.normalize.std.some((s) => !(s > 0))) {
+      throw new FblError('INVALID_OPTION', `${o.name}: normalisation needs ${ch} means and ${ch} positive stds, got mean [${o.normalize.mean}] std [${o.normalize.std}]`);
+    }
+  }
   const splits = { train: o.train, test: o.test };
   return {
     name: o.name,
@@ -39,12 +84,13 @@ export function arrayDataset(o: ArrayDatasetOptions): Dataset {
       const n = Math.min(data.labels.length, b.limit ?? Infinity);
       const order = b.shuffle ? permutation(n, createRng(b.seed ?? 0)) : undefined;
       const scale = o.scale ?? (data.features instanceof Uint8Array ? 1 / 255 : 1);
+      const norm = o.normalize;
       const skip = (b.skipBatches ?? 0) * b.batchSize;
       return {
         async *[Symbol.asyncIterator]() {
           for (let start = skip; start < n; start += b.batchSize) {
             const size = Math.min(b.batchSize, n - start);
-            yield makeBatch(data, order, start, size, dim, o.numClasses, scale, o.inputShape);
+            yield makeBatch(data, order, start, size, dim, o.numClasses, scale, o.inputShape, norm);
           }
         },
       };
@@ -54,7 +100,7 @@ export function arrayDataset(o: ArrayDatasetOptions): Dataset {
 
 function makeBatch(
   data: SplitData, order: Uint32Array | undefined, start: number, size: number,
-  dim: number, numClasses: number, scale: number, inputShape: readonly number[],
+  dim: number, numClasses: number, scale: number, inputShape: readonly number[], norm?: ChannelStats,
 ): Batch {
   const x = new Float32Array(size * dim);
   const labels = new Uint8Array(size);
@@ -63,7 +109,12 @@ function makeBatch(
     const idx = order ? order[start + i]! : start + i;
     const src = data.features.subarray(idx * dim, (idx + 1) * dim);
     const off = i * dim;
-    for (let j = 0; j < dim; j++) x[off + j] = src[j]! * scale;
+    if (norm) {
+      const ch = norm.mean.length;
+      for (let j = 0; j < dim; j++) x[off + j] = (src[j]! * scale - norm.mean[j % ch]!) / norm.std[j % ch]!;
+    } else {
+      for (let j = 0; j < dim; j++) x[off + j] = src[j]! * scale;
+    }
     labels[i] = data.labels[idx]!;
     y[i * numClasses + labels[i]!] = 1;
   }

@@ -1,5 +1,5 @@
 import { FblError, type Dataset } from '@feedback-lab/core';
-import { arrayDataset } from './array-dataset';
+import { arrayDataset, channelStats } from './array-dataset';
 import { parseIdx } from './idx';
 
 /** The four files of an MNIST-format dataset (MNIST, Fashion-MNIST, EMNIST digits…). */
@@ -15,8 +15,9 @@ export type MnistBuffers = Record<keyof typeof MNIST_FILES, Uint8Array>;
 /**
  * Builds an MNIST-format dataset (28×28 greyscale, 10 classes) from the raw IDX buffers,
  * checking that images and labels agree. Works anywhere the buffers come from (fs, fetch).
+ * `normalize` standardises pixels with the train split's mean and std.
  */
-export function mnistFromIdx(bufs: MnistBuffers, name = 'mnist'): Dataset {
+export function mnistFromIdx(bufs: MnistBuffers, name = 'mnist', o: { normalize?: boolean } = {}): Dataset {
   const split = (imgs: Uint8Array, lbls: Uint8Array, which: string) => {
     const im = parseIdx(imgs, `${name} ${which} images`);
     const lb = parseIdx(lbls, `${name} ${which} labels`);
@@ -28,11 +29,13 @@ export function mnistFromIdx(bufs: MnistBuffers, name = 'mnist'): Dataset {
     }
     return { features: im.data, labels: lb.data };
   };
+  const train = split(bufs.trainImages, bufs.trainLabels, 'train');
   return arrayDataset({
     name,
     inputShape: [784],
     numClasses: 10,
-    train: split(bufs.trainImages, bufs.trainLabels, 'train'),
+    train,
     test: split(bufs.testImages, bufs.testLabels, 'test'),
+    normalize: o.normalize ? channelStats(train.features, 1, 1 / 255) : undefined,
   });
 }

@@ -57,7 +57,7 @@ export function bundledMnistDir(): string {
  * const mnist = loadMnist();                    // 60 000 train / 10 000 test
  * const fashion = loadMnist({ dataDir: './fashion', name: 'fashion-mnist' });
  */
-export function loadMnist(o: { dataDir?: string; name?: string } = {}): Dataset {
+export function loadMnist(o: { dataDir?: string; name?: string; normalize?: boolean } = {}): Dataset {
   const dir = o.dataDir ?? bundledMnistDir();
   if (!existsSync(dir)) throw new FblError('DATA_MISSING', `data directory not found: ${dir}`);
   const bufs = {} as MnistBuffers;
@@ -67,5 +67,8 @@ export function loadMnist(o: { dataDir?: string; name?: string } = {}): Dataset 
     if (!path) throw new FblError('DATA_MISSING', `${dir} has no ${file} (or ${file}.gz); expected the four MNIST-format IDX files`);
     bufs[key] = readDataFile(path);
   }
-  return mnistFromIdx(bufs, o.name ?? 'mnist');
+  return mnistFromIdx(bufs, o.name ?? 'mnist', { normalize: o.normalize });
 }
+
+export { loadFashionMnist, splitFashion, defaultCacheDir, FASHION_SPLIT_SEED, type FashionOptions } from './fashion';
+export { loadCifar10, downloadCifar10, CIFAR10_URL, CIFAR10_MD5, type LoadCifar10Options } from './cifar10-node';

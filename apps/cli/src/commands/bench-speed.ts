@@ -46,7 +46,7 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
   for (const n of names) if (!RULE_NAMES.includes(n as RuleName)) throw new UsageError(`unknown rule "${n}" in --rules (expected ${RULE_NAMES.join(', ')})`);
   const arch = parseArch(o.arch!);
   const backend = await selectBackend(o.backend as BackendName);
-  const dataset = openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed });
+  const dataset = await openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed });
   const loadBefore = loadavg()[0]!;
   const report = await runSpeed({
     rules: Object.fromEntries(names.map((n) => [n, RULES[n as RuleName]])),

@@ -1,0 +1,27 @@
+import { listPresets } from '@feedback-lab/core';
+import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import type { Io } from '../io';
+
+export const PRESETS_OPTIONS = {
+  json: { kind: 'boolean', help: 'print the list as JSON' },
+  help: { kind: 'boolean', help: 'show this help' },
+} satisfies Specs;
+
+/** `fbl presets`: the named models `--preset` accepts. */
+export async function presets(argv: readonly string[], io: Io): Promise<number> {
+  const o = parseOptions(argv, PRESETS_OPTIONS);
+  if (o.help) {
+    io.out(formatHelp('usage: fbl presets [--json]', PRESETS_OPTIONS));
+    return 0;
+  }
+  if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  const list = listPresets();
+  if (o.json) {
+    io.out(JSON.stringify(list) + '\n');
+    return 0;
+  }
+  const width = Math.max(...list.map((p) => p.name.length));
+  io.out(list.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join('\n') + '\n');
+  io.out('\nUse one with --preset NAME, or describe your own model in JSON with --model FILE.\n');
+  return 0;
+}

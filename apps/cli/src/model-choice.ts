@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { buildModel, FblError, parseArch, presetSpec, validateSpec, type ActivationName, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
+import { UsageError } from './args';
+
+export interface ModelChoice {
+  /** `--arch 784-800-10`, the MLP shorthand. */
+  arch?: string;
+  activation?: string;
+  /** `--preset mnist-conv`. */
+  preset?: string;
+  /** `--model file.json`. */
+  model?: string;
+}
+
+/**
+ * Turns the CLI's model options into one spec. `--arch`, `--preset` and `--model` are
+ * alternatives; `--arch` is the default. Returns the spec and a short label for logs.
+ */
+export function resolveSpec(c: ModelChoice, dataset: Dataset): { spec: ModelSpec; label: string; arch?: string } {
+  const given = (['arch', 'preset', 'model'] as const).filter((k) => c[k] !== undefined);
+  if (given.length > 1) throw new UsageError('give only one of --arch, --preset and --model');
+  if (c.preset !== undefined) {
+    return { spec: presetSpec(c.preset, { inputShape: dataset.inputShape, numClasses: dataset.numClasses }), label: `preset ${c.preset}` };
+  }
+  if (c.model !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(c.model, 'utf8');
+    } catch {
+      throw new FblError('DATA_MISSING', `--model: cannot read ${c.model}`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new FblError('INVALID_OPTION', `--model ${c.model}: not valid JSON (${(err as Error).message})`);
+    }
+    const spec = validateSpec(raw, `--model ${c.model}`);
+    return { spec: { ...spec, name: spec.name ?? c.model }, label: `model ${c.model}` };
+  }
+  const text = c.arch ?? '784-800-800-10';
+  const arch = parseArch(text);
+  const inputSize = dataset.inputShape.reduce((a, b) => a * b, 1);
+  if (arch[0] !== inputSize || arch[arch.length - 1] !== dataset.numClasses) {
+    throw new UsageError(`--arch ${text} does not fit ${dataset.name}: it must start with ${inputSize} (inputs) and end with ${dataset.numClasses} (classes)`);
+  }
+  const activation = (c.activation ?? 'tanh') as ActivationName;
+  const spec: ModelSpec = {
+    name: `--arch ${text}`,
+    input: [arch[0]!],
+    layers: arch.slice(1).map((units, i) => ({ type: 'dense' as const, units, activation: i === arch.length - 2 ? 'linear' : activation })),
+  };
+  return { spec, label: `arch ${text} ${activation}`, arch: text };
+}
+
+/** Builds the chosen model for a dataset, as a usage error when the shapes do not fit. */
+export function buildChosenModel(spec: ModelSpec, dataset: Dataset, seed: number): Model {
+  try {
+    return buildModel(spec, { inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed });
+  } catch (err) {
+    if (err instanceof FblError && err.code === 'SHAPE_MISMATCH') throw new UsageError(`${err.message} (dataset ${dataset.name})`);
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { pool2d, type PoolOptions } from './pool';
+import { normals as values, relErr, useBackend } from './test-numerics';
+import './register';
+
+/** dL/dx for L = Σ pool(x)·r, with the stock tfjs op or ours. */
+function poolGrad(x0: Float32Array, shape: number[], o: PoolOptions, ours: boolean): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(x0, shape as [number, number, number, number]);
+    const stride = o.stride ?? o.size;
+    const pad = o.padding ?? 'valid';
+    const f = (a: tf.Tensor4D) =>
+      ours ? pool2d(a, o) : o.type === 'max' ? tf.maxPool(a, o.size, stride, pad) : tf.avgPool(a, o.size, stride, pad);
+    const r = tf.tensor(values(f(x).size, 7), f(x).shape);
+    return tf.grad((a) => tf.sum(tf.mul(f(a as tf.Tensor4D), r)))(x).dataSync() as Float32Array;
+  });
+}
+
+const CASES: [string, number[], PoolOptions][] = [
+  ['max 2 valid (mnist-conv)', [2, 8, 8, 3], { type: 'max', size: 2 }],
+  ['max 3 stride 2 same (cifar-conv, overlapping)', [2, 9, 9, 2], { type: 'max', size: 3, stride: 2, padding: 'same' }],
+  ['max 3 stride 2 valid', [2, 9, 10, 2], { type: 'max', size: 3, stride: 2 }],
+  ['avg 3 stride 2 same', [2, 8, 8, 2], { type: 'avg', size: 3, stride: 2, padding: 'same' }],
+  ['avg 2 valid', [2, 6, 6, 2], { type: 'avg', size: 2 }],
+];
+
+describe('pool2d gradients on wasm equal stock tfjs on cpu (≤1e-4 relative)', () => {
+  for (const [label, shape, o] of CASES) {
+    // offset −3 makes most windows all-negative: the inputs the stock wasm MaxPoolGrad gets wrong.
+    for (const offset of [0, -3]) {
+      it(`${label}, inputs centred at ${offset}`, async () => {
+        const x = values(shape.reduce((a, b) => a * b), 3, offset);
+        await useBackend('cpu');
+        const ref = poolGrad(x, shape, o, false);
+        await useBackend('wasm');
+        const before = tf.memory().numTensors;
+        const got = poolGrad(x, shape, o, true);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(relErr(got, ref)).toBeLessThan(1e-4);
+      });
+    }
+  }
+
+  it('the stock wasm max-pool gradient is wrong on an all-negative window (why FblMaxPool exists)', async () => {
+    const x = Float32Array.from([-4, -3, -2, -1]);
+    await useBackend('wasm');
+    const stock = poolGrad(x, [1, 2, 2, 1], { type: 'max', size: 2 }, false);
+    const ours = poolGrad(x, [1, 2, 2, 1], { type: 'max', size: 2 }, true);
+    const r = values(1, 7)[0]!;
+    expect(Array.from(ours)).toEqual([0, 0, 0, r]);
+    expect(Array.from(stock)).not.toEqual([0, 0, 0, r]);
+  });
+});

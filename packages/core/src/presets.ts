@@ -1,0 +1,78 @@
+import { FblError } from './errors';
+import { size } from './model';
+import type { ModelSpec } from './spec';
+
+export interface PresetInfo {
+  name: string;
+  description: string;
+}
+
+const relu = 'relu' as const;
+
+/**
+ * Named models from the MEM-DFA authors' configurations (Chu et al., "Memory-efficient direct
+ * feedback alignment", and the TF1 "DFAMEM" code), plus `deep-mlp-<L>` for depth sweeps.
+ */
+const FIXED: Record<string, { description: string; spec: (numClasses: number) => ModelSpec }> = {
+  'mnist-fc': {
+    description: '784-100-30-10 relu MLP',
+    spec: (k) => ({ name: 'mnist-fc', input: [784], layers: [{ type: 'dense', units: 100, activation: relu }, { type: 'dense', units: 30, activation: relu }, { type: 'dense', units: k }] }),
+  },
+  'mnist-conv': {
+    description: 'conv5x5x20 → maxpool2 → relu → conv5x5x50 → maxpool2 → relu → fc500 → relu → fc10 (28×28×1)',
+    spec: (k) => ({
+      name: 'mnist-conv',
+      input: [28, 28, 1],
+      layers: [
+        { type: 'conv2d', filters: 20, kernel: 5, pool: { type: 'max', size: 2 }, activation: relu },
+        { type: 'conv2d', filters: 50, kernel: 5, pool: { type: 'max', size: 2 }, activation: relu },
+        { type: 'dense', units: 500, activation: relu },
+        { type: 'dense', units: k },
+      ],
+    }),
+  },
+  'cifar-conv': {
+    description: 'conv5x5x32 → maxpool3/2 → relu → conv5x5x64 → avgpool3/2 → conv5x5x64 → avgpool3/2 → relu → fc128 → relu → fc10 (32×32×3, same padding)',
+    spec: (k) => ({
+      name: 'cifar-conv',
+      input: [32, 32, 3],
+      layers: [
+        { type: 'conv2d', filters: 32, kernel: 5, padding: 'same', pool: { type: 'max', size: 3, stride: 2, padding: 'same' }, activation: relu },
+        { type: 'conv2d', filters: 64, kernel: 5, padding: 'same', pool: { type: 'avg', size: 3, stride: 2, padding: 'same' }, activation: 'linear' },
+        { type: 'conv2d', filters: 64, kernel: 5, padding: 'same', pool: { type: 'avg', size: 3, stride: 2, padding: 'same' }, activation: relu },
+        { type: 'dense', units: 128, activation: relu },
+        { type: 'dense', units: k },
+      ],
+    }),
+  },
+};
+
+const DEEP = /^deep-mlp-(\d+)$/;
+
+/** Presets for `fbl presets`. */
+export function listPresets(): PresetInfo[] {
+  return [
+    ...Object.entries(FIXED).map(([name, p]) => ({ name, description: p.description })),
+    { name: 'deep-mlp-<L>', description: 'L hidden layers of 256 relu (any input size), e.g. deep-mlp-8' },
+  ];
+}
+
+/**
+ * The spec of a named preset. `inputShape` (deep-mlp only) and `numClasses` default to MNIST's.
+ *
+ * @example
+ * const model = buildModel(presetSpec('deep-mlp-4'), { inputShape: [784], numClasses: 10, seed: 1 });
+ */
+export function presetSpec(name: string, o: { inputShape?: readonly number[]; numClasses?: number } = {}): ModelSpec {
+  const k = o.numClasses ?? 10;
+  const fixed = FIXED[name];
+  if (fixed) return fixed.spec(k);
+  const deep = DEEP.exec(name);
+  if (deep) {
+    const depth = Number(deep[1]);
+    if (depth < 1 || depth > 1000) throw new FblError('INVALID_OPTION', `deep-mlp depth must be 1 to 1000, got ${deep[1]}`);
+    const hidden = Array.from({ length: depth }, () => ({ type: 'dense' as const, units: 256, activation: relu }));
+    return { name, input: [size(o.inputShape ?? [784])], layers: [...hidden, { type: 'dense', units: k }] };
+  }
+  throw new FblError('INVALID_OPTION', `unknown preset "${name}" (expected ${[...Object.keys(FIXED), 'deep-mlp-<L>'].join(', ')})`);
+}

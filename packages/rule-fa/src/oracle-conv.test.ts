@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { buildModel, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { loadMnist } from '@feedback-lab/datasets/node';
+import { bp } from '@feedback-lab/rule-bp';
+import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { fa } from './fa';
+
+// FA on conv blocks: the error goes back through the block's own tail (max-pool routing, relu)
+// at the true pre-activation, then through a kernel of W's shape. With that kernel = W, FA must
+// be backprop exactly; with a random one it must not be.
+async function train(rule: LearningRule, steps: number): Promise<Float32Array[]> {
+  const data: Batch[] = [];
+  for await (const b of loadMnist().batches({ split: 'train', batchSize: 16, limit: 16 * steps, shuffle: true, seed: 1 })) data.push(b);
+  const model = buildModel(presetSpec('mnist-conv'), { inputShape: [784], numClasses: 10, seed: 5 });
+  const opt = tf.train.momentum(0.05, 0.9);
+  data.forEach((b, s) => rule.step(model, b, opt, { loss: softmaxCrossEntropy, step: s }));
+  const w = snapshot(model.blocks.flatMap((b) => b.params));
+  tf.dispose(data.flatMap((b) => [b.x, b.y]));
+  rule.dispose();
+  opt.dispose();
+  model.dispose();
+  return w;
+}
+
+const worst = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((w, i) => maxAbsDiff(w, b[i]!)));
+
+describe.each(NODE_BACKENDS.map((b) => [b]))('FA oracles on mnist-conv, %s', (backend) => {
+  it('FA with B = W gives backprop\'s weights (≤ 1e-5); random B does not', async () => {
+    await useBackend(backend);
+    const ref = await train(bp(), 3);
+    expect(worst(await train(fa({ symmetric: true }), 3), ref)).toBeLessThanOrEqual(1e-5);
+    expect(worst(await train(fa({ seed: 2 }), 3), ref)).toBeGreaterThan(1e-4);
+  }, 120_000);
+});
