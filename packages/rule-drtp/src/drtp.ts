@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed, type Batch, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { FblError, deriveSeed, type Batch, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { heNormal } from '@feedback-lab/feedback';
 import { acceptsPartialUpdates, applyPartial } from './apply';
 import { forwardWithGrads } from './local';
@@ -42,7 +42,7 @@ export interface DrtpOptions {
  */
 export function drtp(o: DrtpOptions = {}): LearningRule {
   const generator = o.generator ?? heNormal({ scale: o.scale });
-  const seed = o.seed ?? 0;
+  let seed = o.seed ?? 0;
   const schedule = o.schedule ?? 'per-block';
   const store = new Map<number, tf.Tensor>();
   const projection = (index: number, shape: [number, number]): tf.Tensor => {
@@ -95,7 +95,18 @@ export function drtp(o: DrtpOptions = {}): LearningRule {
       return result;
     },
     residentBytes: () => [...store.values()].reduce((s, t) => s + t.size * 4, 0),
-    getState: () => ({ seed, generator: generator.name }),
+    // Every B_i is a function of (generator, seed, i); the generator comes from the config.
+    getState: () => ({ feedbackSeed: seed }),
+    setState(s) {
+      const next = s.feedbackSeed;
+      if (!Number.isInteger(next) || (next as number) < 0 || (next as number) > 0xffffffff) {
+        throw new FblError('CHECKPOINT', `drtp state: feedbackSeed must be a 32-bit unsigned integer, got ${JSON.stringify(next)}`);
+      }
+      if (next === seed) return;
+      store.forEach((t) => t.dispose());
+      store.clear();
+      seed = next as number;
+    },
     dispose() {
       store.forEach((t) => t.dispose());
       store.clear();

@@ -80,7 +80,7 @@ export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
       return result;
     },
     residentBytes: () => 0,
-    getState: () => ({ magnitude, batchManhattan: !!o.batchManhattan }),
+    // No state of its own: the feedback is read from the current weights, the options come from the config.
     dispose() {},
   };
 }
