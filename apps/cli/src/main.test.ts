@@ -59,3 +59,59 @@ describe('fbl train', () => {
     expect(r.err).toBe('fbl: data directory not found: /no/such/dir\n');
   });
 });
+
+describe('fbl train with random-feedback rules', () => {
+  it.each(['fa', 'dfa', 'mem-dfa'])('trains with --rule %s and reports alignment lines with --align-every', async (rule) => {
+    const r = await run('train', '--rule', rule, '--dataset', 'blobs', '--arch', '8-16-16-4', '--epochs', '1', '--batch-size', '40',
+      '--lr', '0.05', '--feedback', 'orthogonal', '--feedback-scale', '0.5', '--align-every', '5', '--json');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const align = lines.filter((l) => l.event === 'alignment');
+    expect(align.length).toBeGreaterThanOrEqual(2);
+    expect(align[0].alignment).toHaveLength(3);
+    expect(align[0].alignment[2]).toBeLessThan(0.1); // the output block gets the true error
+    expect(lines[lines.length - 1]).toMatchObject({ event: 'done', rule, feedback: 'orthogonal' });
+  });
+
+  it.each([
+    [['train', '--feedback', 'nope'], /--feedback must be one of gaussian/],
+    [['train', '--feedback-scale', 'x'], /--feedback-scale must be a number/],
+    [['train', '--align-every', '0'], /--align-every must be at least 1/],
+  ])('rejects %j with one line and exit code 2', async (argv, message) => {
+    const r = await run(...(argv as string[]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('refuses to start when the predicted peak exceeds --memory-budget, naming a rule that fits', async () => {
+    const arch = ['784', ...Array(60).fill('2048'), '10'].join('-');
+    const r = await run('train', '--rule', 'bp', '--arch', arch, '--batch-size', '512', '--memory-budget', '3000');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^fbl: rule bp needs about \d+ MiB \(predicted\), over the memory budget of 3000 MiB; --rule \S+ would fit/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('fbl profile and fbl bench', () => {
+  it('profiles one step by phase with measured vs predicted', async () => {
+    const r = await run('profile', '--rule', 'mem-dfa', '--arch', '32-32-32-10', '--batch-size', '16', '--json');
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.out);
+    expect(p.phases.map((x: { phase: string }) => x.phase)).toContain('feedback:dense2');
+    expect(p.peakTransientBytes / p.predicted.peakTransientBytes).toBeGreaterThan(0.8);
+    const text = await run('profile', '--rule', 'bp', '--arch', '32-32-10', '--batch-size', '16');
+    expect(text.out).toMatch(/peak transient .* \(measured\/predicted \d\.\d+\)/);
+  });
+
+  it('runs memory-depth and prints one JSON line per measurement plus a summary', async () => {
+    const r = await run('bench', 'memory-depth', '--rules', 'bp,mem-dfa', '--width', '16', '--depths', '1,3', '--batch-size', '8', '--steps', '1', '--json');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.event === 'memory')).toHaveLength(4);
+    for (const key of ['rule', 'depth', 'peakTransientBytes', 'residentBytes', 'predictedPeakTransientBytes', 'stepMs']) expect(lines[0]).toHaveProperty(key);
+    expect(lines[4].event).toBe('summary');
+    const bad = await run('bench', 'memory-depth', '--depths', '1,x');
+    expect(bad.code).toBe(2);
+    expect((await run('bench', 'speed')).err).toMatch(/unknown benchmark "speed"/);
+  });
+});

@@ -2,17 +2,19 @@ import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
 import { bench } from './commands/bench';
 import { presets } from './commands/presets';
+import { profile } from './commands/profile';
 import { train } from './commands/train';
 import { processIo, type Io } from './io';
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, presets, bench };
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, profile, presets, bench };
 
 const USAGE = `usage: fbl <command> [options]
 
 Commands:
   train     train a network with a learning rule (fbl train --help)
+  profile   one step's memory by phase, measured vs predicted (fbl profile --help)
   presets   list the named models for --preset
-  bench     bench accuracy: test accuracy of several rules over seeds (fbl bench accuracy --help)
+  bench     benchmarks: accuracy, memory-depth (fbl bench --help)
 `;
 
 /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, FeedbackGenerator, LearningRule, Model, StepContext } from '@feedback-lab/core';
 import { heNormal } from '@feedback-lab/feedback';
 import { detach } from './detach';
-import { feedbackBank, type FeedbackMode } from './feedback-bank';
+import { feedbackBank, type FeedbackBank, type FeedbackMode } from './feedback-bank';
 import { dfaSignal } from './signal';
 
 export interface DfaOptions {
@@ -14,6 +14,19 @@ export interface DfaOptions {
   scale?: number;
   /** Keep each B_i (`stored`, default) or regenerate it from (seed, i) every step. */
   feedback?: FeedbackMode;
+}
+
+/**
+ * The feedback bank DFA builds from its options: B_i from (seed, i) on the `dfa` stream, so any
+ * rule that composes DFA's signal (MEM-DFA) gets the very same matrices from the same seed.
+ */
+export function dfaFeedbackBank(o: DfaOptions = {}): FeedbackBank {
+  return feedbackBank({
+    generator: o.generator ?? heNormal({ scale: o.scale }),
+    seed: o.seed ?? 0,
+    mode: o.feedback,
+    stream: 'dfa',
+  });
 }
 
 /**
@@ -30,12 +43,7 @@ export interface DfaOptions {
  * rule.step(model, batch, tf.train.momentum(0.01, 0.9), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function dfa(o: DfaOptions = {}): LearningRule {
-  const bank = feedbackBank({
-    generator: o.generator ?? heNormal({ scale: o.scale }),
-    seed: o.seed ?? 0,
-    mode: o.feedback,
-    stream: 'dfa',
-  });
+  const bank = dfaFeedbackBank(o);
   return {
     name: 'dfa',
     step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {

@@ -18,6 +18,8 @@ export function blockOptimizers() {
   return {
     /** The optimizer for block `index` under `opt` (a new `opt` starts fresh copies). */
     get(opt: tf.Optimizer, index: number): tf.Optimizer {
+      // An object that only records gradients (e.g. alignment diagnostics) has no state to split.
+      if (typeof (opt as Partial<tf.Optimizer>).getConfig !== 'function') return opt;
       if (opt !== parent) {
         dispose();
         parent = opt;
@@ -28,10 +30,20 @@ export function blockOptimizers() {
         copy = ctor.fromConfig(ctor, opt.getConfig());
         copies.set(index, copy);
       }
-      const lr = (opt as unknown as { learningRate?: number }).learningRate;
-      if (lr !== undefined) (copy as unknown as { learningRate: number }).learningRate = lr;
+      followLearningRate(copy, opt);
       return copy;
     },
     dispose,
   };
+}
+
+type WithLr = { learningRate?: number; setLearningRate?: (lr: number) => void };
+
+/** Schedules change the caller's rate; SGD/momentum cache it as a tensor, so use their setter. */
+function followLearningRate(copy: tf.Optimizer, parent: tf.Optimizer): void {
+  const lr = (parent as unknown as WithLr).learningRate;
+  const c = copy as unknown as WithLr;
+  if (lr === undefined || c.learningRate === lr) return;
+  if (typeof c.setLearningRate === 'function') c.setLearningRate(lr);
+  else c.learningRate = lr;
 }

@@ -6,7 +6,7 @@ import { dfa } from '@feedback-lab/rule-dfa';
 import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
 import { memDfa } from './mem-dfa';
 
-async function weightsAfter(rule: LearningRule, steps: number, optimizer = () => tf.train.momentum(0.05, 0.9)): Promise<Float32Array[]> {
+async function weightsAfter(rule: LearningRule, steps: number, optimizer: () => tf.Optimizer = () => tf.train.momentum(0.05, 0.9)): Promise<Float32Array[]> {
   const batches: Batch[] = [];
   for await (const b of blobs({ dim: 12, numClasses: 5, perClass: 80, seed: 6 }).batches({ split: 'train', batchSize: 20, shuffle: true, seed: 2 })) {
     if (batches.push(b) === steps) break;
@@ -39,6 +39,20 @@ describe.each(NODE_BACKENDS.map((b) => [b]))('MEM-DFA ≡ DFA on %s', (backend) 
     const adam = () => tf.train.adam(0.01);
     const reference = await weightsAfter(dfa({ seed: 4 }), 20, adam);
     const mem = await weightsAfter(memDfa({ seed: 4 }), 20, adam);
+    expect(Math.max(...mem.map((w, i) => maxAbsDiff(w, reference[i]!)))).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('follows a learning-rate change made on the caller\'s optimizer', async () => {
+    await useBackend(backend);
+    const withDecay = (rule: LearningRule): LearningRule => ({
+      ...rule,
+      step(model, batch, opt, ctx) {
+        if (ctx.step === 10) (opt as tf.SGDOptimizer).setLearningRate(0.01);
+        return rule.step(model, batch, opt, ctx);
+      },
+    });
+    const reference = await weightsAfter(withDecay(dfa({ seed: 4 })), 20);
+    const mem = await weightsAfter(withDecay(memDfa({ seed: 4 })), 20);
     expect(Math.max(...mem.map((w, i) => maxAbsDiff(w, reference[i]!)))).toBeLessThanOrEqual(1e-6);
   });
 

@@ -1,26 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, FeedbackGenerator, LearningRule, Model, StepContext } from '@feedback-lab/core';
-import { heNormal } from '@feedback-lab/feedback';
-import { dfaSignal, feedbackBank, localGrads, type FeedbackMode } from '@feedback-lab/rule-dfa';
+import type { Batch, LearningRule, Model, StepContext } from '@feedback-lab/core';
+import { dfaFeedbackBank, dfaSignal, localGrads, type DfaOptions } from '@feedback-lab/rule-dfa';
 import { blockOptimizers } from './block-optimizers';
 
-export interface MemDfaOptions {
-  /** Seed of the feedback matrices (default 0); the same seed gives DFA's matrices. */
-  seed?: number;
-  /** Generator of B_i (default he-normal, as rule-dfa). */
-  generator?: FeedbackGenerator;
-  /** Multiplies the default generator's entries (ignored when `generator` is given). */
-  scale?: number;
-  /**
-   * `stored` (default) keeps each B_i; `regenerate` rebuilds B_i from (seed, i) when block i
-   * needs it and frees it at once, so no feedback matrix is resident.
-   */
-  feedback?: FeedbackMode;
-}
+/**
+ * DFA's options, unchanged: seed, generator, scale, and `feedback: 'stored' | 'regenerate'`
+ * (with `regenerate`, B_i is rebuilt from (seed, i) when block i needs it and freed at once,
+ * so no feedback matrix is resident). The same options give the same B_i as rule-dfa.
+ */
+export type MemDfaOptions = DfaOptions;
 
 /**
- * Memory-efficient DFA (Chu, Ma, Lin et al. 2020, "Training DNNs in O(1) memory with
- * MEM-DFA using Random Matrices", arXiv 2012.11745). DFA's signal with another schedule:
+ * Memory-efficient DFA (Chu et al. 2020, arXiv:2012.11745; the authors' TF1 code is "DFAMEM").
+ * DFA's signal with another schedule:
  * 1. forward through all blocks keeping only the current tensor, then the loss and e;
  * 2. for each block in order: recompute its output from its input with its pre-update
  *    weights, take the local gradient for B_i·e (rule-dfa's `dfaSignal` and `localGrads`),
@@ -34,12 +26,7 @@ export interface MemDfaOptions {
  * rule.step(model, batch, tf.train.momentum(0.01, 0.9), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function memDfa(o: MemDfaOptions = {}): LearningRule {
-  const bank = feedbackBank({
-    generator: o.generator ?? heNormal({ scale: o.scale }),
-    seed: o.seed ?? 0,
-    mode: o.feedback,
-    stream: 'dfa', // the same stream as rule-dfa: same seed, same B_i
-  });
+  const bank = dfaFeedbackBank(o); // the same B_i as rule-dfa for the same seed
   const opts = blockOptimizers();
   return {
     name: 'mem-dfa',

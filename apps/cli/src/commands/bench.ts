@@ -1,13 +1,18 @@
 import { UsageError } from '../args';
 import { benchAccuracy } from './bench-accuracy';
+import { benchMemoryDepth } from './bench-memory-depth';
 import type { Io } from '../io';
 
-const BENCHMARKS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { accuracy: benchAccuracy };
+const BENCHMARKS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = {
+  accuracy: benchAccuracy,
+  'memory-depth': benchMemoryDepth,
+};
 
 const USAGE = `usage: fbl bench <benchmark> [options]
 
 Benchmarks:
   accuracy       test accuracy of each rule on a model and dataset, over seeds
+  memory-depth   peak transient memory and step time of each rule as the MLP gets deeper
 `;
 
 /** `fbl bench <benchmark>`. */

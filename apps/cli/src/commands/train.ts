@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { BACKENDS, describeBackend, selectBackend, size, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
 import { GENERATOR_NAMES, generatorByName } from '@feedback-lab/feedback';
-import { stepMemoryProfiler } from '@feedback-lab/profiler';
+import { DEFAULT_MEMORY_BUDGET_BYTES, checkMemoryBudget, stepMemoryProfiler } from '@feedback-lab/profiler';
 import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { openDataset } from '../datasets';
@@ -25,6 +25,8 @@ export const TRAIN_OPTIONS = {
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the rule\'s own, xavier for fa, he-normal for dfa)' },
   'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries' },
+  'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'dfa/mem-dfa: keep the feedback matrices or regenerate them from the seed when needed' },
+  'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
   'profile-every': { kind: 'int', default: 50, min: 1, help: 'measure peak memory on one step in N' },
   json: { kind: 'boolean', help: 'print one JSON object per line instead of text' },
@@ -44,10 +46,14 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   });
   const { spec, label, arch } = resolveSpec(o, dataset);
   const ruleName = o.rule as RuleName;
+  const feedback = o['feedback-mode'] as 'stored' | 'regenerate';
+  // The memory model predicts dense stacks only; conv specs skip the budget check.
+  const widths = spec.layers.every((l) => l.type === 'dense') ? [size(spec.input), ...spec.layers.map((l) => (l as { units: number }).units)] : undefined;
+  if (widths) checkMemoryBudget({ arch: widths, batchSize: o['batch-size']!, rule: ruleName, optimizer: o.optimizer as OptimizerName, feedback }, o['memory-budget']! * 2 ** 20);
   const model = buildChosenModel(spec, dataset, o.seed!);
   const scale = o['feedback-scale'];
   const generator = o.feedback ? generatorByName(o.feedback, { scale, seed: o.seed }) : undefined;
-  const rule = RULES[ruleName]({ seed: o.seed!, generator, scale });
+  const rule = RULES[ruleName]({ seed: o.seed!, generator, scale, feedback });
   const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr: o.lr! });
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
   const bar = progressBar(io.err);

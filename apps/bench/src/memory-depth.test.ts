@@ -1,0 +1,32 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { bp } from '@feedback-lab/rule-bp';
+import { memDfa } from '@feedback-lab/rule-mem-dfa';
+import { useBackend } from '@feedback-lab/test-utils';
+import { markdownReport, memoryDepth, summarize, svgChart } from './index';
+
+describe('memory-depth benchmark', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('measures every rule at every depth and reports table, ratios and chart', async () => {
+    let t = 0;
+    const rows = await memoryDepth({
+      rules: { bp: () => bp(), 'mem-dfa': (o) => memDfa(o) }, width: 32, depths: [1, 2, 8], batchSize: 16, timedSteps: 1,
+      now: () => (t += 1),
+    });
+    expect(rows.map((r) => `${r.rule}@${r.depth}`)).toEqual(['bp@1', 'bp@2', 'bp@8', 'mem-dfa@1', 'mem-dfa@2', 'mem-dfa@8']);
+    for (const r of rows) {
+      expect(r.peakTransientBytes).toBeGreaterThan(0);
+      expect(r.predictedPeakTransientBytes).toBeGreaterThan(0);
+      expect(r.stepMs).toBe(1);
+    }
+    const s = summarize(rows, { timeDepth: 8 });
+    expect(s.growth.bp!.ratio).toBeGreaterThan(2);
+    expect(s.growth['mem-dfa']!.ratio).toBeCloseTo(1, 1);
+    expect(s.stepTimeVsBp['mem-dfa']).toBe(1);
+    const md = markdownReport(rows, s, { width: 32 });
+    expect(md).toMatch(/\| mem-dfa \| 8 \|/);
+    const svg = svgChart(rows);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(4);
+  });
+});
