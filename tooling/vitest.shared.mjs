@@ -14,8 +14,8 @@ export function sharedConfig(opts = {}) {
     test: {
       include: ['src/**/*.test.ts'],
       exclude: slow ? [] : ['src/**/*.slow.test.ts'],
-      testTimeout: 60_000,
-      hookTimeout: 60_000,
+      testTimeout: 300_000, // real-data tests on a shared 2-core CI machine
+      hookTimeout: 300_000,
       pool: 'forks',
       fileParallelism: false,
     },

@@ -7,9 +7,11 @@ const mib = (b: number) => (b / 2 ** 20).toFixed(2);
 export function markdownReport(rows: readonly MemoryDepthRow[], s: MemoryDepthSummary, meta: Record<string, string | number>): string {
   const head = '| rule | depth | peak transient (MiB) | predicted (MiB) | measured/predicted | resident (MiB) | step (ms) | wasm heap (MiB) |';
   const sep = '|---|---:|---:|---:|---:|---:|---:|---:|';
-  const body = rows.map((r) =>
-    `| ${r.rule} | ${r.depth} | ${mib(r.peakTransientBytes)} | ${mib(r.predictedPeakTransientBytes)} | ` +
-    `${(r.peakTransientBytes / r.predictedPeakTransientBytes).toFixed(3)} | ${mib(r.residentBytes)} | ${r.stepMs.toFixed(1)} | ` +
+  const order = [...new Set(rows.map((r) => r.rule))];
+  const sorted = [...rows].sort((a, b) => order.indexOf(a.rule) - order.indexOf(b.rule) || a.depth - b.depth);
+  const body = sorted.map((r) =>
+    `| ${r.rule} | ${r.depth} | ${mib(r.peakTransientBytes)} | ${r.predictedPeakTransientBytes === null ? '-' : mib(r.predictedPeakTransientBytes)} | ` +
+    `${r.predictedPeakTransientBytes === null ? '-' : (r.peakTransientBytes / r.predictedPeakTransientBytes).toFixed(3)} | ${mib(r.residentBytes)} | ${r.stepMs.toFixed(1)} | ` +
     `${r.wasmHeapBytes !== undefined ? mib(r.wasmHeapBytes) : '-'} |`);
   const growth = Object.entries(s.growth).map(([rule, g]) => `| ${rule} | ${g.from} → ${g.to} | ${g.ratio.toFixed(3)} |`);
   const times = Object.entries(s.stepTimeVsBp).map(([rule, t]) => `| ${rule} | ${t.toFixed(3)} |`);
@@ -25,7 +27,7 @@ export function markdownReport(rows: readonly MemoryDepthRow[], s: MemoryDepthSu
     '| rule | depths | ratio |', '|---|---|---:|', ...growth,
     '',
     `Worst |measured/predicted − 1|: ${(s.worstPredictionError * 100).toFixed(1)}%`,
-    ...(times.length ? ['', '## Step time relative to BP at depth 10', '', '| rule | step time / BP |', '|---|---:|', ...times] : []),
+    ...(times.length ? ['', '## Step time relative to BP at depth 10 (interleaved timing)', '', '| rule | step time / BP |', '|---|---:|', ...times] : []),
     '',
     'Bytes are the tfjs engine\'s tensor bytes (tf.profile), which count aliasing tensors (clones saved by the tape, reshapes) once each; the wasm heap never shrinks, so it shows the high-water mark of the whole run so far.',
     '',

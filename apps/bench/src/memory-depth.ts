@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mlp, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
-import { predictMemory, profileStep } from '@feedback-lab/profiler';
+import { mlp, softmaxCrossEntropy, type Batch, type LearningRule, type Model } from '@feedback-lab/core';
+import { MODELLED_RULES, predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
 
 /** One measurement: a rule on an MLP of `depth` hidden blocks of `width` units. */
 export interface MemoryDepthRow {
@@ -11,8 +11,9 @@ export interface MemoryDepthRow {
   batchSize: number;
   peakTransientBytes: number;
   residentBytes: number;
-  predictedPeakTransientBytes: number;
-  predictedResidentBytes: number;
+  /** The memory model's figures; null for rules it does not model (measured only). */
+  predictedPeakTransientBytes: number | null;
+  predictedResidentBytes: number | null;
   /** Median wall time of an unprofiled step. */
   stepMs: number;
   wasmHeapBytes?: number;
@@ -24,7 +25,7 @@ export interface MemoryDepthOptions {
   width: number;
   depths: readonly number[];
   batchSize: number;
-  /** Timed steps per measurement (default 5); the median is reported. */
+  /** Timed steps per measurement (default 5), interleaved across rules; the median is reported. */
   timedSteps?: number;
   seed?: number;
   classes?: number;
@@ -44,39 +45,53 @@ export interface MemoryDepthOptions {
 export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow[]> {
   const classes = o.classes ?? 10;
   const now = o.now ?? (() => performance.now());
+  const seed = o.seed ?? 1;
   const rows: MemoryDepthRow[] = [];
-  const batch = randomBatch(o.batchSize, o.width, classes, o.seed ?? 1);
+  const batch = randomBatch(o.batchSize, o.width, classes, seed);
   try {
-    for (const [name, factory] of Object.entries(o.rules)) {
-      for (const depth of o.depths) {
-        const arch = [o.width, ...Array<number>(depth).fill(o.width), classes];
-        const model = mlp({ arch, activation: 'tanh', seed: o.seed ?? 1 });
-        const rule = factory({ seed: o.seed ?? 1 });
-        const optimizer = tf.train.momentum(0.001, 0.9);
-        try {
-          const p = await profileStep({ model, rule, optimizer, batch, loss: softmaxCrossEntropy });
-          const times: number[] = [];
-          for (let s = 0; s < (o.timedSteps ?? 5); s++) {
+    // Depth by depth, all rules side by side: the timed steps alternate between the rules in
+    // rounds, so a change in machine load hits every rule alike and the ratios stay fair.
+    for (const depth of o.depths) {
+      const arch = [o.width, ...Array<number>(depth).fill(o.width), classes];
+      // Each rule is built and profiled before the next is built, so its resident bytes are
+      // its own; then all stay alive for the interleaved timing.
+      const setups: Setup[] = [];
+      try {
+        for (const [name, factory] of Object.entries(o.rules)) {
+          const baselineBytes = tf.memory().numBytes;
+          const s: Setup = { name, model: mlp({ arch, activation: 'tanh', seed }), rule: factory({ seed }), optimizer: tf.train.momentum(0.001, 0.9), times: [] };
+          setups.push(s);
+          s.profile = await profileStep({ model: s.model, rule: s.rule, optimizer: s.optimizer, batch, loss: softmaxCrossEntropy, baselineBytes });
+        }
+        for (let round = 0; round < (o.timedSteps ?? 5); round++) {
+          for (const s of setups) {
             const t0 = now();
-            rule.step(model, batch, optimizer, { loss: softmaxCrossEntropy, step: s + 2 });
-            times.push(now() - t0);
+            s.rule.step(s.model, batch, s.optimizer, { loss: softmaxCrossEntropy, step: round + 2 });
+            s.times.push(now() - t0);
           }
-          const predicted = predictMemory({ arch, batchSize: o.batchSize, rule: name, optimizer: 'momentum' });
+        }
+        setups.forEach((s) => {
+          const p = s.profile!;
+          const predicted = (MODELLED_RULES as readonly string[]).includes(s.name)
+            ? predictMemory({ arch, batchSize: o.batchSize, rule: s.name, optimizer: 'momentum' })
+            : undefined;
           const row: MemoryDepthRow = {
-            event: 'memory', rule: name, depth, width: o.width, batchSize: o.batchSize,
+            event: 'memory', rule: s.name, depth, width: o.width, batchSize: o.batchSize,
             peakTransientBytes: p.peakTransientBytes,
             residentBytes: p.resident.total - p.resident.batch,
-            predictedPeakTransientBytes: predicted.peakTransientBytes,
-            predictedResidentBytes: predicted.resident.total - predicted.resident.batch,
-            stepMs: Math.round(median(times) * 100) / 100,
+            predictedPeakTransientBytes: predicted ? predicted.peakTransientBytes : null,
+            predictedResidentBytes: predicted ? predicted.resident.total - predicted.resident.batch : null,
+            stepMs: Math.round(median(s.times) * 100) / 100,
             ...(p.wasmHeapBytes !== undefined ? { wasmHeapBytes: p.wasmHeapBytes } : {}),
           };
           rows.push(row);
           o.onRow?.(row);
-        } finally {
-          rule.dispose();
-          optimizer.dispose();
-          model.dispose();
+        });
+      } finally {
+        for (const s of setups) {
+          s.rule.dispose();
+          s.optimizer.dispose();
+          s.model.dispose();
         }
       }
     }
@@ -84,6 +99,15 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
     tf.dispose([batch.x, batch.y]);
   }
   return rows;
+}
+
+interface Setup {
+  name: string;
+  model: Model;
+  rule: LearningRule;
+  optimizer: tf.Optimizer;
+  times: number[];
+  profile?: StepProfile;
 }
 
 function randomBatch(size: number, dim: number, classes: number, seed: number): Batch {

@@ -3,7 +3,7 @@ import type { MemoryDepthRow } from './memory-depth';
 export interface MemoryDepthSummary {
   /** Per rule: peak transient bytes at the deepest depth over the depth-2 value (or shallowest). */
   growth: Record<string, { from: number; to: number; ratio: number }>;
-  /** Largest |measured/predicted − 1| over all rows (peak transient). */
+  /** Largest |measured/predicted − 1| over the rows with a prediction (peak transient). */
   worstPredictionError: number;
   /** Per rule: step time over BP's at the reference depth (default 10), if both were measured. */
   stepTimeVsBp: Record<string, number>;
@@ -19,7 +19,8 @@ export function summarize(rows: readonly MemoryDepthRow[], o: { fromDepth?: numb
     const top = mine[mine.length - 1]!;
     growth[rule] = { from: base.depth, to: top.depth, ratio: top.peakTransientBytes / base.peakTransientBytes };
   }
-  const worstPredictionError = Math.max(...rows.map((r) => Math.abs(r.peakTransientBytes / r.predictedPeakTransientBytes - 1)));
+  const worstPredictionError = Math.max(0, ...rows.flatMap((r) =>
+    r.predictedPeakTransientBytes === null ? [] : [Math.abs(r.peakTransientBytes / r.predictedPeakTransientBytes - 1)]));
   const at = o.timeDepth ?? 10;
   const bp = rows.find((r) => r.rule === 'bp' && r.depth === at);
   const stepTimeVsBp: Record<string, number> = {};

@@ -9,7 +9,7 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
 export function svgChart(rows: readonly MemoryDepthRow[], title = 'Peak transient memory vs depth'): string {
   const W = 720, H = 440, L = 70, R = 150, T = 40, B = 50;
   const depths = [...new Set(rows.map((r) => r.depth))].sort((a, b) => a - b);
-  const maxY = Math.max(...rows.flatMap((r) => [r.peakTransientBytes, r.predictedPeakTransientBytes])) / 2 ** 20 * 1.05;
+  const maxY = Math.max(...rows.flatMap((r) => [r.peakTransientBytes, r.predictedPeakTransientBytes ?? 0])) / 2 ** 20 * 1.05;
   const lx = (d: number) => Math.log10(d);
   const [x0, x1] = [lx(depths[0]!), lx(depths[depths.length - 1]!)];
   const px = (d: number) => L + ((lx(d) - x0) / Math.max(1e-9, x1 - x0)) * (W - L - R);
@@ -34,7 +34,8 @@ export function svgChart(rows: readonly MemoryDepthRow[], title = 'Peak transien
     const mine = rows.filter((r) => r.rule === rule).sort((a, b) => a.depth - b.depth);
     const path = (f: (r: MemoryDepthRow) => number) => mine.map((r) => `${px(r.depth).toFixed(1)},${py(f(r) / 2 ** 20).toFixed(1)}`).join(' ');
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${path((r) => r.peakTransientBytes)}"/>`,
-      `<polyline fill="none" stroke="${color}" stroke-width="1" stroke-dasharray="4 3" points="${path((r) => r.predictedPeakTransientBytes)}"/>`,
+      ...(mine.every((r) => r.predictedPeakTransientBytes !== null)
+        ? [`<polyline fill="none" stroke="${color}" stroke-width="1" stroke-dasharray="4 3" points="${path((r) => r.predictedPeakTransientBytes!)}"/>`] : []),
       ...mine.map((r) => `<circle cx="${px(r.depth).toFixed(1)}" cy="${py(r.peakTransientBytes / 2 ** 20).toFixed(1)}" r="3" fill="${color}"/>`),
       `<line x1="${W - R + 15}" y1="${T + 10 + k * 20}" x2="${W - R + 40}" y2="${T + 10 + k * 20}" stroke="${color}" stroke-width="2"/>`,
       `<text x="${W - R + 46}" y="${T + 14 + k * 20}">${escape(rule)}</text>`);

@@ -68,8 +68,11 @@ function convert(name: string, spec: OptionSpec, raw: string | boolean): unknown
 }
 
 function cleanParseError(message: string): string {
-  // node's messages carry a hint about '--' that does not apply here; keep the first sentence.
-  return message.split('. ')[0]!.replace(/^Unknown option '(.*)'$/, "unknown option '$1'");
+  // node's messages can span lines and carry hints about '--' that do not apply here; keep
+  // the first sentence, and say plainly how to pass a negative number.
+  const ambiguous = /^Option '(--[^']+)' argument is ambiguous/.exec(message);
+  if (ambiguous) return `${ambiguous[1]} needs a value; to pass one starting with '-', write ${ambiguous[1]}=-VALUE`;
+  return message.split('\n')[0]!.split('. ')[0]!.replace(/^Unknown option '(.*)'$/, "unknown option '$1'");
 }
 
 /** Help text for a command's options. */
@@ -80,4 +83,11 @@ export function formatHelp(usage: string, specs: Specs): string {
     return `  --${name}${arg}\n      ${s.help}${def}`;
   });
   return `${usage}\n\nOptions:\n${rows.join('\n')}\n`;
+}
+
+/** Only the options present on the command line (no defaults), to tell a choice from a default. */
+export function explicitOptions<S extends Specs>(argv: readonly string[], specs: S): Record<string, unknown> {
+  const bare = Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { ...s, default: undefined }])) as Specs;
+  const { _: _positionals, ...rest } = parseOptions(argv, bare);
+  return rest;
 }

@@ -17,6 +17,6 @@ describe('fbl as a process', () => {
   it('prints help for train', () => {
     const r = fbl('train', '--help');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/--arch <string>\n\s+layer widths/);
+    expect(r.stdout).toMatch(/--arch <string>\n\s+(MLP )?layer widths/);
   });
 });

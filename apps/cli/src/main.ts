@@ -1,19 +1,33 @@
 import { FblError } from '@feedback-lab/core';
 import { UsageError } from './args';
+import type { Specs } from './args';
 import { bench } from './commands/bench';
-import { presets } from './commands/presets';
-import { profile } from './commands/profile';
-import { train } from './commands/train';
+import { ACCURACY_OPTIONS } from './commands/bench-accuracy';
+import { EVAL_OPTIONS, evaluate } from './commands/eval';
+import { EXPORT_OPTIONS, exportModel } from './commands/export';
+import { PRESETS_OPTIONS, presets } from './commands/presets';
+import { PROFILE_OPTIONS, profile } from './commands/profile';
+import { TRAIN_OPTIONS, train } from './commands/train';
 import { processIo, type Io } from './io';
 
-const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { train, profile, presets, bench };
+/** Every command with its option specs; the CLI sweep test walks these (after `args`). */
+export const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>; options: Specs; args?: string[] }> = {
+  train: { run: train, options: TRAIN_OPTIONS },
+  eval: { run: evaluate, options: EVAL_OPTIONS },
+  export: { run: exportModel, options: EXPORT_OPTIONS },
+  presets: { run: presets, options: PRESETS_OPTIONS },
+  profile: { run: profile, options: PROFILE_OPTIONS },
+  bench: { run: bench, options: ACCURACY_OPTIONS, args: ['accuracy'] },
+};
 
 const USAGE = `usage: fbl <command> [options]
 
 Commands:
   train     train a network with a learning rule (fbl train --help)
-  profile   one step's memory by phase, measured vs predicted (fbl profile --help)
+  eval      score a checkpoint on the test set (fbl eval --checkpoint DIR)
+  export    write a checkpoint as a TensorFlow.js LayersModel (fbl export --checkpoint DIR --out DIR)
   presets   list the named models for --preset
+  profile   one step's memory by phase, measured vs predicted (fbl profile --help)
   bench     benchmarks: accuracy, memory-depth (fbl bench --help)
 `;
 
@@ -27,7 +41,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.out(USAGE);
     return command ? 0 : 2;
   }
-  const run = COMMANDS[command];
+  const run = COMMANDS[command]?.run;
   try {
     if (!run) throw new UsageError(`unknown command "${command}" (expected ${Object.keys(COMMANDS).join(', ')})`);
     return await run(rest, io);

@@ -1,7 +1,9 @@
 import type { FeedbackGenerator, RuleFactory } from '@feedback-lab/core';
 import { bp } from '@feedback-lab/rule-bp';
 import { dfa } from '@feedback-lab/rule-dfa';
+import { drtp } from '@feedback-lab/rule-drtp';
 import { fa } from '@feedback-lab/rule-fa';
+import { signSymmetry } from '@feedback-lab/rule-sign-symmetry';
 import { memDfa } from '@feedback-lab/rule-mem-dfa';
 
 /** Options the CLI passes to every factory; rules ignore what they do not use. */
@@ -22,6 +24,8 @@ export const RULES = {
   fa: fa as RuleFactory<CliRuleOptions>,
   dfa: dfa as RuleFactory<CliRuleOptions>,
   'mem-dfa': memDfa as RuleFactory<CliRuleOptions>,
+  drtp: drtp as RuleFactory<CliRuleOptions>,
+  'sign-symmetry': signSymmetry as RuleFactory<CliRuleOptions>,
 } satisfies Record<string, RuleFactory<CliRuleOptions>>;
 
 export type RuleName = keyof typeof RULES;

@@ -20,7 +20,9 @@ export class FblError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // One line, always: messages quote values from files (a JSON parser's snippet, a tar
+    // entry name), and a newline in them would break the CLI's one-line error contract.
+    super(message.replace(/\s*[\r\n]+\s*/g, ' '), options);
   }
 }
 

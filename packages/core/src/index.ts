@@ -14,6 +14,7 @@ export type {
   Model,
   PhaseMarker,
   RuleFactory,
+  RuleState,
   Split,
   StepContext,
   TrainerEvent,

@@ -80,10 +80,22 @@ export interface LearningRule {
   step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number;
   /** Bytes the rule keeps between steps (feedback matrices); 0 when regenerated. */
   residentBytes?(): number;
-  /** Serialisable rule state for checkpoints. */
-  getState?(): Record<string, unknown>;
+  /**
+   * Rule state a checkpoint must carry to resume bit for bit (feedback seeds, or the matrices
+   * themselves as tensors). Values are JSON-serialisable or `tf.Tensor`s; the caller copies
+   * tensors out and does not dispose them. May be async (tfjs optimizer state is read async).
+   */
+  getState?(): RuleState | Promise<RuleState>;
+  /**
+   * Restores what `getState` returned (tensors are the caller's; copy what you keep). A rule
+   * whose state depends only on its factory options may omit both methods.
+   */
+  setState?(state: RuleState): void | Promise<void>;
   dispose(): void;
 }
+
+/** What `LearningRule.getState` returns: JSON values or tensors, by name. */
+export type RuleState = Record<string, unknown>;
 
 export type RuleFactory<O = object> = (opts?: O) => LearningRule;
 

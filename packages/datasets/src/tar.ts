@@ -17,11 +17,11 @@ export function readTar(buf: Uint8Array, what = 'tar archive'): Map<string, Uint
     const name = text(off, 100);
     const sizeText = text(off + 124, 12).trim();
     const size = parseInt(sizeText, 8);
-    if (!Number.isFinite(size) || size < 0) throw new FblError('DATA_FORMAT', `${what}: bad size field "${sizeText}" for entry "${name}"`);
+    if (!Number.isFinite(size) || size < 0) throw new FblError('DATA_FORMAT', `${what}: bad size field ${JSON.stringify(sizeText)} for entry ${JSON.stringify(name)}`);
     const type = String.fromCharCode(buf[off + 156]!);
     const prefix = text(off + 345, 155);
     const start = off + 512;
-    if (start + size > buf.length) throw new FblError('DATA_FORMAT', `${what}: entry "${name}" is truncated (${size} bytes declared, ${buf.length - start} left)`);
+    if (start + size > buf.length) throw new FblError('DATA_FORMAT', `${what}: entry ${JSON.stringify(name)} is truncated (${size} bytes declared, ${buf.length - start} left)`);
     if (type === '0' || type === '\0') files.set(prefix ? `${prefix}/${name}` : name, buf.subarray(start, start + size));
     off = start + Math.ceil(size / 512) * 512;
   }

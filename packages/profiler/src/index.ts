@@ -5,3 +5,4 @@ export { profileStep, type StepProfile, type ProfileStepOptions, type ResidentBy
 export { wasmHeapBytes } from './heap';
 export { predictMemory, MODELLED_RULES, type MemoryModelInput, type MemoryPrediction, type ModelledRule } from './memory-model';
 export { checkMemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES, WASM32_LIMIT_BYTES } from './budget';
+export { heapGuard, DEFAULT_HEAP_LIMIT, type HeapGuard, type HeapGuardOptions } from './heap-guard';

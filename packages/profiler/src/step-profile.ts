@@ -32,6 +32,12 @@ export interface ProfileStepOptions {
   loss: Loss;
   /** Untimed steps first, so optimizer slots and lazy feedback exist (default 1). */
   warmup?: number;
+  /**
+   * Engine bytes that were alive before the model, rule and optimizer were created, batch
+   * included (e.g. other models being compared). Default: the batch only, i.e. everything
+   * alive at the step's start counts as this run's resident memory.
+   */
+  baselineBytes?: number;
 }
 
 /**
@@ -48,7 +54,7 @@ export async function profileStep(o: ProfileStepOptions): Promise<StepProfile> {
   const feedback = o.rule.residentBytes?.() ?? 0;
   const batch = countBytes([o.batch.x, o.batch.y]);
   const p = await profilePhases((mark) => o.rule.step(o.model, o.batch, o.optimizer, { loss: o.loss, step: o.warmup ?? 1, mark }));
-  const total = p.startBytes;
+  const total = p.startBytes - (o.baselineBytes ?? batch) + batch;
   return {
     resident: { weights, feedback, batch, optimizer: total - weights - feedback - batch, total },
     peakTransientBytes: p.peakBytes - p.startBytes,

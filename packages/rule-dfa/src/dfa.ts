@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, FeedbackGenerator, LearningRule, Model, StepContext } from '@feedback-lab/core';
 import { heNormal } from '@feedback-lab/feedback';
 import { detach } from './detach';
-import { feedbackBank, type FeedbackBank, type FeedbackMode } from './feedback-bank';
+import { feedbackBank, feedbackSeedOf, type FeedbackBank, type FeedbackMode } from './feedback-bank';
 import { dfaSignal } from './signal';
 
 export interface DfaOptions {
@@ -73,6 +73,9 @@ export function dfa(o: DfaOptions = {}): LearningRule {
       return result;
     },
     residentBytes: () => bank.residentBytes(),
+    // B_i is a function of (generator, seed, i); the generator comes from the run's config.
+    getState: () => ({ feedbackSeed: bank.seed }),
+    setState: (s) => bank.reseed(feedbackSeedOf(s, 'dfa')),
     dispose: () => bank.dispose(),
   };
 }

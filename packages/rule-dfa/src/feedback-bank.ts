@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { countBytes, deriveSeed, type FeedbackGenerator } from '@feedback-lab/core';
+import { FblError, countBytes, deriveSeed, type FeedbackGenerator, type RuleState } from '@feedback-lab/core';
 
 /** `stored`: each B_i is generated once and kept; `regenerate`: produced from (seed, i) per use. */
 export type FeedbackMode = 'stored' | 'regenerate';
@@ -17,6 +17,10 @@ export interface FeedbackBank {
   residentBytes(): number;
   /** Stored matrices, by key (empty with `regenerate`). */
   stored(): ReadonlyMap<number, tf.Tensor>;
+  /** The seed every B_i derives from: all a checkpoint needs to get the same matrices back. */
+  readonly seed: number;
+  /** Switches to another seed (restoring a checkpoint); stored matrices are rebuilt lazily. */
+  reseed(seed: number): void;
   dispose(): void;
 }
 
@@ -31,8 +35,21 @@ export interface FeedbackBankOptions {
 export function feedbackBank(o: FeedbackBankOptions): FeedbackBank {
   const mode = o.mode ?? 'stored';
   const cache = new Map<number, tf.Tensor>();
-  const seedOf = (key: number) => deriveSeed(o.seed, o.stream ?? 'feedback', key);
+  let seed = o.seed;
+  const seedOf = (key: number) => deriveSeed(seed, o.stream ?? 'feedback', key);
+  const clear = () => {
+    cache.forEach((t) => t.dispose());
+    cache.clear();
+  };
   return {
+    get seed() {
+      return seed;
+    },
+    reseed(next) {
+      if (next === seed) return;
+      clear();
+      seed = next;
+    },
     get(key, shape) {
       if (mode === 'regenerate') return o.generator.generate(shape, seedOf(key));
       let t = cache.get(key);
@@ -48,9 +65,15 @@ export function feedbackBank(o: FeedbackBankOptions): FeedbackBank {
     },
     residentBytes: () => countBytes([...cache.values()]),
     stored: () => cache,
-    dispose() {
-      cache.forEach((t) => t.dispose());
-      cache.clear();
-    },
+    dispose: clear,
   };
+}
+
+/** Reads `feedbackSeed` from a rule state, with a CHECKPOINT error when it is not a uint32. */
+export function feedbackSeedOf(state: RuleState, rule: string): number {
+  const seed = state.feedbackSeed;
+  if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff) {
+    throw new FblError('CHECKPOINT', `${rule} state: feedbackSeed must be a 32-bit unsigned integer, got ${JSON.stringify(seed)}`);
+  }
+  return seed as number;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed, type Batch, type Block, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { FblError, deriveSeed, type Batch, type Block, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { xavier } from '@feedback-lab/feedback';
 import { hasSplit, inputGrad, localParamGrads } from './local';
 
@@ -36,7 +36,7 @@ export interface FaRule extends LearningRule {
  */
 export function fa(o: FaOptions = {}): FaRule {
   const generator = o.generator ?? xavier({ scale: o.scale });
-  const seed = o.seed ?? 0;
+  let seed = o.seed ?? 0;
   const store = new Map<Block, tf.Tensor[]>();
   const feedbackFor = (block: Block, index: number): readonly tf.Tensor[] => {
     if (o.symmetric) return block.params;
@@ -89,6 +89,18 @@ export function fa(o: FaOptions = {}): FaRule {
     },
     feedbackWeights: (model, index) => (index > 0 ? feedbackFor(model.blocks[index]!, index) : undefined),
     residentBytes: () => owned().reduce((s, t) => s + t.size * 4, 0),
+    // Each B is a function of (generator, seed, block, param); the generator comes from the config.
+    getState: () => ({ feedbackSeed: seed }),
+    setState(s) {
+      const next = s.feedbackSeed;
+      if (!Number.isInteger(next) || (next as number) < 0 || (next as number) > 0xffffffff) {
+        throw new FblError('CHECKPOINT', `fa state: feedbackSeed must be a 32-bit unsigned integer, got ${JSON.stringify(next)}`);
+      }
+      if (next === seed) return;
+      owned().forEach((t) => t.dispose());
+      store.clear();
+      seed = next as number;
+    },
     dispose() {
       owned().forEach((t) => t.dispose());
       store.clear();

@@ -1,4 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { FblError, type RuleState } from '@feedback-lab/core';
+import { restoreCopies, saveCopies } from './optimizer-state';
 
 /**
  * One copy of the caller's optimizer per block, so each block's update can be applied on its
@@ -7,9 +9,13 @@ import type * as tf from '@tensorflow/tfjs-core';
  * block by block through one optimizer would mix slots and over-count steps. Each copy is built
  * from the optimizer's own config, follows its learning rate, and sees one call per step, so
  * the updates equal a single whole-model call (MEM-DFA ≡ DFA holds for sgd, momentum, adam).
+ *
+ * The copies' slots are optimizer state that lives in the rule, so `state`/`restore` carry them
+ * through checkpoints; restored copies are adopted by the first optimizer that asks for them.
  */
 export function blockOptimizers() {
   let parent: tf.Optimizer | undefined;
+  let adopt = false;
   const copies = new Map<number, tf.Optimizer>();
   const dispose = () => {
     copies.forEach((c) => c.dispose());
@@ -21,7 +27,8 @@ export function blockOptimizers() {
       // An object that only records gradients (e.g. alignment diagnostics) has no state to split.
       if (typeof (opt as Partial<tf.Optimizer>).getConfig !== 'function') return opt;
       if (opt !== parent) {
-        dispose();
+        if (!adopt) dispose();
+        adopt = false;
         parent = opt;
       }
       let copy = copies.get(index);
@@ -32,6 +39,20 @@ export function blockOptimizers() {
       }
       followLearningRate(copy, opt);
       return copy;
+    },
+    /** The copies' slots as tensors (`block<i>/…`) plus a JSON description (`blockOptimizers`). */
+    state: (): Promise<RuleState> => saveCopies(copies, parent),
+    /** Rebuilds the copies from `state`; they serve the next optimizer that calls `get`. */
+    async restore(state: RuleState): Promise<void> {
+      dispose();
+      parent = undefined;
+      adopt = true;
+      try {
+        for (const [i, c] of await restoreCopies(state)) copies.set(i, c);
+      } catch (err) {
+        dispose();
+        throw err instanceof FblError ? err : new FblError('CHECKPOINT', `mem-dfa state: ${(err as Error).message}`);
+      }
     },
     dispose,
   };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, LearningRule, Model, StepContext } from '@feedback-lab/core';
-import { dfaFeedbackBank, dfaSignal, localGrads, type DfaOptions } from '@feedback-lab/rule-dfa';
+import { dfaFeedbackBank, dfaSignal, feedbackSeedOf, localGrads, type DfaOptions } from '@feedback-lab/rule-dfa';
 import { blockOptimizers } from './block-optimizers';
 
 /**
@@ -62,6 +62,13 @@ export function memDfa(o: MemDfaOptions = {}): LearningRule {
       return loss;
     },
     residentBytes: () => bank.residentBytes(),
+    async getState() {
+      return { feedbackSeed: bank.seed, ...(await opts.state()) };
+    },
+    async setState(s) {
+      bank.reseed(feedbackSeedOf(s, 'mem-dfa'));
+      await opts.restore(s);
+    },
     dispose() {
       bank.dispose();
       opts.dispose();

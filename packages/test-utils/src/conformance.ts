@@ -90,6 +90,36 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       a.forEach((w, i) => expect(maxAbsDiff(w, b[i]!)).toBe(0));
     });
 
+    it('resumes from getState/setState: a rule built with another seed continues identically', async () => {
+      // What a checkpoint does: copy the weights and the optimizer's state, build the rule
+      // afresh (with another seed, so nothing is shared by accident) and hand it the saved
+      // state. Random-feedback rules must save their feedback seeds or matrices, and rules that
+      // keep optimizer state of their own (MEM-DFA's per-block copies) must save that too.
+      const steps = (rule: LearningRule, model: Model, opt: tf.Optimizer, from: number, n: number) => {
+        for (let s = from; s < from + n; s++) rule.step(model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s });
+      };
+      const a = makeModel(5);
+      const b = makeModel(6);
+      const ra = o.create(5);
+      const optA = tf.train.momentum(o.lr ?? 0.1, 0.9);
+      const optB = tf.train.momentum(o.lr ?? 0.1, 0.9);
+      steps(ra, a, optA, 0, 3);
+      b.blocks.forEach((blk, i) => blk.params.forEach((p, j) => p.assign(a.blocks[i]!.params[j]!)));
+      const saved = await optA.getWeights();
+      await optB.setWeights(saved.map((w) => ({ name: w.name, tensor: w.tensor.clone() })));
+      const rb = o.create(1234);
+      const state = await ra.getState?.();
+      if (state) await rb.setState!(state);
+      steps(ra, a, optA, 3, 4);
+      steps(rb, b, optB, 3, 4);
+      const wa = a.blocks.flatMap((blk) => snapshot(blk.params));
+      const wb = b.blocks.flatMap((blk) => snapshot(blk.params));
+      wa.forEach((w, i) => expect(maxAbsDiff(w, wb[i]!), `param ${i}`).toBe(0));
+      for (const x of [ra, rb]) x.dispose();
+      for (const x of [optA, optB]) x.dispose();
+      for (const m of [a, b]) m.dispose();
+    });
+
     it('leaks no tensors per step and frees its state on dispose', () => {
       const start = tf.memory().numTensors;
       const model = makeModel(4);

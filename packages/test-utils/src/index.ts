@@ -2,4 +2,5 @@ export { NODE_BACKENDS, useBackend } from './backends';
 export { tensorsLeftBy } from './leaks';
 export { maxAbsDiff, snapshot } from './compare';
 export { describeRuleConformance, type ConformanceOptions } from './conformance';
+export { fuzz, mutate, describeFuzz, type FuzzCase, type FuzzOptions, type FuzzReport } from './fuzz';
 export { mnistAccuracy, MNIST_CHECK } from './mnist';

@@ -14,6 +14,8 @@ export interface TrainerCallback {
   wrapStep?(run: () => number, info: StepInfo): number | Promise<number>;
   onBatchEnd?(e: BatchEndEvent): void | Promise<void>;
   onEpochEnd?(e: EpochEndEvent): void | Promise<void>;
+  /** A diverged step was undone under `onDiverge: 'skip-batch'`. */
+  onBatchSkipped?(e: { epoch: number; step: number; reason: string }): void | Promise<void>;
   /** Memory figures for the event being built (e.g. the peak since the last epoch). */
   memory?(): Partial<MemoryStats> | undefined;
 }

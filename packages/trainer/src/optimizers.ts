@@ -23,10 +23,25 @@ export function createOptimizer(o: OptimizerOptions): tf.Optimizer {
     case 'sgd':
       return tf.train.sgd(o.lr);
     case 'momentum':
-      return tf.train.momentum(o.lr, o.momentum ?? 0.9);
+      return fixMomentumDispose(tf.train.momentum(o.lr, o.momentum ?? 0.9));
     case 'adam':
       return tf.train.adam(o.lr);
     default:
       throw new FblError('INVALID_OPTION', `unknown optimizer "${String(o.name)}" (expected ${OPTIMIZERS.join(', ')})`);
   }
+}
+
+/**
+ * tfjs 4.22's MomentumOptimizer.dispose() frees its momentum scalar and slots but not the
+ * learning-rate scalar `c` that its SGDOptimizer base keeps, so every disposed momentum
+ * optimizer leaks one tensor (seen in the web app, which builds one per run).
+ */
+function fixMomentumDispose(opt: tf.MomentumOptimizer): tf.MomentumOptimizer {
+  const dispose = opt.dispose.bind(opt);
+  opt.dispose = () => {
+    dispose();
+    const c = (opt as unknown as { c?: tf.Tensor }).c;
+    if (c && !c.isDisposed) c.dispose();
+  };
+  return opt;
 }

@@ -4,7 +4,31 @@ import {
   type BatchEndEvent, type Dataset, type EpochEndEvent, type LearningRule, type Loss, type MemoryStats, type Model,
 } from '@feedback-lab/core';
 import type { TrainerCallback } from './callbacks';
+import { allFinite, snapshotForUndo, type DivergePolicy, type StepUndo } from './divergence';
 import { evaluateModel, type EvalResult } from './evaluate';
+
+/**
+ * Where a run stands between two steps: enough, with the weights and optimizer state, to go on
+ * exactly as an uninterrupted run would (data order is a function of (seed, epoch)).
+ */
+export interface TrainingPosition {
+  /** The epoch in progress (1-based); `epochs + 1` once training is complete. */
+  epoch: number;
+  /** Batches of `epoch` already done. */
+  batchInEpoch: number;
+  /** Global steps done. */
+  step: number;
+  /** Running sums for the epoch's mean loss. */
+  lossSum: number;
+  seen: number;
+}
+
+export interface CheckpointHook {
+  /** Save every N steps (and at each epoch end). */
+  every?: number;
+  /** Persists the state at `pos`; returns where it went, for messages. */
+  save(pos: TrainingPosition): Promise<string>;
+}
 
 export interface TrainerOptions {
   model: Model;
@@ -17,6 +41,15 @@ export interface TrainerOptions {
   seed?: number;
   /** Clock in ms, injectable for tests. */
   now?: () => number;
+  /** Resume from this position (the weights and optimizer state must already be restored). */
+  start?: TrainingPosition;
+  checkpoint?: CheckpointHook;
+  /**
+   * On a non-finite loss or weight: `stop` (default) throws DIVERGED; `skip-batch` undoes the
+   * step, reports it through `onBatchSkipped` and goes on, up to `maxConsecutiveSkips` in a row.
+   */
+  onDiverge?: DivergePolicy;
+  maxConsecutiveSkips?: number;
 }
 
 export interface FitOptions {
@@ -49,7 +82,19 @@ export function createTrainer(o: TrainerOptions): Trainer {
   const loss = o.loss ?? softmaxCrossEntropy;
   const callbacks = o.callbacks ?? [];
   const now = o.now ?? (() => performance.now());
-  let step = 0;
+  let step = o.start?.step ?? 0;
+  const policy = o.onDiverge ?? 'stop';
+  const params = o.model.blocks.flatMap((b) => b.params);
+  let lastCheckpoint: { where: string; step: number } | undefined;
+  let skipsInARow = 0;
+  const diverged = (what: string, epoch: number) => {
+    const last = lastCheckpoint ? `last good checkpoint: ${lastCheckpoint.where} (step ${lastCheckpoint.step})` : 'no checkpoint was written';
+    return new FblError('DIVERGED', `${what} at step ${step} (epoch ${epoch}) with rule ${o.rule.name}; ${last}; lower the learning rate`);
+  };
+  const save = async (pos: TrainingPosition) => {
+    if (!o.checkpoint) return;
+    lastCheckpoint = { where: await o.checkpoint.save(pos), step: pos.step };
+  };
 
   const wrapped = (run: () => number, info: { epoch: number; step: number }) =>
     callbacks.reduce<() => number | Promise<number>>(
@@ -74,35 +119,49 @@ export function createTrainer(o: TrainerOptions): Trainer {
       const n = Math.min(o.dataset.size('train'), f.limit ?? Infinity);
       const batchesInEpoch = Math.ceil(n / f.batchSize);
       const results: EpochEndEvent[] = [];
-      for (let epoch = 1; epoch <= f.epochs; epoch++) {
+      const from = o.start ?? { epoch: 1, batchInEpoch: 0, step, lossSum: 0, seen: 0 };
+      for (let epoch = from.epoch; epoch <= f.epochs; epoch++) {
         const start = now();
-        let lossSum = 0;
-        let seen = 0;
-        let batchInEpoch = 0;
+        const resumed = epoch === from.epoch;
+        let lossSum = resumed ? from.lossSum : 0;
+        let seen = resumed ? from.seen : 0;
+        let batchInEpoch = resumed ? from.batchInEpoch : 0;
         const it = o.dataset.batches({
-          split: 'train', batchSize: f.batchSize, limit: f.limit,
+          split: 'train', batchSize: f.batchSize, limit: f.limit, skipBatches: batchInEpoch,
           shuffle: f.shuffle ?? true, seed: deriveSeed(o.seed ?? 0, 'epoch', epoch),
         });
         for await (const batch of it) {
           const t0 = now();
           let value: number;
+          let undo: StepUndo | undefined;
           try {
+            if (policy === 'skip-batch') undo = await snapshotForUndo(params, o.optimizer);
             value = await wrapped(() => o.rule.step(o.model, batch, o.optimizer, { loss, step }), { epoch, step });
+            const bad = !Number.isFinite(value) ? `loss became ${value}` : !allFinite(params) ? 'a weight became NaN or Inf' : undefined;
+            if (bad && !undo) throw diverged(bad, epoch);
+            if (bad) {
+              await undo!.restore();
+              if (++skipsInARow > (o.maxConsecutiveSkips ?? 10)) throw diverged(`${bad} on ${skipsInARow} batches in a row`, epoch);
+              for (const cb of callbacks) await cb.onBatchSkipped?.({ epoch, step, reason: bad });
+            } else {
+              skipsInARow = 0;
+            }
           } finally {
+            undo?.dispose();
             tf.dispose([batch.x, batch.y]);
-          }
-          if (!Number.isFinite(value)) {
-            throw new FblError('DIVERGED', `loss became ${value} at step ${step} (epoch ${epoch}) with rule ${o.rule.name}; lower the learning rate`);
           }
           step++;
           batchInEpoch++;
-          lossSum += value * batch.size;
-          seen += batch.size;
+          if (skipsInARow === 0) {
+            lossSum += value * batch.size;
+            seen += batch.size;
+          }
           const ev: BatchEndEvent = {
             type: 'batchEnd', epoch, step, batchInEpoch, batchesInEpoch, loss: value,
             samplesPerSec: batch.size / Math.max(1e-9, (now() - t0) / 1000),
           };
           for (const cb of callbacks) await cb.onBatchEnd?.(ev);
+          if (o.checkpoint?.every && step % o.checkpoint.every === 0) await save({ epoch, batchInEpoch, step, lossSum, seen });
         }
         const seconds = (now() - start) / 1000;
         const train = await trainer.evaluate('train', { limit: Math.min(n, f.trainEvalLimit ?? 10_000) });
@@ -114,6 +173,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
         };
         results.push(ev);
         for (const cb of callbacks) await cb.onEpochEnd?.(ev);
+        await save({ epoch: epoch + 1, batchInEpoch: 0, step, lossSum: 0, seen: 0 });
       }
       return results;
     },

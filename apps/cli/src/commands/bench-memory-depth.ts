@@ -19,9 +19,9 @@ export const MEMORY_DEPTH_OPTIONS = {
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
 
-/** `fbl bench memory-depth`: peak memory and step time of each rule as the MLP gets deeper. */
-export async function benchMemoryDepth(argv: readonly string[], io: Io): Promise<number> {
-  const o = parseOptions(argv, MEMORY_DEPTH_OPTIONS);
+/** `fbl bench memory-depth`: peak transient memory and step time of each rule as the MLP gets deeper. */
+export async function benchMemoryDepth(rest: readonly string[], io: Io): Promise<number> {
+  const o = parseOptions(rest, MEMORY_DEPTH_OPTIONS);
   if (o.help) {
     io.out(formatHelp('usage: fbl bench memory-depth [options]', MEMORY_DEPTH_OPTIONS));
     return 0;
@@ -39,7 +39,7 @@ export async function benchMemoryDepth(argv: readonly string[], io: Io): Promise
     width: o.width!, depths, batchSize: o['batch-size']!, timedSteps: o.steps, seed: o.seed,
     onRow: (r) => io.out(o.json ? JSON.stringify({ ...r, backend: backend.name }) + '\n'
       : `  ${r.rule.padEnd(8)} depth ${String(r.depth).padStart(3)}  peak transient ${(r.peakTransientBytes / 2 ** 20).toFixed(2)} MiB ` +
-        `(predicted ${(r.predictedPeakTransientBytes / 2 ** 20).toFixed(2)})  resident ${(r.residentBytes / 2 ** 20).toFixed(2)} MiB  step ${r.stepMs.toFixed(1)} ms\n`),
+        `(predicted ${r.predictedPeakTransientBytes === null ? 'n/a' : (r.predictedPeakTransientBytes / 2 ** 20).toFixed(2)})  resident ${(r.residentBytes / 2 ** 20).toFixed(2)} MiB  step ${r.stepMs.toFixed(1)} ms\n`),
   });
   const summary = summarize(rows);
   const md = markdownReport(rows, summary, meta);

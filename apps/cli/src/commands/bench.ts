@@ -3,10 +3,7 @@ import { benchAccuracy } from './bench-accuracy';
 import { benchMemoryDepth } from './bench-memory-depth';
 import type { Io } from '../io';
 
-const BENCHMARKS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = {
-  accuracy: benchAccuracy,
-  'memory-depth': benchMemoryDepth,
-};
+const BENCHMARKS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = { accuracy: benchAccuracy, 'memory-depth': benchMemoryDepth };
 
 const USAGE = `usage: fbl bench <benchmark> [options]
 

@@ -2,16 +2,16 @@ import { listPresets } from '@feedback-lab/core';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import type { Io } from '../io';
 
-const OPTIONS = {
+export const PRESETS_OPTIONS = {
   json: { kind: 'boolean', help: 'print the list as JSON' },
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
 
 /** `fbl presets`: the named models `--preset` accepts. */
 export async function presets(argv: readonly string[], io: Io): Promise<number> {
-  const o = parseOptions(argv, OPTIONS);
+  const o = parseOptions(argv, PRESETS_OPTIONS);
   if (o.help) {
-    io.out(formatHelp('usage: fbl presets [--json]', OPTIONS));
+    io.out(formatHelp('usage: fbl presets [--json]', PRESETS_OPTIONS));
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, describeBackend, mlp, parseArch, selectBackend, softmaxCrossEntropy, type BackendName } from '@feedback-lab/core';
-import { predictMemory, profileStep } from '@feedback-lab/profiler';
+import { MODELLED_RULES, predictMemory, profileStep } from '@feedback-lab/profiler';
 import { OPTIMIZERS, createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { RULES, RULE_NAMES, type RuleName } from '../registry';
@@ -44,13 +44,16 @@ export async function profile(argv: readonly string[], io: Io): Promise<number> 
   };
   try {
     const p = await profileStep({ model, rule, optimizer, batch, loss: softmaxCrossEntropy });
-    const pred = predictMemory({ arch, batchSize: B, rule: o.rule!, optimizer: o.optimizer as OptimizerName, feedback });
-    const ratio = p.peakTransientBytes / pred.peakTransientBytes;
+    // Rules without a formula in the profiler's memory model are measured, not predicted.
+    const pred = (MODELLED_RULES as readonly string[]).includes(o.rule!)
+      ? predictMemory({ arch, batchSize: B, rule: o.rule!, optimizer: o.optimizer as OptimizerName, feedback })
+      : undefined;
+    const predicted = (pick: (x: NonNullable<typeof pred>) => number) => (pred ? mib(pick(pred)) : 'not modelled').padStart(12);
     if (o.json) {
       io.out(JSON.stringify({
         event: 'profile', rule: o.rule, arch: o.arch, batchSize: B, backend: backend.name,
         resident: p.resident, peakTransientBytes: p.peakTransientBytes, wasmHeapBytes: p.wasmHeapBytes,
-        predicted: { resident: pred.resident, peakTransientBytes: pred.peakTransientBytes },
+        predicted: pred ? { resident: pred.resident, peakTransientBytes: pred.peakTransientBytes } : null,
         phases: p.phases.map(({ phase, kernels, peakTransientBytes, ms }) => ({ phase, kernels, peakTransientBytes, ms: Math.round(ms * 100) / 100 })),
       }) + '\n');
       return 0;
@@ -60,11 +63,12 @@ export async function profile(argv: readonly string[], io: Io): Promise<number> 
       `${'phase'.padEnd(w)}  kernels  peak transient  kernel ms\n` +
       p.phases.map((x) => `${x.phase.padEnd(w)}  ${String(x.kernels).padStart(7)}  ${mib(x.peakTransientBytes).padStart(14)}  ${x.ms.toFixed(2).padStart(9)}`).join('\n') +
       `\n\n                 measured     predicted\n` +
-      `weights        ${mib(p.resident.weights).padStart(12)}  ${mib(pred.resident.weights).padStart(12)}\n` +
-      `optimizer      ${mib(p.resident.optimizer).padStart(12)}  ${mib(pred.resident.optimizer).padStart(12)}\n` +
-      `feedback       ${mib(p.resident.feedback).padStart(12)}  ${mib(pred.resident.feedback).padStart(12)}\n` +
-      `batch          ${mib(p.resident.batch).padStart(12)}  ${mib(pred.resident.batch).padStart(12)}\n` +
-      `peak transient ${mib(p.peakTransientBytes).padStart(12)}  ${mib(pred.peakTransientBytes).padStart(12)}  (measured/predicted ${ratio.toFixed(3)})\n` +
+      `weights        ${mib(p.resident.weights).padStart(12)}  ${predicted((x) => x.resident.weights)}\n` +
+      `optimizer      ${mib(p.resident.optimizer).padStart(12)}  ${predicted((x) => x.resident.optimizer)}\n` +
+      `feedback       ${mib(p.resident.feedback).padStart(12)}  ${predicted((x) => x.resident.feedback)}\n` +
+      `batch          ${mib(p.resident.batch).padStart(12)}  ${predicted((x) => x.resident.batch)}\n` +
+      `peak transient ${mib(p.peakTransientBytes).padStart(12)}  ${predicted((x) => x.peakTransientBytes)}` +
+      (pred ? `  (measured/predicted ${(p.peakTransientBytes / pred.peakTransientBytes).toFixed(3)})\n` : '\n') +
       (p.wasmHeapBytes !== undefined ? `wasm heap      ${mib(p.wasmHeapBytes).padStart(12)}  (engine counters miss XNNPACK caches; the heap never shrinks)\n` : ''));
     return 0;
   } finally {

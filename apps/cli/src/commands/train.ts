@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, describeBackend, selectBackend, size, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
-import { GENERATOR_NAMES, generatorByName } from '@feedback-lab/feedback';
-import { DEFAULT_MEMORY_BUDGET_BYTES, checkMemoryBudget, stepMemoryProfiler } from '@feedback-lab/profiler';
-import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
-import { openDataset } from '../datasets';
-import { buildChosenModel, resolveSpec } from '../model-choice';
+import { BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
+import { GENERATOR_NAMES } from '@feedback-lab/feedback';
+import { DEFAULT_MEMORY_BUDGET_BYTES, heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
+import { DIVERGE_POLICIES, OPTIMIZERS, createTrainer, restoreTrainingState, type DivergePolicy } from '@feedback-lab/trainer';
+import { UsageError, explicitOptions, formatHelp, parseOptions, type Specs } from '../args';
+import { resolveSpec } from '../model-choice';
 import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
 import { alignmentReporter } from '../alignment';
-import { RULES, RULE_NAMES, type RuleName } from '../registry';
+import { RULE_NAMES } from '../registry';
+import { RESULT_KEYS, buildRun, checkPredictedBudget, openRunDataset, predictedStepBytes, type RunConfig } from '../run-config';
+import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
+import { openDataset } from '../datasets';
 import type { Io } from '../io';
 
 export const TRAIN_OPTIONS = {
@@ -28,10 +31,18 @@ export const TRAIN_OPTIONS = {
   'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'dfa/mem-dfa: keep the feedback matrices or regenerate them from the seed when needed' },
   'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
+  'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
+  'checkpoint-every': { kind: 'int', min: 1, help: 'also checkpoint every N steps (needs --checkpoint-dir or --resume)' },
+  resume: { kind: 'string', help: 'continue the run checkpointed in this directory (its config; options given must match it)' },
+  'on-diverge': { kind: 'string', choices: DIVERGE_POLICIES, default: 'stop', help: 'on a NaN/Inf loss or weight: stop, or undo the step and skip the batch' },
+  'heap-limit-mb': { kind: 'int', default: 3584, min: 1, help: 'stop cleanly before the wasm heap passes this many MiB (wasm32 maximum 4096)' },
   'profile-every': { kind: 'int', default: 50, min: 1, help: 'measure peak memory on one step in N' },
   json: { kind: 'boolean', help: 'print one JSON object per line instead of text' },
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
+
+const CONFIG_KEYS = [...RESULT_KEYS, 'epochs'] as const;
+const RESUME_CONFLICTS = ['download'] as const;
 
 export async function train(argv: readonly string[], io: Io): Promise<number> {
   const o = parseOptions(argv, TRAIN_OPTIONS);
@@ -40,67 +51,101 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
-  const backend = await selectBackend(o.backend as BackendName);
-  const dataset = await openDataset(o.dataset!, {
-    dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: o.normalize, log: (l) => io.err.write(`${l}\n`),
-  });
-  const { spec, label, arch } = resolveSpec(o, dataset);
-  const ruleName = o.rule as RuleName;
-  const feedback = o['feedback-mode'] as 'stored' | 'regenerate';
-  // The memory model predicts dense stacks only; conv specs skip the budget check.
-  const widths = spec.layers.every((l) => l.type === 'dense') ? [size(spec.input), ...spec.layers.map((l) => (l as { units: number }).units)] : undefined;
-  if (widths) checkMemoryBudget({ arch: widths, batchSize: o['batch-size']!, rule: ruleName, optimizer: o.optimizer as OptimizerName, feedback }, o['memory-budget']! * 2 ** 20);
-  const model = buildChosenModel(spec, dataset, o.seed!);
-  const scale = o['feedback-scale'];
-  const generator = o.feedback ? generatorByName(o.feedback, { scale, seed: o.seed }) : undefined;
-  const rule = RULES[ruleName]({ seed: o.seed!, generator, scale, feedback });
-  const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr: o.lr! });
-  const profiler = stepMemoryProfiler({ every: o['profile-every'] });
-  const bar = progressBar(io.err);
-  const base = { backend: backend.name, rule: ruleName, model: label, ...(arch ? { arch } : {}), dataset: dataset.name, ...(o.feedback ? { feedback: o.feedback } : {}) };
-
-  if (!o.json) {
-    io.out(`training ${ruleName} on ${dataset.name} (${o.limit ?? dataset.size('train')} samples), ${label}, ` +
-      `${o.optimizer} lr ${o.lr}, batch ${o['batch-size']}, ${o.epochs} epoch(s), seed ${o.seed}, backend ${describeBackend(backend)}\n`);
+  if (o['checkpoint-every'] !== undefined && !o['checkpoint-dir'] && !o.resume) throw new UsageError('--checkpoint-every needs --checkpoint-dir (or --resume)');
+  let resumed: RunCheckpoint | undefined;
+  let chosen = pick(o, CONFIG_KEYS);
+  if (o.resume) {
+    for (const k of RESUME_CONFLICTS) if (o[k]) throw new UsageError(`--${k} cannot be combined with --resume`);
+    resumed = await loadRun(o.resume);
+    chosen = { ...resumed.config, ...pick(explicitOptions(argv, TRAIN_OPTIONS), CONFIG_KEYS) };
+    const diffs = diffConfig(pick(resumed.config, RESULT_KEYS), pick(chosen, RESULT_KEYS));
+    if (diffs.length) throw new UsageError(`cannot resume from ${o.resume}: the options differ from its config (${describeDifferences(diffs)})`);
   }
-  const line = (e: EpochEndEvent) => ({
-    epoch: e.epoch, loss: round(e.loss, 5), trainAccuracy: round(e.trainAccuracy, 5), testAccuracy: round(e.testAccuracy, 5),
-    samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes, ...base,
-  });
-  const align = o['align-every']
-    ? await alignmentReporter({ every: o['align-every'], model, rule, dataset, json: !!o.json, out: io.out, base })
-    : undefined;
-  const trainer = createTrainer({
-    model, rule, optimizer, dataset, seed: o.seed,
-    callbacks: [
-      profiler,
-      ...(align ? [align] : []),
-      {
-        onBatchEnd: (e) => bar.update(e),
-        onEpochEnd: (e) => {
-          bar.clear();
-          if (o.json) io.out(JSON.stringify({ event: 'epoch', ...line(e) }) + '\n');
-          else io.out(`epoch ${e.epoch}/${o.epochs}  loss ${e.loss.toFixed(4)}  train acc ${pct(e.trainAccuracy)}  test acc ${pct(e.testAccuracy)}  ` +
-            `${e.samplesPerSec.toFixed(0)} samples/s  ${e.seconds.toFixed(1)} s  peak ${(e.memory.peakBytes / 2 ** 20).toFixed(1)} MiB\n`);
-        },
-      },
-    ],
-  });
+  // A resumed run is only bit-identical on the backend that wrote it: no silent fallback.
+  const backend = await selectBackend(chosen.backend as BackendName, { strict: !!resumed });
+  const dataset = await (resumed
+    ? openRunDataset(resumed.config, (l) => io.err.write(`${l}\n`))
+    : openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: o.normalize, log: (l) => io.err.write(`${l}\n`) }));
+  // The checkpoint's resolved spec, never a re-read of a model file that may have changed.
+  const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);
+  const config = { ...chosen, spec, data: { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses } } as RunConfig;
+  checkPredictedBudget(config, o['memory-budget']! * 2 ** 20);
+  const run = buildRun(config, dataset, o['heap-limit-mb']! * 2 ** 20);
+  const profiler = stepMemoryProfiler({ every: o['profile-every'] });
+  // Measured transient bytes once the profiler has a record, the memory model's prediction before.
+  const predicted = predictedStepBytes(config);
+  const guard = heapGuard({ limitBytes: o['heap-limit-mb']! * 2 ** 20, predictStepBytes: () => profiler.records.at(-1)?.transientBytes ?? predicted });
+  const bar = progressBar(io.err);
+  const base = { backend: backend.name, rule: config.rule, model: label, ...(config.arch ? { arch: config.arch } : {}), dataset: dataset.name, ...(config.feedback ? { feedback: config.feedback } : {}) };
+  const checkpointDir = o['checkpoint-dir'] ?? o.resume;
+  let disposeAlign: { dispose(): void } | undefined;
   try {
-    const epochs = await trainer.fit({ epochs: o.epochs!, batchSize: o['batch-size']!, limit: o.limit });
-    const last = epochs[epochs.length - 1]!;
+    if (resumed) await restoreTrainingState(run.model, run.optimizer, run.rule, resumed.state);
+    if (o.json) {
+      if (resumed) io.out(JSON.stringify({ event: 'resume', from: o.resume, ...resumed.position }) + '\n');
+    } else {
+      io.out(`${resumed ? `resuming from ${o.resume} at epoch ${resumed.position.epoch}, step ${resumed.position.step}: ` : ''}training ${config.rule} on ${dataset.name} ` +
+        `(${config.limit ?? dataset.size('train')} samples), ${label}, ${config.optimizer} lr ${config.lr}, ` +
+        `batch ${config['batch-size']}, ${config.epochs} epoch(s), seed ${config.seed}, backend ${describeBackend(backend)}\n`);
+    }
+    const line = (e: EpochEndEvent) => ({
+      epoch: e.epoch, loss: round(e.loss, 5), trainAccuracy: round(e.trainAccuracy, 5), testAccuracy: round(e.testAccuracy, 5),
+      samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes, ...base,
+    });
+    const align = o['align-every']
+      ? await alignmentReporter({ every: o['align-every'], model: run.model, rule: run.rule, dataset, json: !!o.json, out: io.out, base })
+      : undefined;
+    disposeAlign = align;
+    const trainer = createTrainer({
+      model: run.model, rule: run.rule, optimizer: run.optimizer, dataset, seed: config.seed,
+      start: resumed?.position, onDiverge: o['on-diverge'] as DivergePolicy,
+      checkpoint: checkpointDir ? { every: o['checkpoint-every'], save: (pos) => saveRun(checkpointDir, config, pos, run) } : undefined,
+      callbacks: [
+        guard, // sync wrapper: must sit inside the profiler's async one
+        profiler,
+        ...(align ? [align] : []),
+        {
+          onBatchEnd: (e) => bar.update(e),
+          onBatchSkipped: (e) => void io.err.write(`fbl: warning: skipped the batch of step ${e.step} (epoch ${e.epoch}): ${e.reason}; the step was undone\n`),
+          onEpochEnd: (e) => {
+            bar.clear();
+            if (o.json) io.out(JSON.stringify({ event: 'epoch', ...line(e) }) + '\n');
+            else io.out(`epoch ${e.epoch}/${config.epochs}  loss ${e.loss.toFixed(4)}  train acc ${pct(e.trainAccuracy)}  test acc ${pct(e.testAccuracy)}  ` +
+              `${e.samplesPerSec.toFixed(0)} samples/s  ${e.seconds.toFixed(1)} s  peak ${(e.memory.peakBytes / 2 ** 20).toFixed(1)} MiB\n`);
+          },
+        },
+      ],
+    });
+    const epochs = await trainer.fit({ epochs: config.epochs, batchSize: config['batch-size'], limit: config.limit });
+    const last = epochs[epochs.length - 1];
+    const test = last?.testAccuracy ?? (await trainer.evaluate('test')).accuracy;
     const finalAlignment = align?.measure(trainer.step);
-    if (o.json) io.out(JSON.stringify({ event: 'done', ...line(last), epochs: o.epochs, steps: trainer.step, ...(finalAlignment ? { alignment: finalAlignment.updateAngles.map((a) => round(a, 2)) } : {}) }) + '\n');
-    else io.out(`done: test accuracy ${pct(last.testAccuracy)} after ${o.epochs} epoch(s), ${trainer.step} steps\n`);
+    if (o.json) {
+      io.out(JSON.stringify({
+        event: 'done', ...(last ? line(last) : base), testAccuracy: round(test, 5), epochs: config.epochs, steps: trainer.step,
+        ...(finalAlignment ? { alignment: finalAlignment.updateAngles.map((a) => round(a, 2)) } : {}),
+      }) + '\n');
+    }
+    else io.out(`done: test accuracy ${pct(test)} after ${config.epochs} epoch(s), ${trainer.step} steps${checkpointDir ? `; checkpoint in ${checkpointDir}` : ''}\n`);
   } finally {
-    align?.dispose();
     bar.clear();
-    rule.dispose();
-    optimizer.dispose();
-    model.dispose();
+    disposeAlign?.dispose();
+    run.dispose();
     tf.disposeVariables();
   }
   return 0;
+}
+
+/** How a config named its model, for logs: as resolveSpec labels it. */
+function describeModel(c: RunConfig): string {
+  if (c.preset) return `preset ${c.preset}`;
+  if (c.model) return `model ${c.model}`;
+  return `arch ${c.arch ?? c.spec.name ?? ''} ${c.activation ?? 'tanh'}`.trim();
+}
+
+function pick(o: object, keys: readonly string[]): Record<string, unknown> {
+  const r = o as Record<string, unknown>;
+  return Object.fromEntries(keys.filter((k) => r[k] !== undefined).map((k) => [k, r[k]]));
 }
 
 function pct(x: number): string {

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from './main';
+import { spawnCli } from './spawn-cli';
+import type { Io } from './io';
+
+const root = mkdtempSync(join(tmpdir(), 'fbl-guards-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => void (out += t), err: { isTTY: false, write: (t: string) => void (err += t) } };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+// lr 1e300 is Infinity in float32: the first update turns the weights into ±Inf/NaN
+const DIVERGING = ['train', '--dataset', 'blobs', '--arch', '8-16-4', '--epochs', '2', '--batch-size', '40', '--optimizer', 'sgd', '--lr', '1e300'];
+
+describe('guards through the CLI', () => {
+  it('--on-diverge stop: one line naming step, rule and the last good checkpoint, exit 1', async () => {
+    const dir = join(root, 'stop');
+    const r = await run(...DIVERGING, '--rule', 'dfa', '--checkpoint-dir', dir, '--checkpoint-every', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^fbl: (loss became NaN|a weight became NaN or Inf) at step \d+ \(epoch 1\) with rule dfa; (last good checkpoint: .*checkpoint\.fblc \(step \d+\)|no checkpoint was written); lower the learning rate\n$/);
+  });
+
+  it('--on-diverge skip-batch: warns per skipped batch and stops after too many in a row', async () => {
+    const r = await run(...DIVERGING, '--rule', 'bp', '--on-diverge', 'skip-batch');
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines.slice(0, -1).every((l) => /^fbl: warning: skipped the batch of step \d+ \(epoch [12]\): .*; the step was undone$/.test(l))).toBe(true);
+    expect(lines.length).toBe(11);
+    expect(lines.at(-1)).toMatch(/^fbl: a weight became NaN or Inf on 11 batches in a row at step 10 \(epoch 2\) with rule bp; no checkpoint was written/);
+  });
+
+  it('stops cleanly before the real wasm heap passes --heap-limit-mb (fresh process)', async () => {
+    const r = await spawnCli(['train', '--dataset', 'mnist', '--limit', '512', '--arch', '784-2048-2048-10', '--batch-size', '256', '--epochs', '1', '--heap-limit-mb', '100']).done;
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^fbl: the wasm heap would reach about \d+ MiB \(heap \d+ MiB, step needs ~\d+ MiB\) at step 0; the limit is 100 MiB/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+});

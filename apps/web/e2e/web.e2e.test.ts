@@ -1,0 +1,136 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RULE_NAMES } from '../src/registry';
+import { launchChromium } from './browser';
+import { readRows, type Row } from './rows';
+import { serveBuild } from './server';
+
+const OUT = process.env.FBL_E2E_OUT ?? fileURLToPath(new URL('../e2e-output/', import.meta.url));
+const DIST = fileURLToPath(new URL('../dist/index.html', import.meta.url));
+const DEEP = `784-${'256-'.repeat(8)}10`;
+const STEPS = 30;
+// The depth assertion needs MEM-DFA; it switches on by itself once 'mem-dfa' is in src/registry.ts.
+const HAS_MEM_DFA = (RULE_NAMES as readonly string[]).includes('mem-dfa');
+
+describe('web app (production build, headless Chromium)', () => {
+  let server: Awaited<ReturnType<typeof serveBuild>>;
+  let browser: Browser;
+  let compared: Row[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(DIST)) throw new Error(`no build at ${DIST}; run "pnpm --filter @feedback-lab/web build" first`);
+    mkdirSync(OUT, { recursive: true });
+    server = await serveBuild();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1150 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForSelector('#status[data-ready=true]', { timeout: 30_000 });
+    return page;
+  }
+
+  async function setForm(page: Page, values: Record<string, string>): Promise<void> {
+    for (const [id, v] of Object.entries(values)) {
+      if (await page.locator(`select#${id}`).count()) await page.selectOption(`#${id}`, v);
+      else await page.fill(`#${id}`, v);
+    }
+  }
+
+  async function waitDone(page: Page, runs: number, timeout: number): Promise<void> {
+    await page.waitForFunction((n) => {
+      const rows = [...document.querySelectorAll('tr[data-testid=run-row]')];
+      return rows.length === n && rows.every((r) => r.getAttribute('data-status') !== 'running');
+    }, runs, { timeout });
+  }
+
+  it('compares the rules on a deep MLP on wasm: accuracy and memory figures appear and change', async () => {
+    const page = await open();
+    expect(await readRows(page)).toEqual([]);
+    await setForm(page, {
+      backend: 'wasm', arch: DEEP, activation: 'tanh', optimizer: 'momentum', lr: '0.05', batch: '64',
+      'eval-every': '10', 'eval-limit': '500', 'profile-every': '5', 'compare-steps': String(STEPS),
+    });
+    await page.click('[data-testid=compare]');
+    await waitDone(page, RULE_NAMES.length, 120_000);
+    compared = await readRows(page);
+    console.log('compare (wasm):', JSON.stringify(compared));
+    expect(await page.locator('[data-testid=error]').innerText()).toBe('');
+    expect(compared.map((r) => r.rule)).toEqual(RULE_NAMES);
+    for (const r of compared) {
+      expect(r).toMatchObject({ status: 'done', steps: STEPS, arch: DEEP });
+      expect(r.backend).toMatch(/^wasm/);
+      expect(r.accuracy).toBeGreaterThan(r.firstAccuracy + 0.1); // learned something in 30 steps
+      expect(r.samplesPerSec).toBeGreaterThan(0);
+      expect(r.memRecords).toBeGreaterThanOrEqual(STEPS / 5); // steps 0, 5, …, 25
+      // Momentum slots appear after step 0, so the resident bytes must change.
+      expect(r.residentBytes).toBeGreaterThan(r.firstResidentBytes);
+      expect(r.residentBytes).toBeGreaterThan(r.paramBytes);
+      expect(r.peakTransientBytes).toBeGreaterThan(0);
+      expect(r.peakBytes).toBeGreaterThan(r.residentBytes);
+    }
+    // The last run's model answers the drawing pad: draw a "1" and expect a digit back.
+    const pad = (await page.locator('#pad').boundingBox())!;
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.15);
+    await page.mouse.down();
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.85, { steps: 10 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator('[data-testid=prediction]').innerText()).toMatch(/^[0-9]$/);
+    expect(await page.locator('#probs .bar').count()).toBe(10);
+    await page.screenshot({ path: `${OUT}/web-compare.png`, fullPage: true });
+    await page.close();
+  });
+
+  it.runIf(HAS_MEM_DFA)('MEM-DFA reports less peak transient memory than BP on the deep MLP', () => {
+    const peak = (rule: string) => compared.find((r) => r.rule === rule)!.peakTransientBytes;
+    expect(peak('mem-dfa')).toBeLessThan(peak('bp'));
+  });
+
+  it('trains one batch on webgl (SwiftShader in headless Chromium)', async () => {
+    const page = await open();
+    const option = page.locator('#backend option[value=webgl]');
+    expect(await option.getAttribute('disabled'), `webgl unavailable: ${await option.getAttribute('title')}`).toBeNull();
+    await setForm(page, { backend: 'webgl', rule: 'bp', arch: '784-128-10', 'max-steps': '1', 'eval-every': '1', 'eval-limit': '500', 'profile-every': '1' });
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 60_000);
+    const [r] = await readRows(page);
+    console.log('one batch (webgl):', JSON.stringify(r));
+    expect(r).toMatchObject({ status: 'done', steps: 1, backend: 'webgl' });
+    expect(Number.isFinite(r!.loss)).toBe(true);
+    expect(r!.peakBytes).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('pauses, resumes and resets a run while the page stays responsive', async () => {
+    const page = await open();
+    await setForm(page, { backend: 'wasm', rule: 'bp', arch: '784-64-10', 'max-steps': '0', 'eval-every': '50', 'profile-every': '50' });
+    await page.click('[data-testid=start]');
+    const steps = async () => (await readRows(page))[0]?.steps ?? 0;
+    await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(5);
+    await page.click('[data-testid=pause]');
+    await page.waitForTimeout(300); // let the step in flight finish
+    const paused = await steps();
+    await page.waitForTimeout(700);
+    expect(await steps()).toBe(paused);
+    expect(await page.locator('#pause').innerText()).toBe('Resume');
+    await page.click('[data-testid=pause]');
+    await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThan(paused);
+    await page.click('[data-testid=reset]');
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'idle', undefined, { timeout: 30_000 });
+    expect(await readRows(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

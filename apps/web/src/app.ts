@@ -1,0 +1,130 @@
+import { bytes, num, pct } from './format';
+import type { FromWorker, RunConfig, ToWorker } from './protocol';
+import { createRunStore, summarize } from './runs';
+import { lineChart } from './ui/chart';
+import { setupControls } from './ui/controls';
+import { byId, h } from './ui/dom';
+import { summaryRow } from './ui/summary';
+import { setupDrawPad } from './ui/draw-pad';
+import { perStepLines, phaseSummary, runStyle, timelineLines } from './ui/memory';
+
+/**
+ * Wires the page to the training worker: the form sends run configs, the worker's messages
+ * feed the run store, and a render per animation frame redraws charts and the table.
+ */
+export function startApp(worker: Worker): void {
+  const send = (m: ToWorker) => worker.postMessage(m);
+  const store = createRunStore();
+  const controls = setupControls();
+  const pad = setupDrawPad((pixels) => send({ type: 'predict', pixels }));
+  const charts = {
+    loss: lineChart(byId('chart-loss'), { title: 'Training loss per step', xLabel: 'step' }),
+    accuracy: lineChart(byId('chart-accuracy'), { title: 'Test accuracy', xLabel: 'step', yFormat: pct, points: true }),
+    speed: lineChart(byId('chart-speed'), { title: 'Samples / s', xLabel: 'step', yFormat: (v) => num(v) }),
+    memory: lineChart(byId('chart-memory'), { title: 'Memory per profiled step: peak (solid) vs resident (dashed)', xLabel: 'step', yFormat: bytes, points: true }),
+    timeline: lineChart(byId('chart-timeline'), { title: 'Within one step: transient bytes after each kernel', xLabel: 'kernel', yFormat: bytes }),
+  };
+
+  let nextId = 1;
+  let state: 'idle' | 'training' | 'paused' = 'idle';
+  let frame = 0;
+
+  function setState(s: typeof state): void {
+    state = s;
+    byId('status').dataset.state = s;
+    byId<HTMLButtonElement>('pause').disabled = s === 'idle';
+    byId('pause').textContent = s === 'paused' ? 'Resume' : 'Pause';
+    byId<HTMLButtonElement>('compare').disabled = s !== 'idle';
+    byId('start').textContent = s === 'paused' ? 'Resume' : 'Start';
+    byId<HTMLButtonElement>('start').disabled = s === 'training';
+  }
+
+  function showError(text: string): void {
+    byId('error').textContent = text;
+  }
+
+  function startRuns(configs: RunConfig[]): void {
+    showError('');
+    send({ type: 'train', runs: configs.map((config) => ({ id: nextId++, config })) });
+    setState('training');
+  }
+
+  byId('start').addEventListener('click', () => {
+    if (state === 'paused') {
+      send({ type: 'resume' });
+      return setState('training');
+    }
+    const c = controls.read();
+    if ('error' in c) return showError(c.error);
+    startRuns([c]);
+  });
+  byId('pause').addEventListener('click', () => {
+    send({ type: state === 'paused' ? 'resume' : 'pause' });
+    setState(state === 'paused' ? 'training' : 'paused');
+  });
+  byId('reset').addEventListener('click', () => {
+    send({ type: 'stop' });
+    store.clear();
+    render();
+  });
+  byId('compare').addEventListener('click', () => {
+    const rules = controls.compareRules();
+    if (!rules.length) return showError('tick at least one rule to compare');
+    const steps = controls.compareSteps();
+    const configs: RunConfig[] = [];
+    for (const rule of rules) {
+      const c = controls.read(rule);
+      if ('error' in c) return showError(c.error);
+      // Same model, seed and data order for every rule; only the rule differs.
+      configs.push({ ...c, maxSteps: steps, epochs: Math.max(c.epochs, Math.ceil((steps * c.batchSize) / 60_000)) });
+    }
+    startRuns(configs);
+  });
+
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+    const m = ev.data;
+    switch (m.type) {
+      case 'backends':
+        controls.setBackends(m.list);
+        byId('status').textContent = 'ready';
+        byId('status').dataset.ready = 'true';
+        return;
+      case 'status':
+        byId('status').textContent = m.text;
+        return;
+      case 'idle':
+        return setState('idle');
+      case 'prediction':
+        return pad.showPrediction(m.probs);
+      case 'error':
+        return showError(m.message);
+      default:
+        if (store.apply(m)) schedule();
+    }
+  };
+  worker.onerror = (e) => showError(`worker failed: ${e.message}`);
+
+  function schedule(): void {
+    if (!frame) frame = requestAnimationFrame(render);
+  }
+
+  function render(): void {
+    frame = 0;
+    const runs = store.runs();
+    const lines = (pick: (r: (typeof runs)[number]) => { x: number[]; y: number[] }) =>
+      runs.map((r, i) => ({ ...runStyle(r, i), ...pick(r) }));
+    charts.loss.update(lines((r) => r.loss));
+    charts.accuracy.update(lines((r) => r.accuracy));
+    charts.speed.update(lines((r) => r.samplesPerSec));
+    charts.memory.update(perStepLines(runs));
+    charts.timeline.update(timelineLines(runs));
+    byId('phases').replaceChildren(...runs.map((r, i) => h('li', { style: `color:${runStyle(r, i).color}` }, `${runStyle(r, i).label}: `,
+      phaseSummary(r).map((p) => `${p.phase} ${bytes(p.transientBytes)}`).join(' · ') || '—')));
+    byId('summary').querySelector('tbody')!.replaceChildren(...runs.map((r, i) => summaryRow(summarize(r), runStyle(r, i).color, r)));
+  }
+
+
+  setState('idle');
+  render();
+  send({ type: 'probe' });
+}

@@ -1,0 +1,75 @@
+// Messages between the page and the training worker. Plain data only (structured clone).
+import type { ActivationName } from '@feedback-lab/core';
+import type { OptimizerName } from '@feedback-lab/trainer';
+import type { DatasetName, WebBackend } from './presets';
+import type { RuleName } from './registry';
+
+export interface RunConfig {
+  rule: RuleName;
+  dataset: DatasetName;
+  arch: number[];
+  activation: ActivationName;
+  optimizer: OptimizerName;
+  lr: number;
+  batchSize: number;
+  backend: WebBackend;
+  epochs: number;
+  /** Stop after this many steps (0 = run all epochs). */
+  maxSteps: number;
+  /** Evaluate test accuracy every N steps on `evalLimit` test samples. */
+  evalEvery: number;
+  evalLimit: number;
+  /** Profile memory on the first step and one step in N. */
+  profileEvery: number;
+  seed: number;
+}
+
+/** Memory of one profiled training step (engine tensor bytes, from the profiler). */
+export interface StepRecord {
+  step: number;
+  /** Bytes alive when the step started: weights, optimizer slots, feedback matrices, the batch. */
+  startBytes: number;
+  peakBytes: number;
+  /** peakBytes − startBytes. */
+  transientBytes: number;
+  /** Highest bytes within each phase the rule marked (forward, error, update:dense1, …). */
+  phases: { phase: string; peakBytes: number }[];
+  /** Bytes after each kernel of the step, with the phase it ran in. */
+  timeline: { phase: string; bytes: number }[];
+}
+
+export interface BackendStatus {
+  name: WebBackend;
+  available: boolean;
+  /** Why it is unavailable (shown next to the disabled option). */
+  reason?: string;
+}
+
+export type ToWorker =
+  | { type: 'probe' }
+  | { type: 'train'; runs: { id: number; config: RunConfig }[] }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'predict'; pixels: Float32Array };
+
+export interface RunInfo {
+  id: number;
+  rule: RuleName;
+  /** e.g. `wasm (SIMD)` or `webgl`. */
+  backend: string;
+  arch: string;
+  paramBytes: number;
+}
+
+export type FromWorker =
+  | { type: 'backends'; list: BackendStatus[] }
+  | { type: 'status'; text: string }
+  | { type: 'runStart'; run: RunInfo }
+  | { type: 'batch'; id: number; step: number; loss: number; samplesPerSec: number }
+  | { type: 'eval'; id: number; step: number; testAccuracy: number }
+  | { type: 'memory'; id: number; record: StepRecord }
+  | { type: 'runEnd'; id: number; reason: 'done' | 'stopped' | 'error'; message?: string }
+  | { type: 'idle' }
+  | { type: 'prediction'; probs: number[] }
+  | { type: 'error'; message: string };

@@ -1,0 +1,79 @@
+import { ACTIVATION_CHOICES, DATASET_NAMES, MODEL_PRESETS, OPTIMIZER_CHOICES, WEB_BACKENDS, type WebBackend } from '../presets';
+import type { BackendStatus, RunConfig } from '../protocol';
+import { RULES, RULE_NAMES, isRuleName, type RuleName } from '../registry';
+import { byId, h } from './dom';
+
+const select = (id: string) => byId<HTMLSelectElement>(id);
+const input = (id: string) => byId<HTMLInputElement>(id);
+
+/** Fills the pickers from the registries and returns readers for the form. */
+export function setupControls() {
+  for (const name of RULE_NAMES) {
+    select('rule').append(h('option', { value: name }, RULES[name].label));
+    byId('compare-rules').append(h('label', { class: 'check' },
+      h('input', { type: 'checkbox', value: name, checked: true, 'data-testid': `compare-${name}` }), ` ${RULES[name].label}`));
+  }
+  for (const b of WEB_BACKENDS) select('backend').append(h('option', { value: b }, b));
+  for (const d of DATASET_NAMES) select('dataset').append(h('option', { value: d }, d));
+  for (const p of MODEL_PRESETS) select('preset').append(h('option', { value: p.arch }, p.label));
+  select('preset').append(h('option', { value: '' }, 'custom'));
+  for (const a of ACTIVATION_CHOICES) select('activation').append(h('option', { value: a }, a));
+  for (const o of OPTIMIZER_CHOICES) select('optimizer').append(h('option', { value: o }, o));
+  select('optimizer').value = 'momentum';
+  input('arch').value = select('preset').value;
+  select('preset').addEventListener('change', () => {
+    if (select('preset').value) input('arch').value = select('preset').value;
+  });
+  input('arch').addEventListener('input', () => {
+    select('preset').value = MODEL_PRESETS.find((p) => p.arch === input('arch').value)?.arch ?? '';
+  });
+
+  return {
+    /** Marks unavailable backends disabled and lists why; falls back to wasm if needed. */
+    setBackends(list: readonly BackendStatus[]): void {
+      const notes = byId('backend-notes');
+      notes.replaceChildren();
+      for (const s of list) {
+        const opt = [...select('backend').options].find((o) => o.value === s.name);
+        if (!opt) continue;
+        opt.disabled = !s.available;
+        opt.textContent = s.available ? s.name : `${s.name} (unavailable)`;
+        opt.title = s.reason ?? '';
+        if (!s.available) notes.append(h('li', { 'data-testid': `backend-reason-${s.name}` }, `${s.name}: ${s.reason ?? 'unavailable'}`));
+      }
+      if (select('backend').selectedOptions[0]?.disabled) select('backend').value = 'wasm';
+    },
+    /** The form as a run config for `rule`, or an error naming the bad field. */
+    read(rule?: RuleName): RunConfig | { error: string } {
+      const r = rule ?? select('rule').value;
+      if (!isRuleName(r)) return { error: `unknown rule "${r}"` };
+      const arch = input('arch').value.split('-').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));
+      if (arch.length < 2 || arch.some((w) => !(w > 0))) return { error: `widths must look like 784-800-10, got "${input('arch').value}"` };
+      if (arch[0] !== 784 || arch[arch.length - 1] !== 10) return { error: 'MNIST needs widths starting with 784 (inputs) and ending with 10 (classes)' };
+      const int = (id: string, min: number) => {
+        const v = Number(input(id).value);
+        return Number.isInteger(v) && v >= min ? v : NaN;
+      };
+      const fields = {
+        batchSize: int('batch', 1), epochs: int('epochs', 1), maxSteps: int('max-steps', 0), evalEvery: int('eval-every', 1),
+        evalLimit: int('eval-limit', 1), profileEvery: int('profile-every', 1), seed: int('seed', 0),
+      };
+      const bad = Object.entries(fields).find(([, v]) => Number.isNaN(v));
+      if (bad) return { error: `${bad[0]} must be a whole number in range` };
+      const lr = Number(input('lr').value);
+      if (!(lr > 0)) return { error: `learning rate must be positive, got "${input('lr').value}"` };
+      return {
+        rule: r, dataset: 'mnist', arch, lr, ...fields,
+        activation: select('activation').value as RunConfig['activation'],
+        optimizer: select('optimizer').value as RunConfig['optimizer'],
+        backend: select('backend').value as WebBackend,
+      };
+    },
+    compareRules(): RuleName[] {
+      return [...byId('compare-rules').querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value).filter(isRuleName);
+    },
+    compareSteps(): number {
+      return Math.max(1, Math.floor(Number(input('compare-steps').value)) || 1);
+    },
+  };
+}

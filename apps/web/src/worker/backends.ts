@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { describeBackend, selectBackend } from '@feedback-lab/core';
+// Vite emits these binaries as hashed assets; without the file map the production build asks
+// for them next to the JS chunk and 404s (tfjs-wasm-facts §1).
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+// setWasmPaths insists on all three entries, although threads are off (see configureWasm).
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { BackendStatus } from '../protocol';
+import type { WebBackend } from '../presets';
+
+/**
+ * Configures the wasm backend for a bundled build. Threads are switched off: with COOP/COEP the
+ * threaded binary's worker crashes after minification renames its factory (tfjs-wasm-facts §1),
+ * and on the 2-core machines this runs on the C++ side would use one thread anyway.
+ */
+export function configureWasm(): void {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': wasmPlainUrl,
+    'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+  });
+}
+
+/** Which backends can run in this worker, and why not where they cannot. */
+export async function probeBackends(scope: { navigator: unknown } = self): Promise<BackendStatus[]> {
+  const nav = scope.navigator as { gpu?: { requestAdapter(): Promise<unknown> } };
+  const wasm: BackendStatus = typeof WebAssembly === 'object'
+    ? { name: 'wasm', available: true }
+    : { name: 'wasm', available: false, reason: 'WebAssembly is not supported in this browser' };
+  let webgl: BackendStatus;
+  if (typeof OffscreenCanvas === 'undefined') {
+    webgl = { name: 'webgl', available: false, reason: 'OffscreenCanvas is missing, so WebGL cannot run in a worker' };
+  } else {
+    const canvas = new OffscreenCanvas(1, 1);
+    const ok = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
+    webgl = ok ? { name: 'webgl', available: true } : { name: 'webgl', available: false, reason: 'no WebGL context (GPU blocked or disabled)' };
+  }
+  let webgpu: BackendStatus;
+  if (!nav.gpu) {
+    webgpu = { name: 'webgpu', available: false, reason: 'navigator.gpu is missing (WebGPU not supported or not enabled)' };
+  } else {
+    const adapter = await nav.gpu.requestAdapter().catch(() => null);
+    const problem = adapter ? await webgpuSelfCheck() : 'requestAdapter() found no GPU adapter';
+    webgpu = problem ? { name: 'webgpu', available: false, reason: problem } : { name: 'webgpu', available: true };
+  }
+  return [wasm, webgl, webgpu];
+}
+
+/**
+ * The rules read the loss synchronously (`dataSync`), which tfjs-webgpu does through canvas
+ * copies. On some adapters that path returns zeros (seen with Chromium 156's SwiftShader adapter
+ * in a worker), and training would silently learn nothing, so the backend is offered only if a
+ * training-sized product reads back correctly.
+ */
+async function webgpuSelfCheck(): Promise<string | undefined> {
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return 'tfjs could not start the webgpu backend';
+    // A product of the size training uses: ones(64×784)·ones(784×128) is 784 everywhere.
+    const got = tf.tidy(() => tf.matMul(tf.ones([64, 784]), tf.ones([784, 128])).dataSync());
+    const bad = got.findIndex((v) => v !== 784);
+    if (bad >= 0) return `synchronous GPU→CPU readback (dataSync) is wrong on this adapter: a matMul gave ${got[bad]} instead of 784`;
+    return undefined;
+  } catch (err) {
+    return `webgpu self-check failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** Switches tfjs to `name` (no silent fallback) and returns a label such as `wasm (SIMD)`. */
+export async function useWebBackend(name: WebBackend): Promise<string> {
+  // engine().backendName, not getBackend(): the latter would initialise a default backend.
+  if (tf.engine().backendName === name) return describeBackend({ name, requested: name, fellBack: false, ...simd(name) });
+  // The webgpu backend is ~1 MB; load it only when someone picks it.
+  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  return describeBackend(await selectBackend(name, { strict: true }));
+}
+
+function simd(name: WebBackend): { simd?: boolean } {
+  return name === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') } : {};
+}

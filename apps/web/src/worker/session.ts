@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mlp, paramBytes, softmaxCrossEntropy, type Dataset, type Model } from '@feedback-lab/core';
+import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
+import type { DatasetName, WebBackend } from '../presets';
+import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
+import { RULES } from '../registry';
+import { phaseStepProfiler } from './step-profiler';
+
+/** What the session needs from its surroundings; the worker passes the real ones. */
+export interface SessionDeps {
+  post(m: FromWorker): void;
+  loadDataset(name: DatasetName): Promise<Dataset>;
+  useBackend(name: WebBackend): Promise<string>;
+  probe(): Promise<BackendStatus[]>;
+  /** Lets queued messages (pause, stop) in between steps; a macrotask, not a microtask. */
+  yieldToLoop?(): Promise<void>;
+}
+
+/** Thrown from the batch callback to leave `fit()` early; the message is the end reason. */
+class Stop extends Error {}
+
+/**
+ * The training side of the app: runs one or more rules one after the other on the same model
+ * spec, streams loss, accuracy, speed and profiler records, and answers pause/stop/predict.
+ * The last run's model is kept for the drawing pad until the next run starts.
+ */
+export function createSession(deps: SessionDeps) {
+  const { post } = deps;
+  const yieldToLoop = deps.yieldToLoop ?? macrotask;
+  const datasets = new Map<DatasetName, Promise<Dataset>>();
+  let model: Model | undefined;
+  let running = false;
+  let paused = false;
+  let stopRequested = false;
+  let wake: (() => void) | undefined;
+
+  const dataset = (name: DatasetName) => {
+    if (!datasets.has(name)) {
+      post({ type: 'status', text: `loading ${name}…` });
+      datasets.set(name, deps.loadDataset(name).catch((err: unknown) => {
+        datasets.delete(name); // let a later run try again
+        throw err;
+      }));
+    }
+    return datasets.get(name)!;
+  };
+
+  async function gate(): Promise<void> {
+    await yieldToLoop();
+    while (paused && !stopRequested) await new Promise<void>((r) => (wake = r));
+    if (stopRequested) throw new Stop('stopped');
+  }
+
+  async function runOne(id: number, c: RunConfig): Promise<'done' | 'stopped'> {
+    const backend = await deps.useBackend(c.backend);
+    const data = await dataset(c.dataset);
+    model?.dispose();
+    model = undefined;
+    const m = mlp({ arch: c.arch, activation: c.activation, seed: c.seed });
+    model = m;
+    const rule = (await RULES[c.rule].load())({ seed: c.seed });
+    const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr });
+    const profiler = phaseStepProfiler({ every: c.profileEvery });
+    let sent = 0;
+    const evaluate = async (step: number) => {
+      const r = await evaluateModel(m, data, softmaxCrossEntropy, { split: 'test', limit: c.evalLimit });
+      post({ type: 'eval', id, step, testAccuracy: r.accuracy });
+    };
+    post({ type: 'runStart', run: { id, rule: c.rule, backend, arch: c.arch.join('-'), paramBytes: paramBytes(m) } });
+    post({ type: 'status', text: `training ${c.rule} on ${backend}` });
+    await evaluate(0);
+    const trainer = createTrainer({
+      model: m, rule: profiler.wrap(rule), optimizer, dataset: data, seed: c.seed,
+      callbacks: [profiler.callback, {
+        onBatchEnd: async (e) => {
+          post({ type: 'batch', id, step: e.step, loss: e.loss, samplesPerSec: e.samplesPerSec });
+          for (; sent < profiler.records.length; sent++) post({ type: 'memory', id, record: profiler.records[sent]! });
+          const last = c.maxSteps > 0 && e.step >= c.maxSteps;
+          if (e.step % c.evalEvery === 0 || last) await evaluate(e.step);
+          if (last) throw new Stop('done');
+          await gate();
+        },
+        onEpochEnd: (e) => post({ type: 'eval', id, step: e.step, testAccuracy: e.testAccuracy }),
+      }],
+    });
+    try {
+      await trainer.fit({ epochs: c.epochs, batchSize: c.batchSize, trainEvalLimit: c.evalLimit, testEvalLimit: c.evalLimit });
+      return 'done';
+    } catch (err) {
+      if (err instanceof Stop) return err.message as 'done' | 'stopped';
+      throw err;
+    } finally {
+      rule.dispose();
+      optimizer.dispose();
+    }
+  }
+
+  async function train(runs: { id: number; config: RunConfig }[]): Promise<void> {
+    if (running) return post({ type: 'error', message: 'already training; stop first' });
+    running = true;
+    paused = false;
+    stopRequested = false;
+    try {
+      for (const { id, config } of runs) {
+        try {
+          const reason = await runOne(id, config);
+          post({ type: 'runEnd', id, reason });
+          if (reason === 'stopped') break;
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          post({ type: 'runEnd', id, reason: 'error', message });
+          post({ type: 'error', message });
+          break;
+        }
+      }
+    } finally {
+      running = false;
+      post({ type: 'status', text: `idle · ${tf.getBackend()} · ${tf.memory().numTensors} tensors alive` });
+      post({ type: 'idle' });
+    }
+  }
+
+  function predict(pixels: Float32Array): void {
+    const m = model;
+    if (!m) return post({ type: 'error', message: 'train a model first, then draw a digit' });
+    const probs = tf.tidy(() => tf.softmax(m.forward(tf.tensor2d(pixels, [1, pixels.length]))).dataSync());
+    post({ type: 'prediction', probs: Array.from(probs) });
+  }
+
+  return {
+    async handle(msg: ToWorker): Promise<void> {
+      switch (msg.type) {
+        case 'probe':
+          return post({ type: 'backends', list: await deps.probe() });
+        case 'train':
+          return train(msg.runs);
+        case 'pause':
+          paused = true;
+          return;
+        case 'resume':
+          paused = false;
+          return wake?.();
+        case 'stop':
+          stopRequested = true;
+          return wake?.();
+        case 'predict':
+          return predict(msg.pixels);
+      }
+    },
+  };
+}
+
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}

@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator } from '@feedback-lab/core';
+import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { drtp } from './drtp';
+
+function batchOf(n: number, dim: number, classes: number, seed: number): Batch {
+  const labels = new Uint8Array(n).map((_, i) => (i * 7 + seed) % classes);
+  return {
+    x: tf.randomUniform([n, dim], 0, 1, 'float32', seed),
+    y: tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat(),
+    labels,
+    size: n,
+  };
+}
+
+/** A generator the test can reproduce: entries sin(k), whatever the seed. */
+const known: FeedbackGenerator = {
+  name: 'known',
+  generate: (shape) => tf.tensor(Array.from({ length: shape[0]! * shape[1]! }, (_, k) => Math.sin(k)), [...shape]),
+};
+
+const ctx = (step: number) => ({ loss: softmaxCrossEntropy, step });
+const updates = (before: Float32Array[], after: Float32Array[]) => before.map((w, i) => w.map((v, j) => v - after[i]![j]!));
+
+describe.each(NODE_BACKENDS)('rule-drtp on %s', (backend) => {
+  it('applies xᵀ((y*·B) ⊙ tanh′) at the hidden block and the true error at the output (hand-written oracle)', async () => {
+    await useBackend(backend);
+    const model = mlp({ arch: [6, 5, 3], activation: 'tanh', seed: 4 });
+    const batch = batchOf(7, 6, 3, 2);
+    const rule = drtp({ seed: 9, generator: known });
+    const params = model.blocks.flatMap((b) => b.params);
+    const [W1, b1, W2, b2] = params.map((p) => p.clone());
+    const before = snapshot(params);
+    rule.step(model, batch, tf.train.sgd(1), ctx(0));
+    const applied = updates(before, snapshot(params));
+    const expected = tf.tidy(() => {
+      const h = tf.tanh(tf.add(tf.matMul(batch.x, W1!), b1!));
+      const delta = tf.mul(tf.matMul(batch.y, known.generate([3, 5], 0)), tf.sub(1, tf.square(h)));
+      const logits = tf.add(tf.matMul(h, W2!), b2!);
+      const e = tf.div(tf.sub(tf.softmax(logits), batch.y), batch.size);
+      return [tf.matMul(batch.x, delta, true, false), tf.sum(delta, 0), tf.matMul(h, e, true, false), tf.sum(e, 0)];
+    });
+    expected.forEach((g, i) => expect(maxAbsDiff(applied[i]!, g.dataSync() as Float32Array), `param ${i}`).toBeLessThan(1e-5));
+    tf.dispose([...expected, W1!, b1!, W2!, b2!, batch.x, batch.y]);
+    rule.dispose();
+    model.dispose();
+  });
+
+  // Equal hidden shapes on purpose: tfjs keys optimizer slots by position, and a per-block
+  // map would then silently share momentum between blocks instead of throwing.
+  it.each(['momentum', 'adam'] as const)('gives the same weights per block as at the end (%s)', async (name) => {
+    await useBackend(backend);
+    const batch = batchOf(16, 12, 4, 5);
+    const run = (schedule: 'per-block' | 'at-end') => {
+      const model = mlp({ arch: [12, 16, 16, 16, 4], activation: 'relu', seed: 2 });
+      const rule = drtp({ seed: 3, schedule });
+      const opt = name === 'adam' ? tf.train.adam(0.01) : tf.train.momentum(0.05, 0.9);
+      for (let s = 0; s < 4; s++) rule.step(model, batch, opt, ctx(s));
+      const w = model.blocks.flatMap((b) => snapshot(b.params));
+      opt.dispose();
+      rule.dispose();
+      model.dispose();
+      return w;
+    };
+    const a = run('per-block');
+    const b = run('at-end');
+    a.forEach((w, i) => expect(maxAbsDiff(w, b[i]!)).toBeLessThan(1e-6));
+    tf.dispose([batch.x, batch.y]);
+  });
+
+  it('keeps at most one block of activations alive: the peak does not grow with depth', async () => {
+    await useBackend(backend);
+    const batch = batchOf(64, 32, 4, 1);
+    const transient = (depth: number) => {
+      const model = mlp({ arch: [32, ...Array<number>(depth).fill(256), 4], activation: 'tanh', seed: 1 });
+      const rule = drtp({ seed: 1 });
+      const opt = tf.train.sgd(0.01);
+      rule.step(model, batch, opt, ctx(0)); // builds the projections
+      const resident = tf.memory().numBytes;
+      let peak = resident;
+      const mark = () => { peak = Math.max(peak, tf.memory().numBytes); };
+      rule.step(model, batch, opt, { ...ctx(1), mark });
+      opt.dispose();
+      rule.dispose();
+      model.dispose();
+      return peak - resident;
+    };
+    const shallow = transient(2);
+    const deep = transient(8);
+    expect(shallow).toBeGreaterThan(0);
+    expect(deep).toBe(shallow);
+    tf.dispose([batch.x, batch.y]);
+  });
+});

@@ -1,0 +1,1 @@
+export { drtp, type DrtpOptions, type DrtpSchedule } from './drtp';

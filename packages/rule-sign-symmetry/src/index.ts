@@ -1,0 +1,1 @@
+export { signSymmetry, type SignSymmetryOptions, type FeedbackMagnitude } from './sign-symmetry';

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch, LearningRule, Model, StepContext } from '@feedback-lab/core';
+import { backward, type Saved } from './backward';
+
+/**
+ * `unit`: B = sign(W), entries ±1, as written in the paper. `mean-abs` (default): B =
+ * mean|W|·sign(W), the same signs scaled per weight to W's average magnitude. Liao et al.
+ * trained with batch normalisation, which absorbs the scale; without it ±1 entries amplify
+ * the signal by 1/mean|W| (≈ 20–30 for an 800-wide layer) at every block it crosses.
+ */
+export type FeedbackMagnitude = 'unit' | 'mean-abs';
+
+export interface SignSymmetryOptions {
+  /** Scale of the sign feedback (default `mean-abs`). */
+  magnitude?: FeedbackMagnitude;
+  /** Batch manhattan: apply sign(gradient) instead of the gradient (default false). */
+  batchManhattan?: boolean;
+  /** Unused: sign-symmetry has no randomness. Accepted so CLI option objects fit. */
+  seed?: number;
+}
+
+/**
+ * Sign-symmetry (Liao, Leibo & Poggio 2016, "How important is weight symmetry in
+ * backpropagation?"): the error travels backwards like backprop's, but through sign(W_{i+1})ᵀ
+ * instead of W_{i+1}ᵀ — feedback that shares only the signs of the forward weights, re-read
+ * every step. With `batchManhattan` each parameter moves by the sign of its batch gradient,
+ * the paper's "BM" update. Nothing is stored between steps.
+ *
+ * @example
+ * const rule = signSymmetry();                       // or signSymmetry({ batchManhattan: true })
+ * rule.step(model, batch, tf.train.sgd(0.05), { loss: softmaxCrossEntropy, step: 0 });
+ */
+export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
+  const magnitude = o.magnitude ?? 'mean-abs';
+  const feedbackOf = (params: readonly tf.Tensor[]) => params.map((w) => tf.tidy(() => {
+    if (w.rank < 2) return w.clone(); // biases do not carry the error back
+    const s = tf.sign(w);
+    return magnitude === 'unit' ? s : tf.mul(s, tf.mean(tf.abs(w)));
+  }));
+
+  return {
+    name: 'sign-symmetry',
+    step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
+      const blocks = model.blocks;
+      ctx.mark?.('forward');
+      const saved: Saved[] = [];
+      const logits = tf.tidy(() => blocks.reduce<tf.Tensor>((h, b) => {
+        const input = tf.keep(h === batch.x ? h.clone() : h);
+        if (!b.preActivation || !b.postActivation) {
+          saved.push({ input });
+          return b.forward(h);
+        }
+        const pre = tf.keep(b.preActivation(h, b.params));
+        saved.push({ input, pre });
+        return b.postActivation(pre);
+      }, batch.x));
+      ctx.mark?.('error');
+      const loss = ctx.loss.value(logits, batch.y);
+      let g = ctx.loss.grad(logits, batch.y);
+      logits.dispose();
+      const grads: tf.NamedTensorMap = {};
+      for (let i = blocks.length - 1; i >= 0; i--) {
+        ctx.mark?.(`feedback:${blocks[i]!.name}`);
+        const feedback = i > 0 ? feedbackOf(blocks[i]!.params) : undefined;
+        const { grads: local, dx } = backward(blocks[i]!, saved[i]!, g, feedback);
+        Object.assign(grads, local);
+        tf.dispose([g, saved[i]!.input, ...(saved[i]!.pre ? [saved[i]!.pre!] : []), ...(feedback ?? [])]);
+        if (dx) g = dx;
+      }
+      ctx.mark?.('update');
+      if (o.batchManhattan) {
+        for (const [k, v] of Object.entries(grads)) {
+          grads[k] = tf.sign(v);
+          v.dispose();
+        }
+      }
+      opt.applyGradients(grads);
+      const result = loss.dataSync()[0]!;
+      tf.dispose([loss, ...Object.values(grads)]);
+      return result;
+    },
+    residentBytes: () => 0,
+    // No state of its own: the feedback is read from the current weights, the options come from the config.
+    dispose() {},
+  };
+}
