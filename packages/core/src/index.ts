@@ -34,3 +34,4 @@ export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { softmaxCrossEntropy } from './loss';
 export { selectBackend, describeBackend, BACKENDS, type BackendInfo, type BackendName } from './backend';
 export { countBytes, paramBytes } from './memory';
+export { disposeOptimizer, freeOptimizerLeftovers } from './optimizer';

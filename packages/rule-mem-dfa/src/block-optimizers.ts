@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FblError, type RuleState } from '@feedback-lab/core';
+import { FblError, disposeOptimizer, type RuleState } from '@feedback-lab/core';
 import { restoreCopies, saveCopies } from './optimizer-state';
 
 /**
@@ -18,7 +18,7 @@ export function blockOptimizers() {
   let adopt = false;
   const copies = new Map<number, tf.Optimizer>();
   const dispose = () => {
-    copies.forEach((c) => c.dispose());
+    copies.forEach((c) => disposeOptimizer(c));
     copies.clear();
   };
   return {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FblError } from '@feedback-lab/core';
+import { FblError, freeOptimizerLeftovers } from '@feedback-lab/core';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
@@ -31,17 +31,12 @@ export function createOptimizer(o: OptimizerOptions): tf.Optimizer {
   }
 }
 
-/**
- * tfjs 4.22's MomentumOptimizer.dispose() frees its momentum scalar and slots but not the
- * learning-rate scalar `c` that its SGDOptimizer base keeps, so every disposed momentum
- * optimizer leaks one tensor (seen in the web app, which builds one per run).
- */
+/** Makes `dispose()` free everything (see core's freeOptimizerLeftovers). */
 function fixMomentumDispose(opt: tf.MomentumOptimizer): tf.MomentumOptimizer {
   const dispose = opt.dispose.bind(opt);
   opt.dispose = () => {
     dispose();
-    const c = (opt as unknown as { c?: tf.Tensor }).c;
-    if (c && !c.isDisposed) c.dispose();
+    freeOptimizerLeftovers(opt);
   };
   return opt;
 }
