@@ -3,24 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli';
 import { restoreTrainingState } from '@feedback-lab/trainer';
 import { maxAbsDiff } from '@feedback-lab/test-utils';
-import { main } from './main';
 import { RULE_NAMES } from './registry';
 import { buildRun, openRunDataset } from './run-config';
 import { loadRun } from './run-checkpoint';
-import type { Io } from './io';
 
 const root = mkdtempSync(join(tmpdir(), 'fbl-export-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += t), err: { isTTY: false, write: (t: string) => void (err += t) } };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 /** Loads model.json + weights.bin from disk through the stock loader, as a browser would from a URL. */
 async function loadStock(dir: string): Promise<tf.LayersModel> {

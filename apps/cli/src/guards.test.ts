@@ -2,20 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from './main';
+import { runCli } from './run-cli';
 import { spawnCli } from './spawn-cli';
-import type { Io } from './io';
 
 const root = mkdtempSync(join(tmpdir(), 'fbl-guards-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += t), err: { isTTY: false, write: (t: string) => void (err += t) } };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 // lr 1e300 is Infinity in float32: the first update turns the weights into ±Inf/NaN
 const DIVERGING = ['train', '--dataset', 'blobs', '--arch', '8-16-4', '--epochs', '2', '--batch-size', '40', '--optimizer', 'sgd', '--lr', '1e300'];

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { main } from './main';
-import type { Io } from './io';
+import { runCli } from './run-cli';
 
-function capture() {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += t), err: { isTTY: false, write: (t: string) => void (err += t) } };
-  return { io, get out() { return out; }, get err() { return err; } };
-}
-
-async function run(...argv: string[]) {
-  const c = capture();
-  const code = await main(argv, c.io);
-  return { code, out: c.out, err: c.err };
-}
+const run = runCli;
 
 describe('fbl train', () => {
   it('trains and prints one JSON object per epoch plus a done line', async () => {

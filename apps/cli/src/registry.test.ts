@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { main } from './main';
-import type { Io } from './io';
+import { runCli } from './run-cli';
 import { RULE_NAMES } from './registry';
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += t), err: { isTTY: false, write: (t: string) => void (err += t) } };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 // Every registered rule must work in every command that takes a rule, including rules the
 // profiler's memory model does not cover (measured, not predicted).

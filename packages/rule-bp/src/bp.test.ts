@@ -1,18 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { mlp, softmaxCrossEntropy, type Batch, type Model } from '@feedback-lab/core';
-import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend, randomBatch } from '@feedback-lab/test-utils';
 import { bp } from './bp';
 
-function batchOf(n: number, dim: number, classes: number, seed: number): Batch {
-  const labels = new Uint8Array(n).map((_, i) => (i * 7 + seed) % classes);
-  return {
-    x: tf.randomUniform([n, dim], 0, 1, 'float32', seed),
-    y: tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat(),
-    labels,
-    size: n,
-  };
-}
+const batchOf = randomBatch;
 
 /** Reference loss written with stock tfjs ops only (tf.matMul and its stock gradient). */
 function referenceLoss(model: Model, batch: Batch): tf.Scalar {

@@ -1,18 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator } from '@feedback-lab/core';
-import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend, randomBatch } from '@feedback-lab/test-utils';
 import { drtp } from './drtp';
 
-function batchOf(n: number, dim: number, classes: number, seed: number): Batch {
-  const labels = new Uint8Array(n).map((_, i) => (i * 7 + seed) % classes);
-  return {
-    x: tf.randomUniform([n, dim], 0, 1, 'float32', seed),
-    y: tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat(),
-    labels,
-    size: n,
-  };
-}
+const batchOf = randomBatch;
 
 /** A generator the test can reproduce: entries sin(k), whatever the seed. */
 const known: FeedbackGenerator = {

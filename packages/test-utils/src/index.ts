@@ -4,3 +4,4 @@ export { maxAbsDiff, snapshot } from './compare';
 export { describeRuleConformance, type ConformanceOptions } from './conformance';
 export { fuzz, mutate, describeFuzz, type FuzzCase, type FuzzOptions, type FuzzReport } from './fuzz';
 export { mnistAccuracy, MNIST_CHECK } from './mnist';
+export { randomBatch } from './batch';

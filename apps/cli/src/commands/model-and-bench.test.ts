@@ -2,16 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../main';
-import type { Io } from '../io';
+import { runCli } from '../run-cli';
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += t), err: { isTTY: false, write: (t: string) => void (err += t) } };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), 'fbl-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
