@@ -35,3 +35,4 @@ export { softmaxCrossEntropy } from './loss';
 export { selectBackend, describeBackend, BACKENDS, type BackendInfo, type BackendName } from './backend';
 export { countBytes, paramBytes } from './memory';
 export { disposeOptimizer, freeOptimizerLeftovers } from './optimizer';
+export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';

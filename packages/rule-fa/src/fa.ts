@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FblError, deriveSeed, type Batch, type Block, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { FblError, canUseFeedbackTape, deriveSeed, gradsWithFeedback, type Batch, type Block, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { xavier } from '@feedback-lab/feedback';
-import { canFuse, fusedGrads } from './fused';
 import { hasSplit, inputGrad, localParamGrads } from './local';
 
 export interface FaOptions {
@@ -55,8 +54,8 @@ export function fa(o: FaOptions = {}): FaRule {
     name: 'fa',
     step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
       const blocks = model.blocks;
-      if (canFuse(blocks)) {
-        const { grads, loss } = fusedGrads(model, batch, ctx, feedbackFor);
+      if (canUseFeedbackTape(blocks)) {
+        const { grads, loss } = gradsWithFeedback(model, batch, ctx, feedbackFor);
         ctx.mark?.('update');
         opt.applyGradients(grads);
         const result = loss.dataSync()[0]!;

@@ -69,3 +69,29 @@ describe.each(NODE_BACKENDS)('rule-sign-symmetry on %s', (backend) => {
     tf.dispose([batch.x, batch.y]);
   });
 });
+
+describe('rule-sign-symmetry: one tape vs block by block', () => {
+  it.each(['mean-abs', 'unit'] as const)('gives the same updates either way (%s feedback)', async (magnitude) => {
+    await useBackend('wasm');
+    const batch = batchOf(9, 10, 4, 2);
+    const run = (tape: boolean) => {
+      const model = mlp({ arch: [10, 12, 8, 4], activation: 'tanh', seed: 7 });
+      // Without applyWithFeedback the rule falls back to its block-by-block backward pass.
+      const view: Model = tape ? model : { ...model, blocks: model.blocks.map((b) => ({ ...b, applyWithFeedback: undefined })) };
+      const params = model.blocks.flatMap((b) => b.params);
+      const before = snapshot(params);
+      const opt = tf.train.sgd(1);
+      const rule = signSymmetry({ magnitude });
+      for (let s = 0; s < 3; s++) rule.step(view, batch, opt, { ...ctx, step: s });
+      const delta = applied(before, snapshot(params), 1);
+      opt.dispose();
+      model.dispose();
+      return delta;
+    };
+    const tape = run(true);
+    const perBlock = run(false);
+    expect(Math.max(...tape.map((d, i) => maxAbsDiff(d, perBlock[i]!)))).toBeLessThanOrEqual(1e-5);
+    expect(Math.max(...tape.map((d) => Math.max(...d.map(Math.abs))))).toBeGreaterThan(1e-3);
+    tf.dispose([batch.x, batch.y]);
+  });
+});

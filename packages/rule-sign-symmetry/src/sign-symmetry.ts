@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, LearningRule, Model, StepContext } from '@feedback-lab/core';
+import { canUseFeedbackTape, gradsWithFeedback, type Batch, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { backward, type Saved } from './backward';
 
 /**
@@ -38,35 +38,51 @@ export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
     return magnitude === 'unit' ? s : tf.mul(s, tf.mean(tf.abs(w)));
   }));
 
+  // One BP-like tape when every block can carry feedback: no block is recomputed. The feedback
+  // is built before the tape starts, so no gradient flows into W through sign(W)·mean|W|.
+  const tapeGrads = (model: Model, batch: Batch, ctx: StepContext) => {
+    const feedback = model.blocks.map((b, i) => (i > 0 ? feedbackOf(b.params) : []));
+    try {
+      return gradsWithFeedback(model, batch, ctx, (_b, i) => feedback[i]!);
+    } finally {
+      tf.dispose(feedback.flat());
+    }
+  };
+
+  const perBlockGrads = (model: Model, batch: Batch, ctx: StepContext) => {
+    const blocks = model.blocks;
+    ctx.mark?.('forward');
+    const saved: Saved[] = [];
+    const logits = tf.tidy(() => blocks.reduce<tf.Tensor>((h, b) => {
+      const input = tf.keep(h === batch.x ? h.clone() : h);
+      if (!b.preActivation || !b.postActivation) {
+        saved.push({ input });
+        return b.forward(h);
+      }
+      const pre = tf.keep(b.preActivation(h, b.params));
+      saved.push({ input, pre });
+      return b.postActivation(pre);
+    }, batch.x));
+    ctx.mark?.('error');
+    const loss = ctx.loss.value(logits, batch.y);
+    let g = ctx.loss.grad(logits, batch.y);
+    logits.dispose();
+    const grads: tf.NamedTensorMap = {};
+    for (let i = blocks.length - 1; i >= 0; i--) {
+      ctx.mark?.(`feedback:${blocks[i]!.name}`);
+      const feedback = i > 0 ? feedbackOf(blocks[i]!.params) : undefined;
+      const { grads: local, dx } = backward(blocks[i]!, saved[i]!, g, feedback);
+      Object.assign(grads, local);
+      tf.dispose([g, saved[i]!.input, ...(saved[i]!.pre ? [saved[i]!.pre!] : []), ...(feedback ?? [])]);
+      if (dx) g = dx;
+    }
+    return { grads, loss };
+  };
+
   return {
     name: 'sign-symmetry',
     step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
-      const blocks = model.blocks;
-      ctx.mark?.('forward');
-      const saved: Saved[] = [];
-      const logits = tf.tidy(() => blocks.reduce<tf.Tensor>((h, b) => {
-        const input = tf.keep(h === batch.x ? h.clone() : h);
-        if (!b.preActivation || !b.postActivation) {
-          saved.push({ input });
-          return b.forward(h);
-        }
-        const pre = tf.keep(b.preActivation(h, b.params));
-        saved.push({ input, pre });
-        return b.postActivation(pre);
-      }, batch.x));
-      ctx.mark?.('error');
-      const loss = ctx.loss.value(logits, batch.y);
-      let g = ctx.loss.grad(logits, batch.y);
-      logits.dispose();
-      const grads: tf.NamedTensorMap = {};
-      for (let i = blocks.length - 1; i >= 0; i--) {
-        ctx.mark?.(`feedback:${blocks[i]!.name}`);
-        const feedback = i > 0 ? feedbackOf(blocks[i]!.params) : undefined;
-        const { grads: local, dx } = backward(blocks[i]!, saved[i]!, g, feedback);
-        Object.assign(grads, local);
-        tf.dispose([g, saved[i]!.input, ...(saved[i]!.pre ? [saved[i]!.pre!] : []), ...(feedback ?? [])]);
-        if (dx) g = dx;
-      }
+      const { grads, loss } = canUseFeedbackTape(model.blocks) ? tapeGrads(model, batch, ctx) : perBlockGrads(model, batch, ctx);
       ctx.mark?.('update');
       if (o.batchManhattan) {
         for (const [k, v] of Object.entries(grads)) {
