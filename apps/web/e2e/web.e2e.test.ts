@@ -69,9 +69,9 @@ describe('web app (production build, headless Chromium)', () => {
     for (const r of compared) {
       expect(r).toMatchObject({ status: 'done', steps: STEPS, arch: DEEP });
       expect(r.backend).toMatch(/^wasm/);
-      // Learned something in 30 steps. DRTP is exempt: with 4 or more hidden tanh layers it stays
-      // at chance here and in the CLI (2 hidden layers reach 86% on 10k MNIST samples); the cause
-      // is not established yet (see the closing note of the DRTP issue).
+      // Learned something in 30 steps. DRTP is exempt: its signal B·y* does not shrink as the
+      // error does, and at this learning rate (0.05) the 8 hidden tanh layers saturate and stay
+      // at chance. In the CLI, 4 hidden layers at lr 0.01 do the same; at lr 0.001 they learn.
       if (r.rule !== 'drtp') expect(r.accuracy).toBeGreaterThan(r.firstAccuracy + 0.1);
       expect(r.samplesPerSec).toBeGreaterThan(0);
       expect(r.memRecords).toBeGreaterThanOrEqual(STEPS / 5); // steps 0, 5, …, 25
