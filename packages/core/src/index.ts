@@ -29,7 +29,7 @@ export { conv2d, type Padding } from './conv';
 export { pool2d, outSize, type PoolOptions, type PoolType } from './pool';
 export { conv2dBlock, flatten, type Conv2dBlockOptions } from './conv-block';
 export { buildModel, validateSpec, type ModelSpec, type DenseLayerSpec, type Conv2dLayerSpec } from './spec';
-export { listPresets, presetSpec, type PresetInfo } from './presets';
+export { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, type PresetDefaults, type PresetInfo, type TrainDefaults } from './presets';
 export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { softmaxCrossEntropy } from './loss';
 export { selectBackend, describeBackend, BACKENDS, type BackendInfo, type BackendName } from './backend';

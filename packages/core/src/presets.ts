@@ -2,9 +2,31 @@ import { FblError } from './errors';
 import { size } from './model';
 import type { ModelSpec } from './spec';
 
+/**
+ * The hyperparameters a preset trains with unless the user overrides them. The CLI, the
+ * benches and the web app read them from here, so a preset means the same run everywhere.
+ */
+export interface TrainDefaults {
+  optimizer: 'sgd' | 'momentum' | 'adam';
+  lr: number;
+  batchSize: number;
+  epochs: number;
+  /** Multiplier of the random-feedback rules' default feedback matrices (1: the rule's own). */
+  feedbackScale: number;
+}
+
+/** Defaults of a preset, with optional per-rule overrides (e.g. DRTP's smaller step). */
+export interface PresetDefaults extends TrainDefaults {
+  rules?: Readonly<Record<string, Partial<Pick<TrainDefaults, 'lr' | 'feedbackScale'>>>>;
+}
+
+/** The defaults of `--arch` MLPs and of models without a preset: momentum 0.9, lr 0.01, batch 64. */
+export const MLP_DEFAULTS: PresetDefaults = { optimizer: 'momentum', lr: 0.01, batchSize: 64, epochs: 2, feedbackScale: 1 };
+
 export interface PresetInfo {
   name: string;
   description: string;
+  defaults: PresetDefaults;
 }
 
 const relu = 'relu' as const;
@@ -13,12 +35,14 @@ const relu = 'relu' as const;
  * Named models from the MEM-DFA authors' configurations (Chu et al., "Memory-efficient direct
  * feedback alignment", and the TF1 "DFAMEM" code), plus `deep-mlp-<L>` for depth sweeps.
  */
-const FIXED: Record<string, { description: string; spec: (numClasses: number) => ModelSpec }> = {
+const FIXED: Record<string, { description: string; defaults: PresetDefaults; spec: (numClasses: number) => ModelSpec }> = {
   'mnist-fc': {
     description: '784-100-30-10 relu MLP',
+    defaults: MLP_DEFAULTS,
     spec: (k) => ({ name: 'mnist-fc', input: [784], layers: [{ type: 'dense', units: 100, activation: relu }, { type: 'dense', units: 30, activation: relu }, { type: 'dense', units: k }] }),
   },
   'mnist-conv': {
+    defaults: MLP_DEFAULTS,
     description: 'conv5x5x20 → maxpool2 → relu → conv5x5x50 → maxpool2 → relu → fc500 → relu → fc10 (28×28×1)',
     spec: (k) => ({
       name: 'mnist-conv',
@@ -32,6 +56,7 @@ const FIXED: Record<string, { description: string; spec: (numClasses: number) =>
     }),
   },
   'cifar-conv': {
+    defaults: MLP_DEFAULTS,
     description: 'conv5x5x32 → maxpool3/2 → relu → conv5x5x64 → avgpool3/2 → conv5x5x64 → avgpool3/2 → relu → fc128 → relu → fc10 (32×32×3, same padding)',
     spec: (k) => ({
       name: 'cifar-conv',
@@ -52,9 +77,23 @@ const DEEP = /^deep-mlp-(\d+)$/;
 /** Presets for `fbl presets`. */
 export function listPresets(): PresetInfo[] {
   return [
-    ...Object.entries(FIXED).map(([name, p]) => ({ name, description: p.description })),
-    { name: 'deep-mlp-<L>', description: 'L hidden layers of 256 relu (any input size), e.g. deep-mlp-8' },
+    ...Object.entries(FIXED).map(([name, p]) => ({ name, description: p.description, defaults: p.defaults })),
+    { name: 'deep-mlp-<L>', description: 'L hidden layers of 256 relu (any input size), e.g. deep-mlp-8', defaults: MLP_DEFAULTS },
   ];
+}
+
+/**
+ * The training defaults of preset `name` (undefined: `--arch`/`--model`) for `rule`, with the
+ * preset's per-rule overrides applied.
+ *
+ * @example
+ * const { optimizer, lr, batchSize } = presetDefaults('cifar-conv', 'dfa');
+ */
+export function presetDefaults(name: string | undefined, rule?: string): TrainDefaults {
+  const base = name === undefined ? MLP_DEFAULTS : FIXED[name]?.defaults ?? (DEEP.test(name) ? MLP_DEFAULTS : undefined);
+  if (!base) presetSpec(name!); // throws the unknown-preset error
+  const { rules, ...d } = base!;
+  return { ...d, ...(rule ? rules?.[rule] : undefined) };
 }
 
 /**

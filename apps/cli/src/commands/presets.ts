@@ -1,4 +1,4 @@
-import { listPresets } from '@feedback-lab/core';
+import { listPresets, type PresetDefaults } from '@feedback-lab/core';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import type { Io } from '../io';
 
@@ -6,6 +6,13 @@ export const PRESETS_OPTIONS = {
   json: { kind: 'boolean', help: 'print the list as JSON' },
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
+
+/** One line of a preset's hyperparameters, e.g. `momentum lr 0.01, batch 64, 2 epochs`. */
+function describeDefaults(d: PresetDefaults): string {
+  const scale = d.feedbackScale !== 1 ? `, feedback scale ${d.feedbackScale}` : '';
+  const rules = Object.entries(d.rules ?? {}).map(([r, o]) => `; ${r}: ${Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('');
+  return `${d.optimizer} lr ${d.lr}, batch ${d.batchSize}, ${d.epochs} epoch(s)${scale}${rules}`;
+}
 
 /** `fbl presets`: the named models `--preset` accepts. */
 export async function presets(argv: readonly string[], io: Io): Promise<number> {
@@ -21,7 +28,7 @@ export async function presets(argv: readonly string[], io: Io): Promise<number> 
     return 0;
   }
   const width = Math.max(...list.map((p) => p.name.length));
-  io.out(list.map((p) => `${p.name.padEnd(width)}  ${p.description}`).join('\n') + '\n');
+  io.out(list.map((p) => `${p.name.padEnd(width)}  ${p.description}\n${' '.repeat(width)}  defaults: ${describeDefaults(p.defaults)}`).join('\n') + '\n');
   io.out('\nUse one with --preset NAME, or describe your own model in JSON with --model FILE.\n');
   return 0;
 }

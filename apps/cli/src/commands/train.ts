@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, describeBackend, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { BACKENDS, describeBackend, presetDefaults, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
 import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
 import { GENERATOR_NAMES } from '@feedback-lab/feedback';
 import { DEFAULT_MEMORY_BUDGET_BYTES, heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
@@ -19,15 +19,15 @@ export const TRAIN_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
   ...DATA_OPTIONS,
   ...MODEL_OPTIONS,
-  optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
-  lr: { kind: 'number', default: 0.01, help: 'learning rate' },
-  'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
-  epochs: { kind: 'int', default: 2, min: 1, help: 'passes over the training data' },
+  optimizer: { kind: 'string', choices: OPTIMIZERS, help: 'optimizer (momentum uses 0.9; default: the preset\'s, see fbl presets; momentum for --arch)' },
+  lr: { kind: 'number', help: 'learning rate (default: the preset\'s; 0.01 for --arch)' },
+  'batch-size': { kind: 'int', min: 1, help: 'samples per step (default: the preset\'s; 64 for --arch)' },
+  epochs: { kind: 'int', min: 1, help: 'passes over the training data (default: the preset\'s; 2 for --arch)' },
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the rule\'s own, xavier for fa, he-normal for dfa)' },
-  'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries' },
+  'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries (default: the preset\'s, 1 for --arch)' },
   'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'dfa/mem-dfa: keep the feedback matrices or regenerate them from the seed when needed' },
   'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
@@ -53,7 +53,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   if (o['checkpoint-every'] !== undefined && !o['checkpoint-dir'] && !o.resume) throw new UsageError('--checkpoint-every needs --checkpoint-dir (or --resume)');
   let resumed: RunCheckpoint | undefined;
-  let chosen = pick(o, CONFIG_KEYS);
+  let chosen = pick({ ...trainDefaults(o.preset, o.rule!), ...o }, CONFIG_KEYS);
   if (o.resume) {
     for (const k of RESUME_CONFLICTS) if (o[k]) throw new UsageError(`--${k} cannot be combined with --resume`);
     resumed = await loadRun(o.resume);
@@ -134,6 +134,15 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     tf.disposeVariables();
   }
   return 0;
+}
+
+/** The preset's (or --arch's) hyperparameters as train options; explicit options win over them. */
+function trainDefaults(preset: string | undefined, rule: string): Record<string, unknown> {
+  const d = presetDefaults(preset, rule);
+  return {
+    optimizer: d.optimizer, lr: d.lr, 'batch-size': d.batchSize, epochs: d.epochs,
+    ...(d.feedbackScale !== 1 ? { 'feedback-scale': d.feedbackScale } : {}),
+  };
 }
 
 /** How a config named its model, for logs: as resolveSpec labels it. */
