@@ -4,7 +4,7 @@ import {
   type BatchEndEvent, type Dataset, type EpochEndEvent, type LearningRule, type Loss, type MemoryStats, type Model,
 } from '@feedback-lab/core';
 import type { TrainerCallback } from './callbacks';
-import { allFinite, snapshotForUndo, type DivergePolicy, type StepUndo } from './divergence';
+import { allFinite, explosionGuard, snapshotForUndo, type DivergePolicy, type ExplosionOptions, type StepUndo } from './divergence';
 import { evaluateModel, type EvalResult } from './evaluate';
 
 /**
@@ -50,7 +50,16 @@ export interface TrainerOptions {
    */
   onDiverge?: DivergePolicy;
   maxConsecutiveSkips?: number;
+  /**
+   * A finite loss that stays far above its starting value (default ≥ 100× for 5 steps in a row,
+   * see `ExplosionOptions`) stops the run with DIVERGED, under either `onDiverge` policy;
+   * `false` turns the check off.
+   */
+  explosion?: ExplosionOptions | false;
 }
+
+/** Rules without a feedback matrix, for which `--feedback-scale` is no remedy. */
+const NO_FEEDBACK_SCALE = new Set(['bp', 'sign-symmetry']);
 
 export interface FitOptions {
   epochs: number;
@@ -87,13 +96,17 @@ export function createTrainer(o: TrainerOptions): Trainer {
   const params = o.model.blocks.flatMap((b) => b.params);
   let lastCheckpoint: { where: string; step: number } | undefined;
   let skipsInARow = 0;
-  const diverged = (what: string, epoch: number) => {
+  const explosion = o.explosion === false ? undefined : explosionGuard(o.explosion);
+  const diverged = (what: string, epoch: number, fix = 'lower the learning rate') => {
     const last = lastCheckpoint ? `last good checkpoint: ${lastCheckpoint.where} (step ${lastCheckpoint.step})` : 'no checkpoint was written';
-    return new FblError('DIVERGED', `${what} at step ${step} (epoch ${epoch}) with rule ${o.rule.name}; ${last}; lower the learning rate`);
+    return new FblError('DIVERGED', `${what} at step ${step} (epoch ${epoch}) with rule ${o.rule.name}; ${last}; ${fix}`);
   };
+  const explosionFix = `lower the learning rate (--lr)${NO_FEEDBACK_SCALE.has(o.rule.name) ? '' : ' or the feedback scale (--feedback-scale)'}`;
   const save = async (pos: TrainingPosition) => {
     if (!o.checkpoint) return;
-    lastCheckpoint = { where: await o.checkpoint.save(pos), step: pos.step };
+    const where = await o.checkpoint.save(pos);
+    // One written while the loss is over the explosion threshold is no good place to go back to.
+    if (!explosion?.streak) lastCheckpoint = { where, step: pos.step };
   };
 
   const wrapped = (run: () => number, info: { epoch: number; step: number }) =>
@@ -145,6 +158,8 @@ export function createTrainer(o: TrainerOptions): Trainer {
               for (const cb of callbacks) await cb.onBatchSkipped?.({ epoch, step, reason: bad });
             } else {
               skipsInARow = 0;
+              const exploded = explosion?.observe(value);
+              if (exploded) throw diverged(exploded, epoch, explosionFix);
             }
           } finally {
             undo?.dispose();
