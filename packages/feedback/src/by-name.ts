@@ -1,10 +1,10 @@
 import { FblError, type FeedbackGenerator } from '@feedback-lab/core';
 import { sign, sparse } from './discrete';
 import { orthogonal } from './orthogonal';
-import { gaussian, heNormal, uniform, xavier } from './random';
+import { fanOut, gaussian, heNormal, uniform, xavier } from './random';
 import { sharedSlice } from './shared-slice';
 
-export const GENERATOR_NAMES = ['gaussian', 'uniform', 'he-normal', 'xavier', 'sign', 'ternary', 'sparse', 'orthogonal', 'shared-slice'] as const;
+export const GENERATOR_NAMES = ['gaussian', 'uniform', 'he-normal', 'fan-out', 'xavier', 'sign', 'ternary', 'sparse', 'orthogonal', 'shared-slice'] as const;
 export type GeneratorName = (typeof GENERATOR_NAMES)[number];
 
 export interface ByNameOptions {
@@ -27,6 +27,7 @@ export function generatorByName(name: string, o: ByNameOptions = {}): FeedbackGe
     case 'gaussian': return gaussian({ scale });
     case 'uniform': return uniform({ scale });
     case 'he-normal': return heNormal({ scale });
+    case 'fan-out': return fanOut({ scale });
     case 'xavier': return xavier({ scale });
     case 'sign': return sign({ scale });
     case 'ternary': return sparse({ scale });

@@ -1,4 +1,4 @@
-export { gaussian, uniform, heNormal, xavier } from './random';
+export { gaussian, uniform, heNormal, fanOut, xavier } from './random';
 export { sign, sparse } from './discrete';
 export { orthogonal } from './orthogonal';
 export { sharedSlice, type SharedSliceOptions } from './shared-slice';

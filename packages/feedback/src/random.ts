@@ -54,3 +54,21 @@ export function xavier(o: ScaleOptions = {}): FeedbackGenerator {
     return () => (rng.next() * 2 - 1) * limit;
   });
 }
+
+/**
+ * Gaussian with variance 1/fan-out, the fan-out taken as the last dimension times the receptive
+ * field (the leading dimensions of a conv-shaped B). It keeps the norm of the signal it carries:
+ * for DFA's B_i of shape [n_out, n_i], E‖B_i·e‖² = ‖e‖², the size of backprop's gradient at a
+ * block with variance-preserving weights; for FA's B of W's shape [n_in, n_out] it is the
+ * reference FA's N(0, 1/fan-out) (Lillicrap et al. 2016 draw B at the scale of W).
+ *
+ * @example
+ * const B = fanOut().generate([10, 800], 7); // std √(1/800)
+ */
+export function fanOut(o: ScaleOptions = {}): FeedbackGenerator {
+  return elementwise('fan-out', o.scale, (rng, shape) => {
+    const receptive = shape.length > 2 ? shape.slice(0, -2).reduce((a, b) => a * b, 1) : 1;
+    const std = Math.sqrt(1 / (shape[shape.length - 1]! * receptive));
+    return () => rng.normal() * std;
+  });
+}
