@@ -5,3 +5,4 @@ export { describeRuleConformance, type ConformanceOptions } from './conformance'
 export { fuzz, mutate, describeFuzz, type FuzzCase, type FuzzOptions, type FuzzReport } from './fuzz';
 export { mnistAccuracy, MNIST_CHECK } from './mnist';
 export { randomBatch } from './batch';
+export { dfaOracle, compareWithDfaOracle, type DfaOracleInput, type OracleComparison } from './dfa-oracle';
