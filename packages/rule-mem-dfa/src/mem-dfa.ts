@@ -18,7 +18,8 @@ export type MemDfaOptions = DfaOptions;
  *    weights, take the local gradient for B_i·e (rule-dfa's `dfaSignal` and `localGrads`),
  *    apply that block's update at once, free its input and move on.
  * Activation memory is one block's, whatever the depth, for one extra forward pass. Each h_i is
- * computed before block i changes, so the updates equal DFA's exactly. Per-block updates go
+ * computed before block i changes, so the updates equal DFA's exactly; so do the authors' (their
+ * graph reads W_i once, before its update; see the README for the evidence). Per-block updates go
  * through per-block copies of the optimizer (`blockOptimizers`), which are the rule's state.
  *
  * @example

@@ -34,7 +34,7 @@ export const TRAIN_OPTIONS = {
   'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
   'checkpoint-every': { kind: 'int', min: 1, help: 'also checkpoint every N steps (needs --checkpoint-dir or --resume)' },
   resume: { kind: 'string', help: 'continue the run checkpointed in this directory (its config; options given must match it)' },
-  'on-diverge': { kind: 'string', choices: DIVERGE_POLICIES, default: 'stop', help: 'on a NaN/Inf loss or weight: stop, or undo the step and skip the batch' },
+  'on-diverge': { kind: 'string', choices: DIVERGE_POLICIES, default: 'stop', help: 'on a NaN/Inf loss or weight: stop, or undo the step and skip the batch (a loss ≥ 100× its start for 5 steps in a row always stops)' },
   'heap-limit-mb': { kind: 'int', default: 3584, min: 1, help: 'stop cleanly before the wasm heap passes this many MiB (wasm32 maximum 4096)' },
   'profile-every': { kind: 'int', default: 50, min: 1, help: 'measure peak memory on one step in N' },
   json: { kind: 'boolean', help: 'print one JSON object per line instead of text' },
