@@ -16,7 +16,7 @@ export interface ModelChoice {
  * Turns the CLI's model options into one spec. `--arch`, `--preset` and `--model` are
  * alternatives; `--arch` is the default. Returns the spec and a short label for logs.
  */
-export function resolveSpec(c: ModelChoice, dataset: Dataset): { spec: ModelSpec; label: string; arch?: string } {
+export function resolveSpec(c: ModelChoice, dataset: Pick<Dataset, 'name' | 'inputShape' | 'numClasses'>): { spec: ModelSpec; label: string; arch?: string } {
   const given = (['arch', 'preset', 'model'] as const).filter((k) => c[k] !== undefined);
   if (given.length > 1) throw new UsageError('give only one of --arch, --preset and --model');
   if (c.preset !== undefined) {

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, LearningRule, Model, ModelSpec } from '@feedback-lab/core';
 import { generatorByName } from '@feedback-lab/feedback';
-import { DEFAULT_HEAP_LIMIT, MODELLED_RULES, checkMemoryBudget, predictMemory } from '@feedback-lab/profiler';
+import { DEFAULT_HEAP_LIMIT, checkMemoryBudget, isModelled, predictMemory } from '@feedback-lab/profiler';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 import { openDataset } from './datasets';
 import { buildChosenModel } from './model-choice';
@@ -79,21 +79,19 @@ export function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFAULT_HE
   };
 }
 
-/** The memory model's input for an MLP spec of a modelled rule; undefined otherwise. */
+/** The memory model's input for a run of a modelled rule (MLPs and conv nets); undefined otherwise. */
 function memoryInput(c: RunConfig) {
-  const dense = c.spec.layers.every((l) => l.type === 'dense') && c.spec.input.length === 1;
-  if (!dense || !(MODELLED_RULES as readonly string[]).includes(c.rule)) return undefined;
-  const arch = [c.spec.input[0]!, ...c.spec.layers.map((l) => (l.type === 'dense' ? l.units : 0))];
-  return { arch, batchSize: c['batch-size'], rule: c.rule, optimizer: c.optimizer as OptimizerName, feedback: c['feedback-mode'] };
+  if (!isModelled(c.rule)) return undefined;
+  return { spec: c.spec, batchSize: c['batch-size'], rule: c.rule, optimizer: c.optimizer as OptimizerName, feedback: c['feedback-mode'] };
 }
 
-/** The memory model's transient bytes for one step, for MLP specs of modelled rules. */
+/** The memory model's transient bytes for one step, for modelled rules. */
 export function predictedStepBytes(c: RunConfig): number | undefined {
   const input = memoryInput(c);
   return input && predictMemory(input).peakTransientBytes;
 }
 
-/** The memory model's up-front refusal (rules branch) for the MLPs it models. */
+/** The memory model's up-front refusal of a run whose predicted peak is over the budget. */
 export function checkPredictedBudget(c: RunConfig, budgetBytes: number): void {
   const input = memoryInput(c);
   if (input) checkMemoryBudget(input, budgetBytes);

@@ -1,5 +1,5 @@
 import { FblError } from '@feedback-lab/core';
-import { MODELLED_RULES, predictMemory, type MemoryModelInput } from './memory-model';
+import { MODELLED_RULES, isModelled, predictMemory, type MemoryModelInput } from './memory-model';
 
 /** wasm32 linear memory tops out at 4 GiB; stay well below it (malloc failure corrupts silently). */
 export const WASM32_LIMIT_BYTES = 4 * 2 ** 30;
@@ -15,7 +15,7 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = Math.floor(0.75 * WASM32_LIMIT_BYTES)
  * checkMemoryBudget({ arch, batchSize: 128, rule: 'bp' }, 2 * 2 ** 30);
  */
 export function checkMemoryBudget(o: MemoryModelInput, budget = DEFAULT_MEMORY_BUDGET_BYTES): void {
-  if (!MODELLED_RULES.includes(o.rule as never)) return;
+  if (!isModelled(o.rule)) return;
   const need = predictMemory(o).peakBytes;
   if (need <= budget) return;
   const fits = MODELLED_RULES.filter((r) => r !== o.rule)

@@ -18,10 +18,11 @@ export interface HeapGuardOptions {
    */
   predictStepBytes?: () => number | undefined;
   /**
-   * Heap bytes per engine byte assumed before the first step has been measured (default 2.5).
-   * The heap holds more than the engine counts (XNNPACK's packed weights, allocator
-   * fragmentation): a first BP step of a 784-2048-2048-10 MLP at batch 256 took the heap from
-   * 26 to 216 MiB for 91 MiB of live plus predicted transient tensor bytes (2.4×).
+   * Heap bytes per engine byte that the heap must newly map (default 2.5): the whole need of the
+   * first step, and later only what a step needs beyond the step before it. The heap holds more
+   * than the engine counts (XNNPACK's packed weights, allocator fragmentation): a first BP step
+   * of a 784-2048-2048-10 MLP at batch 256 took the heap from 26 to 216 MiB for 91 MiB of live
+   * plus predicted transient tensor bytes (2.4×).
    */
   firstStepOverhead?: number;
 }
@@ -46,7 +47,9 @@ export function heapGuard(o: HeapGuardOptions = {}): HeapGuard {
   const limit = o.limitBytes ?? DEFAULT_HEAP_LIMIT;
   const read = o.readHeap ?? wasmHeapBytes;
   let peakHeap = 0;
-  let overhead: number | undefined; // measured heap / (live + predicted) after a step
+  // The heap after the last step and the engine bytes (live + predicted need) it had to hold.
+  let last: { heap: number; demand: number } | undefined;
+  const overhead = o.firstStepOverhead ?? 2.5;
   const stop = (msg: string, step: number) => {
     throw new FblError('MEMORY_BUDGET', `${msg} at step ${step}; the limit is ${mib(limit)} (wasm32 maximum ${mib(WASM32_LIMIT_BYTES)}): use a smaller batch or model, or MEM-DFA`);
   };
@@ -59,15 +62,22 @@ export function heapGuard(o: HeapGuardOptions = {}): HeapGuard {
       if (before === undefined) return run();
       peakHeap = Math.max(peakHeap, before);
       const need = o.predictStepBytes?.() ?? 0;
-      // The heap reuses freed space, so the step fits if what it needs, scaled by the heap's
-      // overhead over engine bytes, stays below what is already mapped.
-      const engine = tf.memory().numBytes + need;
-      const projected = Math.max(before, engine * (overhead ?? o.firstStepOverhead ?? 2.5));
+      // The wasm heap never shrinks and reuses freed space: once a step has run, the next one
+      // with the same shapes fits in what is already mapped, and only demand beyond the last
+      // step's has to be mapped anew. (A ratio of heap to engine bytes does not work: conv
+      // kernels' scratch makes the heap of a small conv net ~40× its tensors, and scaling the
+      // next step's need by that refused cifar-conv at 4.6 GiB with 104 MiB mapped.) Before the
+      // first step nothing is known, so its whole demand is scaled.
+      const demand = tf.memory().numBytes + need;
+      const projected = last
+        ? Math.max(before, last.heap + overhead * Math.max(0, demand - last.demand))
+        : Math.max(before, overhead * demand);
       if (projected > limit) stop(`the wasm heap would reach about ${mib(projected)} (heap ${mib(before)}, step needs ~${mib(need)})`, info.step);
       const loss = run();
       const after = read() ?? before;
       peakHeap = Math.max(peakHeap, after);
-      if (engine > 0) overhead = Math.max(overhead ?? 0, after / engine);
+      // Optimizer slots made by the step are in the heap now: count them as already held.
+      last = { heap: after, demand: Math.max(demand, tf.memory().numBytes + need, last?.demand ?? 0) };
       if (after > limit) stop(`the wasm heap reached ${mib(after)}`, info.step);
       return loss;
     },
