@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { FblError, mlp, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { FblError, buildModel, mlp, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
 import { bp } from '@feedback-lab/rule-bp';
 import { dfa } from '@feedback-lab/rule-dfa';
 import { fa } from '@feedback-lab/rule-fa';
@@ -70,6 +70,40 @@ describe('memory vs depth', () => {
     expect(Math.max(...p.phases.map((x) => x.peakTransientBytes))).toBe(p.peakTransientBytes);
     expect(p.timeline.length).toBe(p.phases.reduce((s, x) => s + x.kernels, 0));
     expect(p.wasmHeapBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('memory of conv nets and of MLPs whose largest block is not the first', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  async function measureSpec(rule: string, spec: ReturnType<typeof presetSpec>, batchSize: number) {
+    const model = buildModel(spec, { inputShape: spec.input, numClasses: 10, seed: 1 });
+    const r = RULES[rule]!();
+    const optimizer = tf.train.momentum(0.01, 0.9);
+    const flat = batchOf(batchSize, spec.input.reduce((a, b) => a * b, 1), 10);
+    const batch = { ...flat, x: tf.reshape(flat.x, [batchSize, ...spec.input]) };
+    const p = await profileStep({ model, rule: r, optimizer, batch, loss: softmaxCrossEntropy });
+    tf.dispose([flat.x, batch.x, batch.y]);
+    r.dispose();
+    optimizer.dispose();
+    model.dispose();
+    return { p, predicted: predictMemory({ spec, batchSize, rule }) };
+  }
+
+  it.each(['bp', 'fa', 'dfa', 'mem-dfa'])('%s on mnist-conv and cifar-conv: peak transient within 10%, resident exactly', async (rule) => {
+    for (const preset of ['mnist-conv', 'cifar-conv']) {
+      const { p, predicted } = await measureSpec(rule, presetSpec(preset), 32);
+      expect(p.resident.weights).toBe(predicted.resident.weights);
+      expect(p.resident.feedback).toBe(predicted.resident.feedback);
+      expect(p.resident.batch).toBe(predicted.resident.batch);
+      expect(Math.abs(p.peakTransientBytes / predicted.peakTransientBytes - 1), `${rule} ${preset}`).toBeLessThanOrEqual(0.1);
+    }
+  });
+
+  it.each(['bp', 'mem-dfa'])('%s: a 32→512→512 MLP peaks in its largest block, not block 0 (within 10%)', async (rule) => {
+    const spec = { input: [64], layers: [32, 512, 512, 10].map((units) => ({ type: 'dense' as const, units })) };
+    const { p, predicted } = await measureSpec(rule, spec, 32);
+    expect(Math.abs(p.peakTransientBytes / predicted.peakTransientBytes - 1)).toBeLessThanOrEqual(0.1);
   });
 });
 
