@@ -48,6 +48,24 @@ describe('heapGuard', () => {
     s.model.dispose();
   });
 
+  it('projects later steps as the mapped heap plus growth, not as a ratio of engine bytes', async () => {
+    await selectBackend('wasm');
+    const MiB = 2 ** 20;
+    // A conv-like heap: 100 MiB mapped for a step whose tensors need ~2 MiB (kernel scratch).
+    // The old heap/engine ratio (50×) then refused a step needing 80 MiB at 4 GiB; mapped plus
+    // growth admits it (100 + 2.5 × 78 MiB) and still refuses a need that cannot fit.
+    const run = (need: number) => {
+      let heap = 10 * MiB;
+      let next = 2 * MiB;
+      const guard = heapGuard({ limitBytes: 400 * MiB, readHeap: () => heap, predictStepBytes: () => next });
+      guard.wrapStep!(() => ((heap = 100 * MiB), 0), { step: 0, epoch: 1 });
+      next = need;
+      guard.wrapStep!(() => 0, { step: 1, epoch: 1 });
+    };
+    expect(() => run(80 * MiB)).not.toThrow();
+    expect(() => run(200 * MiB)).toThrow(/would reach about 5\d\d MiB \(heap 100 MiB, step needs ~200 MiB\) at step 1/);
+  });
+
   it('uses the profiler as its predictor and lets a normal run through on the real wasm heap', async () => {
     await selectBackend('wasm');
     const s = setup();
