@@ -2,6 +2,7 @@ export { memoryDepth, type MemoryDepthOptions, type MemoryDepthRow } from './mem
 export { summarize, type MemoryDepthSummary } from './summary';
 export { markdownReport } from './markdown';
 export { svgChart } from './svg';
+export { lineChart, type LineChartOptions, type LineSeries } from './line-chart';
 export { runSpeed, type SpeedOptions, type SpeedReport, type SpeedResult } from './speed';
 export { formatSpeed, speedEvents, speedRatios, type SpeedRatios } from './report';
 export { trainingFlops, layerProducts } from './flops';

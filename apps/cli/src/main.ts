@@ -7,6 +7,7 @@ import { EVAL_OPTIONS, evaluate } from './commands/eval';
 import { EXPORT_OPTIONS, exportModel } from './commands/export';
 import { PRESETS_OPTIONS, presets } from './commands/presets';
 import { PROFILE_OPTIONS, profile } from './commands/profile';
+import { REPRODUCE_OPTIONS, reproduce } from './commands/reproduce';
 import { TRAIN_OPTIONS, train } from './commands/train';
 import { processIo, type Io } from './io';
 
@@ -18,6 +19,7 @@ export const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) =
   presets: { run: presets, options: PRESETS_OPTIONS },
   profile: { run: profile, options: PROFILE_OPTIONS },
   bench: { run: bench, options: ACCURACY_OPTIONS, args: ['accuracy'] },
+  reproduce: { run: reproduce, options: REPRODUCE_OPTIONS },
 };
 
 const USAGE = `usage: fbl <command> [options]
@@ -29,6 +31,7 @@ Commands:
   presets   list the named models for --preset
   profile   one step's memory by phase, measured vs predicted (fbl profile --help)
   bench     benchmarks: speed, accuracy, memory-depth (fbl bench --help)
+  reproduce the paper's comparison: every rule × model × seed, accuracy and memory (fbl reproduce --help)
 `;
 
 /**

@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FblError } from '@feedback-lab/core';
+import { CIFAR10_FILES } from '@feedback-lab/datasets';
+import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { RULE_NAMES } from '../registry';
+import { MEMORY_DEPTH_OPTIONS } from './bench-memory-depth';
+import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
+import type { CellTask, CommandTask, TaskResult } from '../reproduce/cell-worker';
+import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, trainArgs, type Cell, type ReproduceModel } from '../reproduce/plan';
+import { createPool, lockOut } from '../reproduce/pool';
+import { formatDuration, progressReporter } from '../reproduce/progress';
+import { MEMORY_DIR, buildReport } from '../reproduce/report';
+import type { Io } from '../io';
+
+export const REPRODUCE_OPTIONS = {
+  quick: { kind: 'boolean', help: `a short version: ${QUICK.epochs} epoch on the first ${Object.entries(QUICK.limits).map(([m, n]) => `${n} (${m})`).join(', ')} training samples, depths ${QUICK.depths.join(',')} (about 10 min on 2 cores)` },
+  'data-dir': { kind: 'string', help: 'CIFAR-10 binary batches; adds cifar-conv to the models' },
+  out: { kind: 'string', help: 'results, logs and checkpoints (default fbl-reproduce, or fbl-reproduce-quick with --quick); rerun with the same --out to continue' },
+  models: { kind: 'string', help: `comma-separated models (${REPRODUCE_MODEL_NAMES.join(', ')}; default mnist-fc,mnist-conv, plus cifar-conv with --data-dir)` },
+  rules: { kind: 'string', default: RULE_NAMES.join(','), help: 'comma-separated rules' },
+  seeds: { kind: 'string', default: '1,2', help: 'comma-separated seeds; one cell per model, rule and seed' },
+  epochs: { kind: 'int', min: 1, help: 'epochs per cell (default: each preset\'s, see fbl presets; 1 with --quick)' },
+  limit: { kind: 'int', min: 1, help: 'train on the first N training samples only (default: all; per model with --quick)' },
+  depths: { kind: 'string', help: `memory-vs-depth sweep: numbers of hidden blocks (default ${MEMORY_DEPTH_OPTIONS.depths.default}; ${QUICK.depths.join(',')} with --quick)` },
+  workers: { kind: 'int', min: 1, help: 'cells trained at once, one process each (default: the number of cores)' },
+  'checkpoint-every': { kind: 'int', default: 200, min: 1, help: 'steps between a cell\'s checkpoints (and at every epoch end)' },
+  json: { kind: 'boolean', help: 'print progress and the result as JSON lines on stdout' },
+  help: { kind: 'boolean', help: 'show this help' },
+} satisfies Specs;
+
+const USAGE = `usage: fbl reproduce [--quick] [--data-dir CIFAR_DIR] [--out DIR] [--rules R,..] [--models M,..] [--seeds 1,2]
+
+Trains every model × rule × seed (a checkpointed \`fbl train\` run each, in parallel worker
+processes), sweeps peak memory against depth, and writes OUT/results.md, OUT/results.json and
+SVG plots. Hyperparameters are each preset's (fbl presets). A rerun skips finished cells and
+resumes interrupted ones from their checkpoints.`;
+
+function list(text: string, what: string): string[] {
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new UsageError(`--${what} must list at least one value`);
+  return items;
+}
+
+function integers(text: string, what: string, min: number): number[] {
+  return list(text, what).map((s) => {
+    if (!/^\d+$/.test(s) || Number(s) < min) throw new UsageError(`--${what} must be integers of at least ${min} joined by ","; got "${s}"`);
+    return Number(s);
+  });
+}
+
+/** `fbl reproduce`: the paper's accuracy and memory comparison in one command. */
+export async function reproduce(argv: readonly string[], io: Io): Promise<number> {
+  const o = parseOptions(argv, REPRODUCE_OPTIONS);
+  if (o.help) {
+    io.out(formatHelp(USAGE, REPRODUCE_OPTIONS));
+    return 0;
+  }
+  if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  const rules = list(o.rules!, 'rules');
+  for (const r of rules) if (!(RULE_NAMES as string[]).includes(r)) throw new UsageError(`--rules: unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
+  const models = (o.models ? list(o.models, 'models') : ['mnist-fc', 'mnist-conv', ...(o['data-dir'] ? ['cifar-conv'] : [])]) as ReproduceModel[];
+  for (const m of models) if (!REPRODUCE_MODEL_NAMES.includes(m)) throw new UsageError(`--models: unknown model "${m}" (expected ${REPRODUCE_MODEL_NAMES.join(', ')})`);
+  if (models.includes('cifar-conv') && !o['data-dir']) throw new UsageError('cifar-conv needs --data-dir DIR with the CIFAR-10 binary batches');
+  const seeds = integers(o.seeds!, 'seeds', 0);
+  const depths = integers(o.depths ?? (o.quick ? QUICK.depths.join(',') : String(MEMORY_DEPTH_OPTIONS.depths.default)), 'depths', 1);
+  const workers = o.workers ?? availableParallelism();
+  const dataDir = o['data-dir'] && resolve(o['data-dir']);
+  if (dataDir && models.includes('cifar-conv') && !existsSync(join(dataDir, CIFAR10_FILES.test))) {
+    throw new FblError('DATA_MISSING', `--data-dir ${dataDir} has no ${CIFAR10_FILES.test}: give the directory of the CIFAR-10 binary batches (data_batch_1.bin … test_batch.bin)`);
+  }
+  const out = resolve(o.out ?? (o.quick ? 'fbl-reproduce-quick' : 'fbl-reproduce'));
+  const limits = o.limit !== undefined ? Object.fromEntries(models.map((m) => [m, o.limit!])) : o.quick ? QUICK.limits : undefined;
+  const cells = planCells({ out, models, rules, seeds, epochs: o.epochs ?? (o.quick ? QUICK.epochs : undefined), limits, dataDir });
+  const t0 = Date.now();
+  mkdirSync(out, { recursive: true });
+  const release = lockOut(out);
+  const say = (text: string, json: object) => (o.json ? io.out(JSON.stringify(json) + '\n') : io.err.write(text + '\n'));
+  let pool: ReturnType<typeof createPool> | undefined;
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    say('fbl: interrupted; finished epochs and checkpoints are kept, rerun the same command to continue', { event: 'interrupted' });
+    void pool?.destroy();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    cells.forEach(prepareCell);
+    const todo = cells.filter((c) => !isFinished(c, readCellLog(c.dir)))
+      .sort((a, b) => b.epochs * epochWork(b.config) - a.epochs * epochWork(a.config));
+    const memoryDir = join(out, MEMORY_DIR);
+    const memoryTask = memoryDepthDone(memoryDir, rules, depths) ? undefined
+      : { kind: 'command', argv: ['bench', 'memory-depth', '--rules', rules.join(','), '--depths', depths.join(','), '--out', memoryDir, '--json'] } satisfies CommandTask;
+    say(`reproduce: ${models.join(', ')} × ${rules.join(', ')} × seeds ${seeds.join(',')} = ${cells.length} cells (${cells.length - todo.length} finished already)` +
+      `${memoryTask ? `, memory vs depth ${depths.join(',')}` : ''}; ${workers} worker(s); results in ${out}`,
+    { event: 'plan', cells: cells.length, finished: cells.length - todo.length, models, rules, seeds, depths, workers, out });
+    const progress = progressReporter({ cells, workers, json: !!o.json, write: (line) => (o.json ? io.out(line + '\n') : io.err.write(line + '\n')) });
+    const failures: string[] = [];
+    if (todo.length || memoryTask) {
+      pool = createPool(workers);
+      const timer = setInterval(() => progress.poll(), 1000);
+      const run = (task: CellTask | CommandTask) => (pool!.run(task) as Promise<TaskResult>).catch((err: unknown) => ({ code: 1, err: (err as Error).message }));
+      try {
+        await Promise.all([
+          ...(memoryTask ? [run(memoryTask).then((r) => {
+            if (r.code !== 0) failures.push(`memory-depth: ${lastLine(r.err)}`);
+            else say('memory vs depth: done', { event: 'memory-depth-done', dir: memoryDir });
+          })] : []),
+          ...todo.map((cell) => run(cellTask(cell, o['checkpoint-every']!)).then((r) => {
+            progress.poll();
+            if (r.code !== 0 && !interrupted) {
+              failures.push(`${cell.id}: ${lastLine(r.err)}`);
+              progress.failed(cell, lastLine(r.err));
+            }
+          })),
+        ]);
+      } finally {
+        clearInterval(timer);
+        await pool.destroy();
+      }
+    }
+    const wall = (Date.now() - t0) / 1000;
+    const report = buildReport(out, cells, {
+      mode: o.quick ? 'quick' : 'full', seeds: seeds.join(','), workers, backend: 'wasm', 'wall time of the last run': formatDuration(wall),
+      date: new Date().toISOString().slice(0, 16).replace('T', ' '), command: `\`fbl reproduce ${argv.join(' ')}\``.replace(/\s+`$/, '`'),
+    });
+    for (const [name, text] of Object.entries(report.files)) writeFileSync(join(out, name), text);
+    if (o.json) {
+      io.out(JSON.stringify({ event: 'done', out, finished: report.finished, cells: cells.length, failed: failures, wallSeconds: Math.round(wall), groups: report.groups }) + '\n');
+    } else {
+      const md = report.files['results.md']!;
+      io.out(md.slice(md.indexOf('## Final test accuracy'), md.indexOf('## Test accuracy per epoch')));
+      io.out(`${report.finished}/${cells.length} cells finished in ${formatDuration(wall)}; wrote ${Object.keys(report.files).map((f) => join(out, f)).join(', ')}\n`);
+      for (const f of failures) io.err.write(`fbl: failed: ${f}\n`);
+    }
+    if (interrupted) return 130;
+    return failures.length ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    release();
+  }
+}
+
+function cellTask(cell: Cell, checkpointEvery: number): CellTask {
+  return { kind: 'cell', id: cell.id, dir: cell.dir, args: trainArgs(cell.config, cell.epochs), epochs: cell.epochs, checkpointEvery };
+}
+
+/** Whether the sweep in `dir` already measured every rule at every depth asked for. */
+function memoryDepthDone(dir: string, rules: readonly string[], depths: readonly number[]): boolean {
+  try {
+    const { rows } = JSON.parse(readFileSync(join(dir, 'memory-depth.json'), 'utf8')) as { rows: { rule: string; depth: number }[] };
+    return rules.every((r) => depths.every((d) => rows.some((x) => x.rule === r && x.depth === d)));
+  } catch {
+    return false;
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1)?.replace(/^fbl: /, '') ?? '';
+}

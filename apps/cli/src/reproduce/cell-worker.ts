@@ -1,0 +1,75 @@
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { checkpointPath } from '@feedback-lab/checkpoint/node';
+import { wasmHeapBytes } from '@feedback-lab/profiler';
+import { main } from '../main';
+import type { Io } from '../io';
+import { cellLogPath } from './cell-log';
+
+/** Train one cell: a fresh `fbl train` run, or `fbl train --resume` from its checkpoint. */
+export interface CellTask {
+  kind: 'cell';
+  id: string;
+  dir: string;
+  /** `fbl train` options of a fresh run (see trainArgs); ignored when resuming. */
+  args: string[];
+  epochs: number;
+  checkpointEvery: number;
+}
+
+/** Any other fbl command run in a worker (the memory-vs-depth sweep); its stdout is dropped. */
+export interface CommandTask {
+  kind: 'command';
+  argv: string[];
+}
+
+export interface TaskResult {
+  code: number;
+  /** What the command wrote to stderr (its one-line error on failure). */
+  err: string;
+}
+
+// A pool worker is a child process talking to its parent over IPC. If the parent dies without
+// cleaning up (SIGKILL), stop too, rather than train on unsupervised and race a rerun that
+// resumes the same cell.
+if (process.send) process.once('disconnect', () => process.exit(130));
+
+/**
+ * The pool's task function. A cell is exactly an `fbl train --json` run with a checkpoint
+ * directory (same options, guards, profiler and checkpoints as the CLI); every epoch line it
+ * prints is appended to the cell's epochs.jsonl with the wasm heap size at that moment, so
+ * results survive a kill and the report can be rebuilt from the files alone.
+ */
+export default async function runTask(task: CellTask | CommandTask): Promise<TaskResult> {
+  let err = '';
+  const errSink = { isTTY: false, write: (t: string) => void (err += t) };
+  if (task.kind === 'command') {
+    const code = await main(task.argv, { out: () => {}, err: errSink });
+    return { code, err };
+  }
+  mkdirSync(task.dir, { recursive: true });
+  const resume = existsSync(checkpointPath(task.dir));
+  const append = (o: object) => appendFileSync(cellLogPath(task.dir), JSON.stringify({ ...o, cell: task.id, time: Date.now() }) + '\n');
+  append({ event: 'start', resume, pid: process.pid });
+  let first = true;
+  const io: Io = {
+    out: (text) => {
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const ev = JSON.parse(line) as { event?: string };
+        if (ev.event !== 'epoch') continue;
+        // A resumed epoch's samples/s counts the samples done before the kill over the time since.
+        append({ ...ev, wasmHeapBytes: wasmHeapBytes(), ...(resume && first ? { resumed: true } : {}) });
+        first = false;
+      }
+    },
+    err: errSink,
+  };
+  const argv = resume ? ['train', '--resume', task.dir, '--epochs', String(task.epochs)] : ['train', ...task.args, '--checkpoint-dir', task.dir];
+  const code = await main([...argv, '--json', '--checkpoint-every', String(task.checkpointEvery)], io);
+  if (code !== 0) append({ event: 'failed', code, error: lastLine(err) });
+  return { code, err };
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}
