@@ -49,11 +49,13 @@ export function lineChart(o: LineChartOptions): string {
   }
   o.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length]!;
+    // Series side by side, a few pixels apart, so equal x values and error bars stay readable.
+    const sx = (x: number) => (Number(X(x)) + (i - (o.series.length - 1) / 2) * 5).toFixed(1);
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
-    if (sorted.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${sorted.map((p) => `${X(p.x)},${Y(p.y)}`).join(' ')}"/>`);
+    if (sorted.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${sorted.map((p) => `${sx(p.x)},${Y(p.y)}`).join(' ')}"/>`);
     for (const p of sorted) {
-      if (p.err) parts.push(`<path d="M${X(p.x)} ${Y(p.y - p.err)}V${Y(p.y + p.err)}" stroke="${color}"/>`);
-      parts.push(`<circle cx="${X(p.x)}" cy="${Y(p.y)}" r="3" fill="${color}"><title>${xml(s.name)}: ${fy(p.y)}${p.err ? ` ± ${fy(p.err)}` : ''}</title></circle>`);
+      if (p.err) parts.push(`<path d="M${sx(p.x)} ${Y(p.y - p.err)}V${Y(p.y + p.err)}" stroke="${color}"/>`);
+      parts.push(`<circle cx="${sx(p.x)}" cy="${Y(p.y)}" r="3" fill="${color}"><title>${xml(s.name)}: ${fy(p.y)}${p.err ? ` ± ${fy(p.err)}` : ''}</title></circle>`);
     }
     const ly = box.top + 10 + i * 20;
     parts.push(`<path d="M${box.right + 15} ${ly}h25" stroke="${color}" stroke-width="2"/>`, `<text x="${box.right + 46}" y="${ly + 4}">${xml(s.name)}</text>`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,7 @@ describe('fbl reproduce', () => {
     for (const rule of ['bp', 'dfa']) expect(md).toMatch(new RegExp(`\\| ${rule} \\| \\d+\\.\\d\\d ± 0\\.00 \\|`));
     expect(md).toContain('cells finished: 2/2');
     expect(md).toContain('![test accuracy per epoch, mnist-fc](accuracy-mnist-fc.svg)');
+    expect(md).toMatch(/\| `fbl reproduce --models mnist-fc --rules bp,dfa .*` \| \d+\.\d min \| 2 \|/);
     for (const svg of ['accuracy-mnist-fc.svg', 'memory-depth/memory-depth.svg']) {
       const text = readFileSync(join(out, svg), 'utf8');
       expect(text.startsWith('<svg'), svg).toBe(true);
@@ -96,6 +97,27 @@ describe('fbl reproduce', () => {
     const log = lines(join(out, 'cells', 'mnist-fc-bp-s1', 'epochs.jsonl'));
     expect(log.filter((l) => l.event === 'start').map((l) => l.resume)).toEqual([false, true]);
     expect(log.filter((l) => l.event === 'epoch').map((l) => l.epoch)).toEqual([1, 2]);
+  });
+
+  it('leaves a cell that failed before as it is unless --retry-failed, and --report-only trains nothing', async () => {
+    const log = join(out, 'cells', 'mnist-fc-dfa-s1', 'epochs.jsonl');
+    appendFileSync(log, '{"event":"start","time":1}\n{"event":"failed","code":1,"error":"loss exploded (simulated)"}\n');
+    const left = await runCli(...argsFor('mnist-fc', 'bp,dfa', 2));
+    expect(left.code).toBe(1);
+    expect(left.err).toContain('(1 finished already, 1 failed before and left as they are (--retry-failed reruns them))');
+    expect(left.err).toMatch(/fbl: 1 of 2 cells did not finish; see "Unfinished cells" in .*results\.md\n$/);
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(md).toMatch(/\| dfa \| — \(1\/1 failed\) \|/);
+    expect(md).toContain('| mnist-fc-dfa-s1 | 1/2 | loss exploded (simulated) |');
+    const retried = await runCli(...argsFor('mnist-fc', 'bp,dfa', 2), '--retry-failed');
+    expect(retried.code, retried.err).toBe(0);
+    expect(lines(log).filter((l) => l.event === 'epoch').map((l) => l.epoch)).toEqual([1, 2]);
+    const size = readFileSync(log, 'utf8').length;
+    rmSync(join(out, 'results.md'));
+    const report = await runCli(...argsFor('mnist-fc', 'bp,dfa', 2), '--report-only');
+    expect(report.code, report.err).toBe(0);
+    expect(readFileSync(log, 'utf8').length).toBe(size);
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('cells finished: 2/2');
   });
 
   it('a killed run resumes its interrupted cell from the checkpoint, and its workers do not outlive it', async () => {

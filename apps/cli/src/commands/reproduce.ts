@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FblError } from '@feedback-lab/core';
@@ -11,7 +11,7 @@ import type { CellTask, CommandTask, TaskResult } from '../reproduce/cell-worker
 import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, trainArgs, type Cell, type ReproduceModel } from '../reproduce/plan';
 import { createPool, lockOut } from '../reproduce/pool';
 import { formatDuration, progressReporter } from '../reproduce/progress';
-import { MEMORY_DIR, buildReport } from '../reproduce/report';
+import { MEMORY_DIR, buildReport, type RunRecord } from '../reproduce/report';
 import type { Io } from '../io';
 
 export const REPRODUCE_OPTIONS = {
@@ -26,6 +26,8 @@ export const REPRODUCE_OPTIONS = {
   depths: { kind: 'string', help: `memory-vs-depth sweep: numbers of hidden blocks (default ${MEMORY_DEPTH_OPTIONS.depths.default}; ${QUICK.depths.join(',')} with --quick)` },
   workers: { kind: 'int', min: 1, help: 'cells trained at once, one process each (default: the number of cores)' },
   'checkpoint-every': { kind: 'int', default: 200, min: 1, help: 'steps between a cell\'s checkpoints (and at every epoch end)' },
+  'retry-failed': { kind: 'boolean', help: 'also rerun cells whose last run failed (diverged); by default a rerun leaves them as they are' },
+  'report-only': { kind: 'boolean', help: 'train nothing: rebuild results.md, results.json and the plots from the cells\' logs' },
   json: { kind: 'boolean', help: 'print progress and the result as JSON lines on stdout' },
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
@@ -87,14 +89,20 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   process.once('SIGINT', onSigint);
   try {
     cells.forEach(prepareCell);
-    const todo = cells.filter((c) => !isFinished(c, readCellLog(c.dir)))
+    const logs = new Map(cells.map((c) => [c.id, readCellLog(c.dir)]));
+    const open = cells.filter((c) => !isFinished(c, logs.get(c.id)!));
+    // A failure recorded in the log is the run's own verdict (a divergence repeats itself); a
+    // cell whose process died without one (killed, crashed) is simply resumed.
+    const failed = open.filter((c) => logs.get(c.id)!.failure !== undefined);
+    const todo = (o['report-only'] ? [] : o['retry-failed'] ? open : open.filter((c) => !failed.includes(c)))
       .sort((a, b) => b.epochs * epochWork(b.config) - a.epochs * epochWork(a.config));
     const memoryDir = join(out, MEMORY_DIR);
-    const memoryTask = memoryDepthDone(memoryDir, rules, depths) ? undefined
+    const memoryTask = o['report-only'] || memoryDepthDone(memoryDir, rules, depths) ? undefined
       : { kind: 'command', argv: ['bench', 'memory-depth', '--rules', rules.join(','), '--depths', depths.join(','), '--out', memoryDir, '--json'] } satisfies CommandTask;
-    say(`reproduce: ${models.join(', ')} × ${rules.join(', ')} × seeds ${seeds.join(',')} = ${cells.length} cells (${cells.length - todo.length} finished already)` +
+    const skipped = o['retry-failed'] || !failed.length ? '' : `, ${failed.length} failed before and left as they are (--retry-failed reruns them)`;
+    say(`reproduce: ${models.join(', ')} × ${rules.join(', ')} × seeds ${seeds.join(',')} = ${cells.length} cells (${cells.length - open.length} finished already${skipped})` +
       `${memoryTask ? `, memory vs depth ${depths.join(',')}` : ''}; ${workers} worker(s); results in ${out}`,
-    { event: 'plan', cells: cells.length, finished: cells.length - todo.length, models, rules, seeds, depths, workers, out });
+    { event: 'plan', cells: cells.length, finished: cells.length - open.length, failedBefore: failed.map((c) => c.id), todo: todo.length, models, rules, seeds, depths, workers, out });
     const progress = progressReporter({ cells, workers, json: !!o.json, write: (line) => (o.json ? io.out(line + '\n') : io.err.write(line + '\n')) });
     const failures: string[] = [];
     if (todo.length || memoryTask) {
@@ -121,10 +129,14 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
       }
     }
     const wall = (Date.now() - t0) / 1000;
+    const runsFile = join(out, 'runs.jsonl');
+    // Each invocation that trained something, so the report can say what the results cost.
+    if (todo.length || memoryTask) {
+      appendFileSync(runsFile, JSON.stringify({ date: new Date(t0).toISOString(), command: `fbl reproduce ${argv.join(' ')}`.trim(), wallSeconds: Math.round(wall), cells: todo.length, interrupted }) + '\n');
+    }
     const report = buildReport(out, cells, {
-      mode: o.quick ? 'quick' : 'full', seeds: seeds.join(','), workers, backend: 'wasm', 'wall time of the last run': formatDuration(wall),
-      date: new Date().toISOString().slice(0, 16).replace('T', ' '), command: `\`fbl reproduce ${argv.join(' ')}\``.replace(/\s+`$/, '`'),
-    });
+      mode: o.quick ? 'quick' : 'full', seeds: seeds.join(','), workers, backend: 'wasm', report: new Date().toISOString().slice(0, 16).replace('T', ' '),
+    }, readRuns(runsFile));
     for (const [name, text] of Object.entries(report.files)) writeFileSync(join(out, name), text);
     if (o.json) {
       io.out(JSON.stringify({ event: 'done', out, finished: report.finished, cells: cells.length, failed: failures, wallSeconds: Math.round(wall), groups: report.groups }) + '\n');
@@ -135,7 +147,10 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
       for (const f of failures) io.err.write(`fbl: failed: ${f}\n`);
     }
     if (interrupted) return 130;
-    return failures.length ? 1 : 0;
+    const unfinished = cells.length - report.finished;
+    // The comparison is only complete when every cell is: say so in the exit code too.
+    if (unfinished && !o.json) io.err.write(`fbl: ${unfinished} of ${cells.length} cells did not finish; see "Unfinished cells" in ${join(out, 'results.md')}\n`);
+    return unfinished || failures.some((f) => f.startsWith('memory-depth:')) ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
     release();
@@ -154,6 +169,18 @@ function memoryDepthDone(dir: string, rules: readonly string[], depths: readonly
   } catch {
     return false;
   }
+}
+
+/** The runs.jsonl lines that parse (a line torn by a kill is skipped). */
+function readRuns(path: string): RunRecord[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').flatMap((l) => {
+    try {
+      return [JSON.parse(l) as RunRecord];
+    } catch {
+      return [];
+    }
+  });
 }
 
 function lastLine(text: string): string {

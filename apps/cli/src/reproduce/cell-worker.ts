@@ -70,6 +70,7 @@ export default async function runTask(task: CellTask | CommandTask): Promise<Tas
   return { code, err };
 }
 
+/** The command's one-line error, without the CLI's "fbl: " prefix. */
 function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1) ?? '';
+  return text.trim().split('\n').at(-1)?.replace(/^fbl: /, '') ?? '';
 }

@@ -20,6 +20,8 @@ export interface GroupSummary {
   model: ReproduceModel;
   rule: string;
   seeds: number;
+  /** Seeds whose last run failed (diverged, ran out of memory): the rest of the log says why. */
+  failed: number;
   /** Test accuracy after each epoch. */
   perEpoch: (Stat & { epoch: number })[];
   /** Test accuracy after each seed's last planned epoch (only seeds that finished). */
@@ -29,6 +31,16 @@ export interface GroupSummary {
   wasmHeapBytes?: Stat;
   /** Mean wall seconds of a cell from its worker's start (data loading, epochs and evaluations). */
   wallSeconds?: number;
+}
+
+/** One invocation of `fbl reproduce` that trained something (OUT/runs.jsonl). */
+export interface RunRecord {
+  date: string;
+  command: string;
+  wallSeconds: number;
+  /** Cells it set out to train (finished cells are skipped). */
+  cells: number;
+  interrupted: boolean;
 }
 
 /** The files `fbl reproduce` writes into OUT (markdown, JSON, one SVG per model). */
@@ -43,7 +55,7 @@ export interface Report {
  * run killed halfway, reports whatever the files hold): results.md, results.json and
  * accuracy-<model>.svg, with the memory-vs-depth sweep's figure when it exists in OUT.
  */
-export function buildReport(out: string, cells: readonly Cell[], meta: Record<string, string | number>): Report {
+export function buildReport(out: string, cells: readonly Cell[], meta: Record<string, string | number>, runs: readonly RunRecord[] = []): Report {
   const logs = new Map(cells.map((c) => [c.id, readCellLog(c.dir)]));
   const models = [...new Set(cells.map((c) => c.config.model))];
   const rules = [...new Set(cells.map((c) => c.config.rule))];
@@ -59,10 +71,10 @@ export function buildReport(out: string, cells: readonly Cell[], meta: Record<st
       series: mine.map((g) => ({ name: g.rule, points: g.perEpoch.map((p) => ({ x: p.epoch, y: p.mean * 100, err: p.sd * 100 })) })),
     });
   }
-  files['results.md'] = markdown({ cells, groups, models, rules, logs, finished, meta, memory, charts: Object.keys(files) });
+  files['results.md'] = markdown({ cells, groups, models, rules, logs, finished, meta, memory, runs, charts: Object.keys(files) });
   files['results.json'] = JSON.stringify({
-    meta, finished, cells: cells.length, groups,
-    runs: cells.map((c) => ({ id: c.id, config: c.config, epochs: c.epochs, records: logs.get(c.id)!.epochs, failure: logs.get(c.id)!.failure })),
+    meta, invocations: runs, finished, total: cells.length, groups,
+    cells: cells.map((c) => ({ id: c.id, config: c.config, epochs: c.epochs, records: logs.get(c.id)!.epochs, failure: logs.get(c.id)!.failure })),
     ...(memory ? { memoryDepth: memory.summary } : {}),
   }, null, 2) + '\n';
   return { files, groups, finished };
@@ -78,6 +90,7 @@ function summarize(cells: readonly Cell[], logs: Map<string, CellLog>): GroupSum
   const walls = cells.map((c) => wallSeconds(logs.get(c.id)!)).filter((s) => s > 0);
   return {
     model: first.config.model, rule: first.config.rule, seeds: cells.length,
+    failed: cells.filter((c) => logs.get(c.id)!.failure !== undefined).length,
     perEpoch: epochs.map((epoch) => ({ epoch, ...stat(records.flatMap((r) => r.filter((e) => e.epoch === epoch).map((e) => e.testAccuracy)))! })),
     final: stat(done.map((r) => r.at(-1)!.testAccuracy)),
     peakBytes: stat(done.map((r) => Math.max(...r.map((e) => e.peakBytes)))),
@@ -117,7 +130,8 @@ function readMemoryDepth(out: string): { rows: MemoryDepthRow[]; summary: Memory
   }
 }
 
-const pct = (s: Stat | undefined, seeds: number) => (s ? `${(s.mean * 100).toFixed(2)} ± ${(s.sd * 100).toFixed(2)}${s.n < seeds ? ` (n=${s.n})` : ''}` : '—');
+const pct = (s: Stat | undefined, seeds: number, failed = 0) =>
+  (s ? `${(s.mean * 100).toFixed(2)} ± ${(s.sd * 100).toFixed(2)}${s.n < seeds ? ` (n=${s.n})` : ''}` : '—') + (failed ? ` (${failed}/${seeds} failed)` : '');
 const mib = (b: number | undefined, digits = 2) => (b === undefined ? '—' : (b / 2 ** 20).toFixed(digits));
 
 interface MarkdownInput {
@@ -129,6 +143,7 @@ interface MarkdownInput {
   finished: number;
   meta: Record<string, string | number>;
   memory?: { rows: MemoryDepthRow[]; summary: MemoryDepthSummary };
+  runs: readonly RunRecord[];
   charts: string[];
 }
 
@@ -143,9 +158,9 @@ function markdown(m: MarkdownInput): string {
     '## Final test accuracy (%, mean ± sd over seeds)',
     '',
     ...head(m.models),
-    ...m.rules.map((r) => `| ${r} | ${m.models.map((model) => pct(g(model, r).final, g(model, r).seeds)).join(' | ')} |`),
+    ...m.rules.map((r) => `| ${r} | ${m.models.map((model) => pct(g(model, r).final, g(model, r).seeds, g(model, r).failed)).join(' | ')} |`),
     '',
-    'Test accuracy on the full test set after each cell\'s last epoch; sd is the sample standard deviation over seeds (0 for one seed); (n=k): only k seeds have finished.',
+    'Test accuracy on the full test set after each cell\'s last epoch; sd is the sample standard deviation over seeds (0 for one seed); (n=k): only k seeds have finished; failed: the run stopped (see Unfinished cells).',
     '',
     '## Test accuracy per epoch (%, mean ± sd over seeds)',
   ];
@@ -186,6 +201,10 @@ function markdown(m: MarkdownInput): string {
   if (open.length) {
     lines.push('', '## Unfinished cells', '', '| cell | epochs done | last error |', '|---|---:|---|',
       ...open.map((c) => `| ${c.id} | ${m.logs.get(c.id)!.epochs.length}/${c.epochs} | ${(m.logs.get(c.id)!.failure ?? '').replace(/\|/g, '\\|')} |`));
+  }
+  if (m.runs.length) {
+    lines.push('', '## Runs', '', '| started (UTC) | command | wall time | cells to train |', '|---|---|---:|---:|',
+      ...m.runs.map((r) => `| ${r.date.slice(0, 16).replace('T', ' ')} | \`${r.command}\` | ${(r.wallSeconds / 60).toFixed(1)} min${r.interrupted ? ' (interrupted)' : ''} | ${r.cells} |`));
   }
   lines.push('', `Models: ${m.models.map((model) => `${model} = preset ${REPRODUCE_MODELS[model].preset} on ${REPRODUCE_MODELS[model].dataset}`).join('; ')}. ` +
     'Per-cell logs (one JSON line per epoch) and checkpoints are in cells/<model>-<rule>-s<seed>/.', '');
