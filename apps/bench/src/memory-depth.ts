@@ -114,7 +114,7 @@ function randomBatch(size: number, dim: number, classes: number, seed: number): 
   const labels = Uint8Array.from({ length: size }, (_, i) => (i * 7 + seed) % classes);
   return {
     x: tf.randomUniform([size, dim], 0, 1, 'float32', seed),
-    y: tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat()),
+    y: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32')),
     labels,
     size,
   };

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
 import { restoreTrainingState } from '@feedback-lab/trainer';
@@ -16,10 +17,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const run = runCli;
 
 /** Loads model.json + weights.bin from disk through the stock loader, as a browser would from a URL. */
-async function loadStock(dir: string): Promise<tf.LayersModel> {
+async function loadStock(dir: string): Promise<tfl.LayersModel> {
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
   const weights = readFileSync(join(dir, json.weightsManifest[0]!.paths[0]!));
-  return tf.loadLayersModel(tf.io.fromMemory({
+  return tfl.loadLayersModel(tf.io.fromMemory({
     modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights,
     weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
   }));
@@ -63,7 +64,7 @@ async function roundTrip(name: string, trainArgs: string[], layers: number) {
   ours.dispose();
 }
 
-describe.each(RULE_NAMES)('fbl train → export → tf.loadLayersModel: %s', (rule) => {
+describe.each(RULE_NAMES)('fbl train → export → tfl.loadLayersModel: %s', (rule) => {
   it('MLP: predicts what the checkpointed model predicts (≤ 1e-5) and eval reports its accuracy', async () => {
     await roundTrip(rule, ['--rule', rule, '--dataset', 'blobs', '--arch', '8-24-16-4', '--activation', 'tanh', '--epochs', '2', '--batch-size', '16', '--lr', '0.01'], 3);
   });

@@ -19,7 +19,7 @@ async function twoGuardedSteps(spec: ModelSpec, rule: RuleName, B: number, predi
   const labels = Uint8Array.from({ length: B }, (_, i) => i % classes);
   const batch = {
     x: tf.randomUniform([B, ...spec.input], 0, 1, 'float32', 1),
-    y: tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat()),
+    y: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32')),
     labels, size: B,
   };
   let measured: number | undefined;

@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, dense, sequential, type ActivationName, type Model, type ModelSpec } from '@feedback-lab/core';
 import { NODE_BACKENDS, maxAbsDiff, useBackend } from '@feedback-lab/test-utils';
-import { toLayersModel, type ExportSpec } from './export';
+import { toLayersModel, type ExportSpec } from './layers';
 import { writeLayersModel } from './node';
 
 const root = mkdtempSync(join(tmpdir(), 'fbl-export-'));
@@ -44,7 +45,7 @@ describe.each(NODE_BACKENDS)('export to a LayersModel on %s', (backend) => {
     const dir = join(root, backend);
     await writeLayersModel(exported, dir);
     exported.dispose();
-    const loaded = await tf.loadLayersModel(`${base}/${backend}/model.json`);
+    const loaded = await tfl.loadLayersModel(`${base}/${backend}/model.json`);
     const x = tf.randomUniform([64, 12], -2, 2, 'float32', 5);
     const got = loaded.predict(x) as tf.Tensor;
     const want = model.forward(x);
@@ -84,7 +85,7 @@ describe.each(NODE_BACKENDS)('export of conv blocks on %s', (backend) => {
     const exported = toLayersModel(convSpec, [100], model.blocks.flatMap((b) => b.params));
     await writeLayersModel(exported, join(root, `conv-${backend}`));
     exported.dispose();
-    const loaded = await tf.loadLayersModel(`${base}/conv-${backend}/model.json`);
+    const loaded = await tfl.loadLayersModel(`${base}/conv-${backend}/model.json`);
     const x = tf.randomUniform([16, 100], -1, 1, 'float32', 7);
     const got = loaded.predict(x) as tf.Tensor;
     const want = model.forward(x);

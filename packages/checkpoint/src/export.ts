@@ -1,24 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { FblError } from '@feedback-lab/core';
-
-/** The layers of a model, as in core's ModelSpec (dense and conv2d blocks). */
-export interface ExportLayer {
-  type: 'dense' | 'conv2d';
-  units?: number;
-  filters?: number;
-  kernel?: number;
-  stride?: number;
-  padding?: 'same' | 'valid';
-  pool?: { type: 'max' | 'avg'; size: number; stride?: number; padding?: 'same' | 'valid' };
-  activation?: string;
-}
-
-export interface ExportSpec {
-  name?: string;
-  /** The shape the first block sees, e.g. [28, 28, 1] for a conv net fed flat [784] images. */
-  input: number[];
-  layers: ExportLayer[];
-}
+import type { ExportSpec } from './export-spec';
 
 /**
  * Builds a stock tfjs-layers Sequential model that computes what a feedback-lab model of `spec`
@@ -29,12 +12,12 @@ export interface ExportSpec {
  * → MaxPooling2D/AveragePooling2D → Activation; a dense block after a conv becomes Flatten →
  * Dense. A data shape other than `spec.input` (flat MNIST into a conv) gets a leading Reshape.
  */
-export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], weights: readonly tf.Tensor[]): tf.LayersModel {
-  const model = tf.sequential({ name: sanitize(spec.name ?? 'feedback_lab_model') });
+export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], weights: readonly tf.Tensor[]): tfl.LayersModel {
+  const model = tfl.sequential({ name: sanitize(spec.name ?? 'feedback_lab_model') });
   let shape = [...dataShape];
   const first = (): { inputShape?: number[] } => (model.layers.length === 0 ? { inputShape: shape } : {});
   if (shape.join() !== spec.input.join()) {
-    model.add(tf.layers.reshape({ targetShape: spec.input, ...first(), name: 'reshape_input' }));
+    model.add(tfl.layers.reshape({ targetShape: spec.input, ...first(), name: 'reshape_input' }));
     shape = [...spec.input];
   }
   spec.layers.forEach((l, i) => {
@@ -42,17 +25,17 @@ export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], we
     const name = `${l.type}${i + 1}`;
     const activation = (l.activation ?? (isLast ? 'linear' : 'relu')) as 'linear';
     if (l.type === 'dense') {
-      if (shape.length > 1) model.add(tf.layers.flatten({ ...first(), name: `${name}_flatten` }));
-      model.add(tf.layers.dense({ units: l.units!, activation, ...first(), name }));
+      if (shape.length > 1) model.add(tfl.layers.flatten({ ...first(), name: `${name}_flatten` }));
+      model.add(tfl.layers.dense({ units: l.units!, activation, ...first(), name }));
     } else if (l.type === 'conv2d') {
-      model.add(tf.layers.conv2d({
+      model.add(tfl.layers.conv2d({
         filters: l.filters!, kernelSize: l.kernel!, strides: l.stride ?? 1, padding: l.padding ?? 'valid',
         activation: l.pool ? 'linear' : activation, ...first(), name,
       }));
       if (l.pool) {
         const p = { poolSize: l.pool.size, strides: l.pool.stride ?? l.pool.size, padding: l.pool.padding ?? 'valid', name: `${name}_pool` };
-        model.add(l.pool.type === 'max' ? tf.layers.maxPooling2d(p) : tf.layers.averagePooling2d(p));
-        if (activation !== 'linear') model.add(tf.layers.activation({ activation, name: `${name}_act` }));
+        model.add(l.pool.type === 'max' ? tfl.layers.maxPooling2d(p) : tfl.layers.averagePooling2d(p));
+        if (activation !== 'linear') model.add(tfl.layers.activation({ activation, name: `${name}_act` }));
       }
     } else {
       throw new FblError('INVALID_OPTION', `cannot export layer type ${JSON.stringify((l as { type: unknown }).type)}`);
@@ -67,29 +50,6 @@ export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], we
   }
   model.setWeights(weights as tf.Tensor[]);
   return model;
-}
-
-/** model.json content and the one weights file it names, as `tf.io` would write them. */
-export interface LayersModelFiles {
-  modelJson: tf.io.ModelJSON;
-  weightsBin: Uint8Array;
-}
-
-/** Serialises a LayersModel into the standard model.json + weights.bin pair. */
-export async function layersModelFiles(model: tf.LayersModel, weightsPath = 'weights.bin'): Promise<LayersModelFiles> {
-  let files: LayersModelFiles | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    const data = Array.isArray(a.weightData) ? tf.io.concatenateArrayBuffers(a.weightData) : a.weightData!;
-    files = {
-      modelJson: {
-        modelTopology: a.modelTopology!, format: 'layers-model', generatedBy: a.generatedBy, convertedBy: 'feedback-lab export',
-        weightsManifest: [{ paths: [weightsPath], weights: a.weightSpecs! }],
-      },
-      weightsBin: new Uint8Array(data),
-    };
-    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-  }));
-  return files!;
 }
 
 function sanitize(name: string): string {

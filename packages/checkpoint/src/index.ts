@@ -1,4 +1,5 @@
 export { encodeCheckpoint, decodeCheckpoint, MAGIC, FORMAT_VERSION, type CheckpointContent, type StoredArray } from './format';
-export { toLayersModel, layersModelFiles, type ExportLayer, type ExportSpec, type LayersModelFiles } from './export';
+export { layersModelFiles, type LayersModelFiles, type SavableModel } from './model-files';
+export type { ExportLayer, ExportSpec } from './export-spec';
 export { diffConfig, describeDifferences, type ConfigDifference } from './config-diff';
 export { FBL_VERSION, versionStamp, checkVersion, type VersionStamp } from './version';

@@ -1,9 +1,12 @@
 import { version_core } from '@tensorflow/tfjs-core';
 import { FblError } from '@feedback-lab/core';
 import { FORMAT_VERSION } from './format';
+// A named import from package.json: bundlers (tsup at build time, vite) inline just this string,
+// so `changeset version` bumping package.json is all a release needs.
+import { version } from '../package.json';
 
-/** Kept equal to package.json's version (a test checks it). */
-export const FBL_VERSION = '0.1.0';
+/** This package's version, from its package.json (inlined at build time). */
+export const FBL_VERSION: string = version;
 
 /** Who wrote a checkpoint: results are only bit-identical under the same versions. */
 export interface VersionStamp {

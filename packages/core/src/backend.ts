@@ -1,10 +1,40 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
 import { FblError } from './errors';
 
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 export const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'webgl', 'webgpu'];
+
+/**
+ * The npm package that provides each backend. They are optional peer dependencies: a project
+ * installs the ones it runs on, and {@link selectBackend} imports the one it is asked for.
+ */
+export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = {
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+  webgl: '@tensorflow/tfjs-backend-webgl',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+};
+
+/**
+ * Registers backend `name` unless it already is, by importing `pkg` (default: the stock package
+ * in {@link BACKEND_PACKAGES}); importing a backend package registers it. The specifier is a
+ * variable on purpose, so bundlers leave it alone and a project that never installs, say,
+ * webgpu still builds; a bundled app imports its backends itself (then this finds them
+ * registered). Throws a one-line BACKEND error naming the package when it is not installed.
+ */
+export async function loadBackend(name: BackendName, pkg: string = BACKEND_PACKAGES[name]): Promise<void> {
+  if (tf.findBackendFactory(name)) return;
+  try {
+    await import(/* @vite-ignore */ /* webpackIgnore: true */ pkg);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /failed to (resolve|fetch)|cannot find (module|package)/i.test(String(err));
+    if (missing) throw new FblError('BACKEND', `backend "${name}" needs ${pkg}: install it (npm install ${pkg}) or import it before selectBackend`, { cause: err });
+    throw new FblError('BACKEND', `backend "${name}": importing ${pkg} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  // webgl and webgpu register only where their browser API exists (tfjs checks first).
+  if (!tf.findBackendFactory(name)) throw new FblError('BACKEND', `backend "${name}": ${pkg} loaded but registered nothing (no ${name === 'webgpu' ? 'navigator.gpu' : name === 'webgl' ? 'WebGL' : 'support'} here)`);
+}
 
 export interface BackendInfo {
   /** The backend actually in use. */
@@ -20,8 +50,9 @@ export interface BackendInfo {
 }
 
 /**
- * Selects and initialises a tfjs backend. `wasm` (SIMD) is the default in Node; when it
- * cannot start, `cpu` is used unless `strict` is set, and the result says so.
+ * Selects and initialises a tfjs backend, importing its package first when it is not registered
+ * yet (see {@link loadBackend}). `wasm` (SIMD) is the default in Node; when it cannot start,
+ * `cpu` is used unless `strict` is set, and the result says so.
  *
  * @example
  * const info = await selectBackend('wasm');
@@ -36,6 +67,7 @@ export async function selectBackend(
   }
   let reason: string | undefined;
   try {
+    await loadBackend(requested);
     const ok = await tf.setBackend(requested);
     if (ok) {
       await tf.ready();
@@ -49,11 +81,14 @@ export async function selectBackend(
     }
     reason = `tf.setBackend('${requested}') returned false`;
   } catch (err) {
+    // A missing package is a setup problem, not a reason to train on cpu without being asked.
+    if (err instanceof FblError && (opts.strict || requested === 'cpu')) throw err;
     reason = err instanceof Error ? err.message : String(err);
   }
   if (opts.strict || requested === 'cpu') {
     throw new FblError('BACKEND', `backend "${requested}" could not start: ${reason}`);
   }
+  await loadBackend('cpu');
   await tf.setBackend('cpu');
   await tf.ready();
   silenceCpuBanner();

@@ -13,7 +13,7 @@ function modelGrads(preset: string, n: number): Float32Array[] {
   const model = buildModel(spec, { inputShape: spec.input, numClasses: 10, seed: 5 });
   const out = tf.tidy(() => {
     const x = tf.tensor(normals(n * spec.input.reduce((a, b) => a * b), 11), [n, ...spec.input]);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 10), 'int32'), 10).toFloat();
+    const y = tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 10), 'int32'), 10), 'float32');
     const params = model.blocks.flatMap((b) => b.params);
     const { grads } = tf.variableGrads(() => softmaxCrossEntropy.value(model.forward(x), y), params);
     const dx = tf.grad((a) => softmaxCrossEntropy.value(model.forward(a), y))(x);

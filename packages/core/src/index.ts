@@ -32,7 +32,7 @@ export { buildModel, validateSpec, type ModelSpec, type DenseLayerSpec, type Con
 export { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, type PresetDefaults, type PresetInfo, type TrainDefaults } from './presets';
 export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { softmaxCrossEntropy } from './loss';
-export { selectBackend, describeBackend, BACKENDS, type BackendInfo, type BackendName } from './backend';
+export { selectBackend, describeBackend, loadBackend, BACKENDS, BACKEND_PACKAGES, type BackendInfo, type BackendName } from './backend';
 export { countBytes, paramBytes } from './memory';
 export { disposeOptimizer, freeOptimizerLeftovers } from './optimizer';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRng, deriveSeed, FblError, permutation, type Dataset } from '@feedback-lab/core';
 import { encodeIdx } from './idx';
+import { optionalPackageDir } from './optional-package';
 import { MNIST_FILES } from './mnist';
 import { loadMnist } from './node';
 
@@ -40,8 +40,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function packageClothesDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('fashion-mnist/package.json')), 'src', 'clothes');
+  return join(optionalPackageDir('fashion-mnist', 'Fashion-MNIST'), 'src', 'clothes');
 }
 
 function readClass(file: string, c: number): Uint8Array[] {

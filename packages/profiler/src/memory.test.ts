@@ -16,7 +16,7 @@ function batchOf(size: number, dim: number, classes: number): Batch {
   const labels = Uint8Array.from({ length: size }, (_, i) => i % classes);
   return {
     x: tf.tidy(() => tf.randomUniform([size, dim], 0, 1, 'float32', 1)),
-    y: tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat()),
+    y: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32')),
     labels,
     size,
   };

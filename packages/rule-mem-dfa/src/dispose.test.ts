@@ -12,7 +12,7 @@ describe('mem-dfa dispose', () => {
     const rule = memDfa({ seed: 1 });
     const opt = tf.train.momentum(0.01, 0.9);
     const x = tf.randomUniform([4, 6], 0, 1, 'float32', 1);
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3).toFloat());
+    const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3), 'float32'));
     for (let s = 0; s < 3; s++) rule.step(model, { x, y, labels: new Uint8Array(4), size: 4 }, opt, { loss: softmaxCrossEntropy, step: s });
     rule.dispose();
     disposeOptimizer(opt);

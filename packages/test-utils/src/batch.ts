@@ -6,7 +6,7 @@ export function randomBatch(n: number, dim: number, classes: number, seed: numbe
   const labels = new Uint8Array(n).map((_, i) => (i * 7 + seed) % classes);
   return {
     x: tf.randomUniform([n, dim], 0, 1, 'float32', seed),
-    y: tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat()),
+    y: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32')),
     labels,
     size: n,
   };

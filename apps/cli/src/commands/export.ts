@@ -1,6 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { selectBackend } from '@feedback-lab/core';
-import { toLayersModel } from '@feedback-lab/checkpoint';
+import { toLayersModel } from '@feedback-lab/checkpoint/layers';
 import { writeLayersModel } from '@feedback-lab/checkpoint/node';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { loadRun } from '../run-checkpoint';
@@ -34,7 +35,7 @@ export async function exportModel(argv: readonly string[], io: Io): Promise<numb
   const order = (n: string) => n.split('/').slice(1).map(Number);
   params.sort((a, b) => order(a.name)[0]! - order(b.name)[0]! || order(a.name)[1]! - order(b.name)[1]!);
   const weights = params.map((a) => tf.tensor(a.data, a.shape, a.dtype));
-  let model: tf.LayersModel;
+  let model: LayersModel;
   try {
     model = toLayersModel({ ...spec, name: `fbl_${ck.config.rule}_${spec.name ?? 'model'}` }, data.inputShape, weights);
   } catch (err) {

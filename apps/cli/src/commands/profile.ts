@@ -56,7 +56,7 @@ export async function profile(argv: readonly string[], io: Io): Promise<number> 
   const labels = Uint8Array.from({ length: B }, (_, i) => i % classes);
   const batch = {
     x: tf.randomUniform([B, ...spec.input], 0, 1, 'float32', o.seed),
-    y: tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat()),
+    y: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32')),
     labels, size: B,
   };
   try {

@@ -73,8 +73,10 @@ async function webgpuSelfCheck(): Promise<string | undefined> {
 export async function useWebBackend(name: WebBackend): Promise<string> {
   // engine().backendName, not getBackend(): the latter would initialise a default backend.
   if (tf.engine().backendName === name) return describeBackend({ name, requested: name, fellBack: false, ...simd(name) });
-  // The webgpu backend is ~1 MB; load it only when someone picks it.
+  // core's selectBackend imports a missing backend by a variable name that vite leaves alone, so
+  // the app imports its own; webgl and webgpu are large, so only when someone picks them.
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
   return describeBackend(await selectBackend(name, { strict: true }));
 }
 
