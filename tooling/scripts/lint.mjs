@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Repository rules that a type checker does not see. Run from a package directory:
+// Repository rules that a type checker does not see, then ESLint's type-aware rules
+// (eslint.config.mjs: floating promises) on the package's src/. Run from a package directory:
 // `node ../../tooling/scripts/lint.mjs`. Exits 1 listing every violation.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { ESLint } from 'eslint';
 
 const MAX_LINES = 400;
 const dir = process.cwd();
@@ -40,6 +42,13 @@ if (isLibrary) {
   }
   if (!pkg.peerDependencies?.['@tensorflow/tfjs-core']) problems.push('package.json: @tensorflow/tfjs-core must be a peerDependency');
   if (!existsSync(join(dir, 'README.md'))) problems.push('README.md is missing');
+}
+
+if (files.length) {
+  const eslint = new ESLint({ cwd: resolve(import.meta.dirname, '../..'), errorOnUnmatchedPattern: false });
+  for (const r of await eslint.lintFiles(files)) {
+    for (const m of r.messages) problems.push(`${relative(dir, r.filePath)}:${m.line}:${m.column}: ${m.message} (${m.ruleId ?? 'eslint'})`);
+  }
 }
 
 if (problems.length) {

@@ -29,7 +29,7 @@ async function twoGuardedSteps(spec: ModelSpec, rule: RuleName, B: number, predi
     for (let step = 0; step < 2; step++) {
       const start = tf.memory().numBytes;
       const info = await tf.profile(() => {
-        guard.wrapStep!(() => r.step(model, batch, optimizer, { loss: softmaxCrossEntropy, step }), { step, epoch: 1 } as never);
+        guard.wrapStep(() => r.step(model, batch, optimizer, { loss: softmaxCrossEntropy, step }), { step, epoch: 1 } as never);
         return [];
       });
       measured = info.peakBytes - start;

@@ -7,7 +7,7 @@ import { runAliasKernel } from './kernel-alias';
  * The wasm backend has no `Conv2DBackpropFilter` kernel, so the stock filter gradient throws
  * there, and its `Conv2DBackpropInput` is a plain loop. `FblConv2D` runs the backend's own
  * Conv2D forward; its gradient expresses both products as forward `conv2d`s, which wasm runs
- * through XNNPACK (see shared/docs/tfjs-wasm-facts.md §4: 30 ms instead of 852 ms per CNN step
+ * through XNNPACK (see docs/tfjs-facts.md, "Convolution and pooling gradients": 30 ms instead of 852 ms per CNN step
  * with a cpu bridge):
  * - ∂L/∂W: a stride-1 conv over x with channels and batch swapped, whose "filter" is dy
  *   dilated by the forward stride: dW[a,b,ci,co] = Σ_{n,i,j} x[n, s·i+a−pt, s·j+b−pl, ci]·dy[n,i,j,co].

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * wasm's BatchMatMul uses XNNPACK only for untransposed 2-D operands; anything with
  * transposeA/transposeB falls back to a naive loop (~1 GFLOP/s instead of ~18; see
- * shared/docs/tfjs-wasm-facts.md §2). XNNPACK also *packs* its right operand B into its own
+ * docs/tfjs-facts.md, "Matrix products on wasm"). XNNPACK also *packs* its right operand B into its own
  * layout, cached per tensor id. During training the weights are a new tensor every step, so
  * `x·W` repacks the whole [in, out] weight matrix on every call, which measured 1.5–3× the cost
  * of the product itself at batch 64. So on wasm every product here puts the big matrix on the

@@ -8,7 +8,7 @@ import type { Padding } from './conv';
  *
  * The wasm `MaxPoolGrad` starts its running maximum at `numeric_limits<float>::min()`, the
  * smallest *positive* float, so in a window whose values are all ≤ 0 the gradient goes to the
- * window's first slot or is dropped (shared/docs/tfjs-wasm-facts.md §4). Max pooling's gradient
+ * window's first slot or is dropped (docs/tfjs-facts.md, "Convolution and pooling gradients"). Max pooling's gradient
  * does not change when a constant is added to the input, so `FblMaxPool` calls the same kernel
  * on x − min(x) + 1, where every value is ≥ 1 and the bug cannot trigger. Cost: one min
  * reduction and two adds per backward pass. Other backends get the stock kernel unshifted.

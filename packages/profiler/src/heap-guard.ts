@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FblError } from '@feedback-lab/core';
-import type { TrainerCallback } from '@feedback-lab/trainer';
+import type { StepInfo, TrainerCallback } from '@feedback-lab/trainer';
 import { WASM32_LIMIT_BYTES } from './budget';
 import { wasmHeapBytes } from './heap';
 
@@ -30,6 +30,8 @@ export interface HeapGuardOptions {
 export interface HeapGuard extends TrainerCallback {
   /** Largest heap seen, bytes. */
   readonly peakHeap: number;
+  /** Synchronous: checks before and after `run`, throwing MEMORY_BUDGET instead of a rejection. */
+  wrapStep(run: () => number, info: StepInfo): number;
 }
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -38,7 +40,7 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
  * A trainer callback that keeps training clear of the wasm32 limit. Before each step it checks
  * the heap plus the predicted need of the step against the limit, and after it the heap the
  * step actually reached; either way it stops with a MEMORY_BUDGET error that says why, instead
- * of letting a failed `malloc` corrupt memory (see shared/docs/tfjs-wasm-facts.md §3).
+ * of letting a failed `malloc` corrupt memory (see docs/tfjs-facts.md, "Memory").
  *
  * @example
  * createTrainer({ ..., callbacks: [heapGuard({ limitBytes: 3 * 2 ** 30 })] });

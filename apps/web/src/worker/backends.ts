@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describeBackend, selectBackend } from '@feedback-lab/core';
 // Vite emits these binaries as hashed assets; without the file map the production build asks
-// for them next to the JS chunk and 404s (tfjs-wasm-facts §1).
+// for them next to the JS chunk and 404s (docs/tfjs-facts.md, "wasm backend in Node and in a bundle").
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 // setWasmPaths insists on all three entries, although threads are off (see configureWasm).
@@ -12,7 +12,7 @@ import type { WebBackend } from '../presets';
 
 /**
  * Configures the wasm backend for a bundled build. Threads are switched off: with COOP/COEP the
- * threaded binary's worker crashes after minification renames its factory (tfjs-wasm-facts §1),
+ * threaded binary's worker crashes after minification renames its factory (docs/tfjs-facts.md, "wasm backend in Node and in a bundle"),
  * and on the 2-core machines this runs on the C++ side would use one thread anyway.
  */
 export function configureWasm(): void {
