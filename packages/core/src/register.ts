@@ -5,4 +5,11 @@
 // every other consumer resolves this import itself. The gradient registry lives on globalThis,
 // so the bundled copy registers into the same registry as the consumer's tfjs-core
 // (docs/tfjs-facts.md, "Gradients and chained ops").
+//
+// Order matters where the two resolve to different copies (tsx, vitest: the CommonJS main for
+// the bare name, the ESM files for the deep path). The copy evaluated first creates the shared
+// engine, and its Tensor class is what every op returns; the ESM files alone never install the op
+// handler behind `clone()`, `cast()` and `buffer()` (their base_side_effects is not loaded), so
+// the consumer's tfjs-core must come first.
+import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
