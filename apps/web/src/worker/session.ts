@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mlp, paramBytes, softmaxCrossEntropy, type Dataset, type Model } from '@feedback-lab/core';
+import { buildModel, mlp, paramBytes, presetSpec, softmaxCrossEntropy, type Dataset, type Model } from '@feedback-lab/core';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
@@ -56,7 +56,10 @@ export function createSession(deps: SessionDeps) {
     const data = await dataset(c.dataset);
     model?.dispose();
     model = undefined;
-    const m = mlp({ arch: c.arch, activation: c.activation, seed: c.seed });
+    // The activation field applies to MLPs; a preset carries its own per-layer activations.
+    const m = c.preset
+      ? buildModel(presetSpec(c.preset), { inputShape: [784], numClasses: 10, seed: c.seed })
+      : mlp({ arch: c.arch, activation: c.activation, seed: c.seed });
     model = m;
     const rule = (await RULES[c.rule].load())({ seed: c.seed });
     const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr });
@@ -66,7 +69,7 @@ export function createSession(deps: SessionDeps) {
       const r = await evaluateModel(m, data, softmaxCrossEntropy, { split: 'test', limit: c.evalLimit });
       post({ type: 'eval', id, step, testAccuracy: r.accuracy });
     };
-    post({ type: 'runStart', run: { id, rule: c.rule, backend, arch: c.arch.join('-'), paramBytes: paramBytes(m) } });
+    post({ type: 'runStart', run: { id, rule: c.rule, backend, arch: c.preset ?? c.arch.join('-'), paramBytes: paramBytes(m) } });
     post({ type: 'status', text: `training ${c.rule} on ${backend}` });
     await evaluate(0);
     const trainer = createTrainer({
