@@ -13,6 +13,8 @@ export interface CliRuleOptions {
   scale?: number;
   /** MEM-DFA/DFA: keep feedback matrices or regenerate them from the seed. */
   feedback?: 'stored' | 'regenerate';
+  /** DFA/MEM-DFA: extra scaling of conv blocks' signals. */
+  convScaling?: 'none' | 'positions';
 }
 
 /**

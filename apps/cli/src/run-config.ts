@@ -37,12 +37,14 @@ export interface RunConfig {
   'feedback-scale'?: number;
   /** dfa/mem-dfa: keep the feedback matrices or regenerate them (same values either way). */
   'feedback-mode'?: 'stored' | 'regenerate';
+  /** dfa/mem-dfa: `positions` divides a conv block's signal by √(its positions). */
+  'feedback-conv'?: 'none' | 'positions';
 }
 
 /** Options that change the numbers; `epochs` may grow on resume (data order is per epoch). */
 export const RESULT_KEYS = [
   'rule', 'dataset', 'data-dir', 'normalize', 'arch', 'activation', 'preset', 'model', 'optimizer', 'lr', 'batch-size', 'seed',
-  'limit', 'backend', 'feedback', 'feedback-scale', 'feedback-mode',
+  'limit', 'backend', 'feedback', 'feedback-scale', 'feedback-mode', 'feedback-conv',
 ] as const;
 
 export interface Run {
@@ -67,7 +69,7 @@ export function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFAULT_HE
   const model = buildChosenModel(c.spec, dataset, c.seed);
   const scale = c['feedback-scale'];
   const generator = c.feedback ? generatorByName(c.feedback, { scale, seed: c.seed }) : undefined;
-  const rule = RULES[c.rule as RuleName]({ seed: c.seed, generator, scale, feedback: c['feedback-mode'] });
+  const rule = RULES[c.rule as RuleName]({ seed: c.seed, generator, scale, feedback: c['feedback-mode'], convScaling: c['feedback-conv'] });
   const optimizer = createOptimizer({ name: c.optimizer as OptimizerName, lr: c.lr });
   return {
     dataset, model, rule, optimizer,

@@ -11,17 +11,52 @@ export interface TrainDefaults {
   lr: number;
   batchSize: number;
   epochs: number;
-  /** Multiplier of the random-feedback rules' default feedback matrices (1: the rule's own). */
+  /** Feedback-matrix generator by name (`generatorByName`); undefined: the rule's own default. */
+  feedback?: string;
+  /** Multiplier of the feedback matrices' entries (1: the generator's own scale). */
   feedbackScale: number;
+  /** DFA/MEM-DFA: extra scaling of conv blocks' signals (`positions`: 1/√positions). */
+  feedbackConv?: 'none' | 'positions';
+  /** Standardise each input channel with the train split's mean and std. */
+  normalize: boolean;
 }
 
 /** Defaults of a preset, with optional per-rule overrides (e.g. DRTP's smaller step). */
 export interface PresetDefaults extends TrainDefaults {
-  rules?: Readonly<Record<string, Partial<Pick<TrainDefaults, 'lr' | 'feedbackScale'>>>>;
+  rules?: Readonly<Record<string, Partial<Pick<TrainDefaults, 'lr' | 'feedback' | 'feedbackScale' | 'feedbackConv'>>>>;
 }
 
-/** The defaults of `--arch` MLPs and of models without a preset: momentum 0.9, lr 0.01, batch 64. */
-export const MLP_DEFAULTS: PresetDefaults = { optimizer: 'momentum', lr: 0.01, batchSize: 64, epochs: 2, feedbackScale: 1 };
+const BASE = { optimizer: 'momentum', lr: 0.01, batchSize: 64, epochs: 2, feedbackScale: 1, normalize: false } as const;
+
+/**
+ * The defaults of `--arch` MLPs (tanh by default) and of models without a preset: momentum 0.9,
+ * lr 0.01, batch 64, and the PyTorch reference's feedback: per-unit scaled, so each hidden unit
+ * receives a signal the size of one unit of the error (FA: B ~ N(0, 1/fan-out); DFA/MEM-DFA:
+ * he-normal, variance 2/n_out, as the MEM-DFA authors). On the saturating tanh MLP that is about
+ * 6–13× BP's step at the hidden layers and trains faster (784-800-800-10, 2 epochs: FA 95.67 %,
+ * DFA 96.06 % vs 93.17 % and 92.53 % with the BP-matched defaults).
+ */
+export const MLP_DEFAULTS: PresetDefaults = {
+  ...BASE,
+  rules: { fa: { feedback: 'fan-out' }, dfa: { feedback: 'he-normal' }, 'mem-dfa': { feedback: 'he-normal' }, drtp: { feedback: 'he-normal' } },
+};
+
+/**
+ * Relu MLPs (mnist-fc, deep-mlp-L). Relu does not saturate, so a hidden update that does not yet
+ * reduce the loss (random feedback before alignment) grows the activations without bound; the
+ * random-feedback rules take a fraction of BP's step at the hidden layers (the feedback scale,
+ * relative to the BP-matched defaults). mnist-fc on Fashion-MNIST, 20 000 samples, 1 epoch:
+ * DFA 68.1 % at scale 1 (loss spikes), 71.3 % at 0.25, explodes at 2; DRTP explodes at ≥ 0.1.
+ */
+const RELU_MLP: PresetDefaults = {
+  ...BASE,
+  rules: {
+    fa: { feedback: 'fan-out', feedbackScale: 0.25 },
+    dfa: { feedbackScale: 0.25 },
+    'mem-dfa': { feedbackScale: 0.25 },
+    drtp: { feedbackScale: 0.01 },
+  },
+};
 
 export interface PresetInfo {
   name: string;
@@ -38,11 +73,13 @@ const relu = 'relu' as const;
 const FIXED: Record<string, { description: string; defaults: PresetDefaults; spec: (numClasses: number) => ModelSpec }> = {
   'mnist-fc': {
     description: '784-100-30-10 relu MLP',
-    defaults: MLP_DEFAULTS,
+    defaults: RELU_MLP,
     spec: (k) => ({ name: 'mnist-fc', input: [784], layers: [{ type: 'dense', units: 100, activation: relu }, { type: 'dense', units: 30, activation: relu }, { type: 'dense', units: k }] }),
   },
   'mnist-conv': {
-    defaults: MLP_DEFAULTS,
+    // 10 000 MNIST samples, 1 epoch: DFA 91.2 % at the BP-matched default; FA explodes at scale 1
+    // with its fan-out B, 88.9 % at 0.25 (84.5 % with xavier); DRTP explodes at 0.1, 71.2 % at 0.03.
+    defaults: { ...BASE, rules: { fa: { feedback: 'fan-out', feedbackScale: 0.25 }, drtp: { feedbackScale: 0.03 } } },
     description: 'conv5x5x20 → maxpool2 → relu → conv5x5x50 → maxpool2 → relu → fc500 → relu → fc10 (28×28×1)',
     spec: (k) => ({
       name: 'mnist-conv',
@@ -56,7 +93,18 @@ const FIXED: Record<string, { description: string; defaults: PresetDefaults; spe
     }),
   },
   'cifar-conv': {
-    defaults: MLP_DEFAULTS,
+    // Inputs standardised per channel (BP 25.7 → 39.3 % on 10 000 samples, 1 epoch). DFA explodes
+    // at scale ≥ 0.2 with uniform scaling; dividing the conv blocks' signals by √positions lets the
+    // dense block take 0.3 of BP's step: 27.9 %. FA 26.0 % at 0.1 (fan-out B).
+    defaults: {
+      ...BASE, epochs: 3, normalize: true,
+      rules: {
+        fa: { feedback: 'fan-out', feedbackScale: 0.1 },
+        dfa: { feedbackScale: 0.3, feedbackConv: 'positions' },
+        'mem-dfa': { feedbackScale: 0.3, feedbackConv: 'positions' },
+        drtp: { feedbackScale: 0.002 },
+      },
+    },
     description: 'conv5x5x32 → maxpool3/2 → relu → conv5x5x64 → avgpool3/2 → conv5x5x64 → avgpool3/2 → relu → fc128 → relu → fc10 (32×32×3, same padding)',
     spec: (k) => ({
       name: 'cifar-conv',
@@ -78,7 +126,7 @@ const DEEP = /^deep-mlp-(\d+)$/;
 export function listPresets(): PresetInfo[] {
   return [
     ...Object.entries(FIXED).map(([name, p]) => ({ name, description: p.description, defaults: p.defaults })),
-    { name: 'deep-mlp-<L>', description: 'L hidden layers of 256 relu (any input size), e.g. deep-mlp-8', defaults: MLP_DEFAULTS },
+    { name: 'deep-mlp-<L>', description: 'L hidden layers of 256 relu (any input size), e.g. deep-mlp-8', defaults: RELU_MLP },
   ];
 }
 
@@ -90,7 +138,7 @@ export function listPresets(): PresetInfo[] {
  * const { optimizer, lr, batchSize } = presetDefaults('cifar-conv', 'dfa');
  */
 export function presetDefaults(name: string | undefined, rule?: string): TrainDefaults {
-  const base = name === undefined ? MLP_DEFAULTS : FIXED[name]?.defaults ?? (DEEP.test(name) ? MLP_DEFAULTS : undefined);
+  const base = name === undefined ? MLP_DEFAULTS : FIXED[name]?.defaults ?? (DEEP.test(name) ? RELU_MLP : undefined);
   if (!base) presetSpec(name!); // throws the unknown-preset error
   const { rules, ...d } = base!;
   return { ...d, ...(rule ? rules?.[rule] : undefined) };

@@ -1,20 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, FeedbackGenerator, LearningRule, Model, StepContext } from '@feedback-lab/core';
-import { heNormal } from '@feedback-lab/feedback';
+import { fanOut } from '@feedback-lab/feedback';
 import { detach } from './detach';
 import { feedbackBank, feedbackSeedOf, type FeedbackBank, type FeedbackMode } from './feedback-bank';
 import { inject } from './inject';
-import { dfaSignal } from './signal';
+import { dfaSignal, type ConvScaling } from './signal';
 
 export interface DfaOptions {
   /** Seed of the feedback matrices (default 0). */
   seed?: number;
-  /** Generator of B_i (default he-normal: variance 2/n_out, as the MEM-DFA authors' code). */
+  /**
+   * Generator of B_i (default fan-out: variance 1/n_i, so ‖B_i·e‖ ≈ ‖e‖, the size of BP's
+   * gradient at a block at initialisation; see the README for the measurements behind it).
+   */
   generator?: FeedbackGenerator;
   /** Multiplies the default generator's entries (ignored when `generator` is given). */
   scale?: number;
   /** Keep each B_i (`stored`, default) or regenerate it from (seed, i) every step. */
   feedback?: FeedbackMode;
+  /** Extra scaling of conv blocks' signals (default `none`; `positions`: 1/√positions). */
+  convScaling?: ConvScaling;
 }
 
 /**
@@ -23,7 +28,7 @@ export interface DfaOptions {
  */
 export function dfaFeedbackBank(o: DfaOptions = {}): FeedbackBank {
   return feedbackBank({
-    generator: o.generator ?? heNormal({ scale: o.scale }),
+    generator: o.generator ?? fanOut({ scale: o.scale }),
     seed: o.seed ?? 0,
     mode: o.feedback,
     stream: 'dfa',
@@ -65,7 +70,7 @@ export function dfa(o: DfaOptions = {}): LearningRule {
         ctx.mark?.('feedback');
         // Each block's output is seeded with its signal s_i as its gradient; the cut inputs
         // stop it from reaching earlier blocks. The signals outlive this scope (kept).
-        outputs.forEach((out, i) => signals.push(tf.keep(dfaSignal(e, blocks, i, bank))));
+        outputs.forEach((out, i) => signals.push(tf.keep(dfaSignal(e, blocks, i, bank, o.convScaling))));
         return tf.addN(outputs.map((out, i) => inject(out, signals[i]!))) as tf.Scalar;
       }, blocks.flatMap((b) => b.params));
       tf.dispose(signals);

@@ -3,18 +3,33 @@ import type { Block } from '@feedback-lab/core';
 import type { FeedbackBank } from './feedback-bank';
 
 /**
+ * How a conv block's signal is scaled beyond its B: `none` (default), or `positions`, which
+ * divides it by √P for a block whose output has P = height·width positions per channel. A conv
+ * filter sums its update over all P positions, and under DFA the part of each position's signal
+ * that does not reduce the loss adds up coherently there (inputs after a relu are all positive);
+ * measured on cifar-conv, this is what drives the conv blocks' activations up (see README).
+ */
+export type ConvScaling = 'none' | 'positions';
+
+/**
  * DFA's signal for block `index` of `blocks`: B_i·e reshaped to the block's output, with B_i of
- * shape [n_out, prod(outputShape)] (conv outputs are flattened). The last block gets the true
- * error e. The caller owns the returned tensor.
+ * shape [n_out, prod(outputShape)] (conv outputs are flattened), scaled per `conv` for conv
+ * blocks. The last block gets the true error e. The caller owns the returned tensor.
  */
 export function dfaSignal(
-  e: tf.Tensor, blocks: readonly Block[], index: number, bank: FeedbackBank,
+  e: tf.Tensor, blocks: readonly Block[], index: number, bank: FeedbackBank, conv: ConvScaling = 'none',
 ): tf.Tensor {
   if (index === blocks.length - 1) return e.clone();
   const block = blocks[index]!;
-  const width = block.outputShape.reduce((a, b) => a * b, 1);
+  const shape = block.outputShape;
+  const width = shape.reduce((a, b) => a * b, 1);
+  const positions = shape.length === 3 ? width / shape[2]! : 1;
+  const factor = conv === 'positions' ? 1 / Math.sqrt(positions) : 1;
   const B = bank.get(index, [e.shape[1]!, width]);
-  const s = tf.tidy(() => tf.reshape(tf.matMul(e as tf.Tensor2D, B as tf.Tensor2D), [e.shape[0]!, ...block.outputShape]));
+  const s = tf.tidy(() => {
+    const signal = tf.reshape(tf.matMul(e as tf.Tensor2D, B as tf.Tensor2D), [e.shape[0]!, ...shape]);
+    return factor === 1 ? signal : tf.mul(signal, factor);
+  });
   bank.release(B);
   return s;
 }

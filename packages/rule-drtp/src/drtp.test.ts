@@ -16,7 +16,7 @@ const ctx = (step: number) => ({ loss: softmaxCrossEntropy, step });
 const updates = (before: Float32Array[], after: Float32Array[]) => before.map((w, i) => w.map((v, j) => v - after[i]![j]!));
 
 describe.each(NODE_BACKENDS)('rule-drtp on %s', (backend) => {
-  it('applies xᵀ((y*·B) ⊙ tanh′) at the hidden block and the true error at the output (hand-written oracle)', async () => {
+  it('applies xᵀ((y*·B/batch) ⊙ tanh′) at the hidden block and the true error at the output (hand-written oracle)', async () => {
     await useBackend(backend);
     const model = mlp({ arch: [6, 5, 3], activation: 'tanh', seed: 4 });
     const batch = batchOf(7, 6, 3, 2);
@@ -28,7 +28,7 @@ describe.each(NODE_BACKENDS)('rule-drtp on %s', (backend) => {
     const applied = updates(before, snapshot(params));
     const expected = tf.tidy(() => {
       const h = tf.tanh(tf.add(tf.matMul(batch.x, W1!), b1!));
-      const delta = tf.mul(tf.matMul(batch.y, known.generate([3, 5], 0)), tf.sub(1, tf.square(h)));
+      const delta = tf.mul(tf.matMul(tf.div(batch.y, batch.size), known.generate([3, 5], 0)), tf.sub(1, tf.square(h)));
       const logits = tf.add(tf.matMul(h, W2!), b2!);
       const e = tf.div(tf.sub(tf.softmax(logits), batch.y), batch.size);
       return [tf.matMul(batch.x, delta, true, false), tf.sum(delta, 0), tf.matMul(h, e, true, false), tf.sum(e, 0)];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FblError, deriveSeed, type Batch, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
-import { heNormal } from '@feedback-lab/feedback';
+import { fanOut } from '@feedback-lab/feedback';
 import { acceptsPartialUpdates, applyPartial } from './apply';
 import { forwardWithGrads } from './local';
 
@@ -16,7 +16,7 @@ export type DrtpSchedule = 'per-block' | 'at-end';
 export interface DrtpOptions {
   /** Seed of the projection matrices (default 0). */
   seed?: number;
-  /** Generator of B_i, shape [n_out, n_i] (default he-normal, variance 2/n_out, as rule-dfa). */
+  /** Generator of B_i, shape [n_out, n_i] (default fan-out, variance 1/n_i, as rule-dfa). */
   generator?: FeedbackGenerator;
   /** Multiplies the default generator's entries (ignored when `generator` is given). */
   scale?: number;
@@ -41,7 +41,7 @@ export interface DrtpOptions {
  * rule.step(model, batch, tf.train.momentum(0.01, 0.9), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function drtp(o: DrtpOptions = {}): LearningRule {
-  const generator = o.generator ?? heNormal({ scale: o.scale });
+  const generator = o.generator ?? fanOut({ scale: o.scale });
   let seed = o.seed ?? 0;
   const schedule = o.schedule ?? 'per-block';
   const store = new Map<number, tf.Tensor>();
@@ -77,7 +77,9 @@ export function drtp(o: DrtpOptions = {}): LearningRule {
               loss = tf.keep(ctx.loss.value(logits, batch.y));
               return ctx.loss.grad(logits, batch.y);
             }
-          : tf.tidy(() => tf.reshape(tf.matMul(batch.y as tf.Tensor2D, projection(i, [batch.y.shape[1]!, width]) as tf.Tensor2D), [batch.size, ...block.outputShape]));
+          // y*/batch: the target stands in for e = ∂(mean loss)/∂logits, which carries the
+          // batch mean's 1/batch; without it DRTP's step was `batch` times DFA's.
+          : tf.tidy(() => tf.reshape(tf.matMul(tf.div(batch.y, batch.size) as tf.Tensor2D, projection(i, [batch.y.shape[1]!, width]) as tf.Tensor2D), [batch.size, ...block.outputShape]));
         const { grads, output } = forwardWithGrads(block, h, signal);
         if (signal instanceof tf.Tensor) signal.dispose();
         if (h !== batch.x) h.dispose();

@@ -47,7 +47,7 @@ export function memDfa(o: MemDfaOptions = {}): LearningRule {
       let x = batch.x;
       blocks.forEach((block, i) => {
         ctx.mark?.(`feedback:${block.name}`);
-        const signal = dfaSignal(e, blocks, i, bank);
+        const signal = dfaSignal(e, blocks, i, bank, o.convScaling);
         const { grads, output } = localGrads(block, x, signal);
         signal.dispose();
         ctx.mark?.(`update:${block.name}`);

@@ -9,9 +9,9 @@ export const PRESETS_OPTIONS = {
 
 /** One line of a preset's hyperparameters, e.g. `momentum lr 0.01, batch 64, 2 epochs`. */
 function describeDefaults(d: PresetDefaults): string {
-  const scale = d.feedbackScale !== 1 ? `, feedback scale ${d.feedbackScale}` : '';
+  const scale = `${d.feedback ? `, feedback ${d.feedback}` : ''}${d.feedbackScale !== 1 ? `, feedback scale ${d.feedbackScale}` : ''}${d.feedbackConv === 'positions' ? ', conv signals / √positions' : ''}`;
   const rules = Object.entries(d.rules ?? {}).map(([r, o]) => `; ${r}: ${Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('');
-  return `${d.optimizer} lr ${d.lr}, batch ${d.batchSize}, ${d.epochs} epoch(s)${scale}${rules}`;
+  return `${d.optimizer} lr ${d.lr}, batch ${d.batchSize}, ${d.epochs} epoch(s)${scale}${d.normalize ? ', normalized inputs' : ''}${rules}`;
 }
 
 /** `fbl presets`: the named models `--preset` accepts. */

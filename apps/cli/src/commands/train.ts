@@ -26,9 +26,10 @@ export const TRAIN_OPTIONS = {
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
-  feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the rule\'s own, xavier for fa, he-normal for dfa)' },
+  feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the preset\'s, see fbl presets; the rules\' own: fan-out for dfa/mem-dfa/drtp, xavier for fa)' },
   'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries (default: the preset\'s, 1 for --arch)' },
   'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'dfa/mem-dfa: keep the feedback matrices or regenerate them from the seed when needed' },
+  'feedback-conv': { kind: 'string', choices: ['none', 'positions'], help: 'dfa/mem-dfa: positions divides a conv block\'s signal by √(its positions) (default: the preset\'s; none)' },
   'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
   'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
@@ -65,7 +66,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   const backend = await selectBackend(chosen.backend as BackendName, { strict: !!resumed });
   const dataset = await (resumed
     ? openRunDataset(resumed.config, (l) => io.err.write(`${l}\n`))
-    : openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: o.normalize, log: (l) => io.err.write(`${l}\n`) }));
+    : openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: chosen.normalize === true, log: (l) => io.err.write(`${l}\n`) }));
   // The checkpoint's resolved spec, never a re-read of a model file that may have changed.
   const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);
   const config = { ...chosen, spec, data: { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses } } as RunConfig;
@@ -141,7 +142,10 @@ function trainDefaults(preset: string | undefined, rule: string): Record<string,
   const d = presetDefaults(preset, rule);
   return {
     optimizer: d.optimizer, lr: d.lr, 'batch-size': d.batchSize, epochs: d.epochs,
+    ...(d.feedback ? { feedback: d.feedback } : {}),
     ...(d.feedbackScale !== 1 ? { 'feedback-scale': d.feedbackScale } : {}),
+    ...(d.normalize ? { normalize: true } : {}),
+    ...(d.feedbackConv && d.feedbackConv !== 'none' ? { 'feedback-conv': d.feedbackConv } : {}),
   };
 }
 

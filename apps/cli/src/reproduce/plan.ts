@@ -41,6 +41,12 @@ export interface CellConfig {
   lr: number;
   batchSize: number;
   feedbackScale: number;
+  /** Feedback generator by name; undefined: the rule's own. */
+  feedback?: string;
+  /** DFA/MEM-DFA conv scaling (`positions`); undefined: none. */
+  feedbackConv?: 'none' | 'positions';
+  /** Inputs standardised per channel (the preset's default). */
+  normalize?: boolean;
   limit?: number;
 }
 
@@ -82,7 +88,7 @@ export function planCells(o: PlanOptions): Cell[] {
           id, dir: join(o.out, 'cells', id), epochs: o.epochs ?? d.epochs,
           config: {
             model, preset: m.preset, dataset: m.dataset, ...(m.dataset === 'cifar10' && o.dataDir ? { dataDir: resolve(o.dataDir) } : {}),
-            rule, seed, optimizer: d.optimizer, lr: d.lr, batchSize: d.batchSize, feedbackScale: d.feedbackScale,
+            rule, seed, optimizer: d.optimizer, lr: d.lr, batchSize: d.batchSize, feedbackScale: d.feedbackScale, ...(d.feedback ? { feedback: d.feedback } : {}), ...(d.feedbackConv && d.feedbackConv !== 'none' ? { feedbackConv: d.feedbackConv } : {}), ...(d.normalize ? { normalize: true } : {}),
             ...(limit !== undefined ? { limit } : {}),
           },
         });
@@ -101,6 +107,9 @@ export function trainArgs(c: CellConfig, epochs: number): string[] {
     // As `fbl train` does: a scale of 1 is the rule's own feedback and is left out of the config.
     ...(c.feedbackScale !== 1 ? ['--feedback-scale', String(c.feedbackScale)] : []),
     ...(c.limit !== undefined ? ['--limit', String(c.limit)] : []),
+    ...(c.normalize ? ['--normalize'] : []),
+    ...(c.feedback ? ['--feedback', c.feedback] : []),
+    ...(c.feedbackConv ? ['--feedback-conv', c.feedbackConv] : []),
   ];
 }
 
