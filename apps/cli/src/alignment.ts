@@ -33,9 +33,10 @@ export async function alignmentReporter(o: AlignmentReporterOptions): Promise<Tr
   const measure = (step: number) => {
     const r = measureAlignment(o.model, o.rule, probe!, softmaxCrossEntropy);
     if (o.json) {
-      o.out(JSON.stringify({ event: 'alignment', step, alignment: deg(r.updateAngles), feedbackAngles: deg(r.feedbackAngles), blocks: r.blocks, ...o.base }) + '\n');
+      const ratios = r.updateRatios.map((x) => Math.round(x * 1000) / 1000);
+      o.out(JSON.stringify({ event: 'alignment', step, alignment: deg(r.updateAngles), updateRatios: ratios, feedbackAngles: deg(r.feedbackAngles), blocks: r.blocks, ...o.base }) + '\n');
     } else {
-      o.out(`alignment at step ${step}: update vs BP ${r.updateAngles.map((a) => `${a.toFixed(1)}°`).join(' ')}` +
+      o.out(`alignment at step ${step}: update vs BP ${r.updateAngles.map((a) => `${a.toFixed(1)}°`).join(' ')}; size vs BP ${r.updateRatios.map((x) => `${x.toPrecision(3)}×`).join(' ')}` +
         (r.feedbackAngles.some((a) => a !== null) ? `; W vs B ${r.feedbackAngles.map((a) => (a === null ? '-' : `${a.toFixed(1)}°`)).join(' ')}` : '') + '\n');
     }
     return r;

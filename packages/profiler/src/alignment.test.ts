@@ -41,15 +41,32 @@ describe('alignment diagnostics', () => {
     const r = measureAlignment(model, rule, batches[0]!, softmaxCrossEntropy);
     expect(tf.memory().numTensors).toBe(tensors);
     r.updateAngles.forEach((a) => expect(a).toBeLessThan(0.1));
+    r.updateRatios.forEach((x) => expect(Math.abs(x - 1)).toBeLessThan(1e-4));
     expect(r.feedbackAngles).toEqual([null, null]);
     model.blocks.flatMap((b) => b.params).forEach((p, i) => expect(Array.from(p.dataSync())).toEqual(Array.from(before[i]!)));
     rule.dispose();
     model.dispose();
   });
 
+  it('sizes a rule\'s step against BP: DFA\'s hidden ratio scales with its feedback, its output block is BP\'s', () => {
+    const ratios = (scale: number) => {
+      const model = mlp({ arch: [16, 32, 32, 4], activation: 'tanh', seed: 1 });
+      const rule = dfa({ seed: 2, scale });
+      const r = measureAlignment(model, rule, batches[0]!, softmaxCrossEntropy).updateRatios;
+      rule.dispose();
+      model.dispose();
+      return r;
+    };
+    const [one, two] = [ratios(1), ratios(2)];
+    expect(Math.abs(one[2]! - 1)).toBeLessThan(1e-4);
+    for (const i of [0, 1]) expect(two[i]! / one[i]!).toBeCloseTo(2, 4);
+  });
+
   it.each([
     ['fa', (seed: number) => fa({ seed })],
-    ['dfa', (seed: number) => dfa({ seed })],
+    // the per-unit scale (he-normal's std √(2/4) = fan-out's √(1/64) × √32, same draws): the
+    // BP-matched default aligns too, but slower than this 200-step curve allows
+    ['dfa', (seed: number) => dfa({ seed, scale: Math.sqrt(32) })],
   ] as const)('%s updates align with BP during training (hidden blocks well below 90°)', async (name, make) => {
     const points = await curve(make(3), 200, 40);
     console.log(`${name} alignment curve (deg per block):\n` + points.map((p) =>

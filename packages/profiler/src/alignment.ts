@@ -11,6 +11,12 @@ export interface AlignmentReport {
   /** Per block: angle in degrees between the rule's update and the BP gradient (same weights). */
   updateAngles: number[];
   /**
+   * Per block: ‖rule's update‖ / ‖BP gradient‖ on the same weights. At initialisation it says
+   * how big a step the rule takes at each block relative to backprop for the same learning rate
+   * (the feedback scale's effect), which is what decides whether a random-feedback rule diverges.
+   */
+  updateRatios: number[];
+  /**
    * Per block: angle in degrees between its forward weights W and the feedback B that carries
    * the error back through it (FA's W_{i+1}ᵀ vs B_{i+1}); null where the rule has none.
    */
@@ -35,6 +41,8 @@ export function measureAlignment(model: Model, rule: LearningRule, batch: Batch,
       for (const [name, t] of entries) captured[name] = tf.keep(t.clone());
     },
     dispose() {},
+    // rules that branch on the optimizer's class (DRTP's per-block schedule) see plain SGD
+    getClassName: () => 'SGD',
   } as unknown as tf.Optimizer;
   rule.step(model, batch, recorder, { loss, step: -1 });
   const params = model.blocks.flatMap((b) => b.params);
@@ -45,6 +53,7 @@ export function measureAlignment(model: Model, rule: LearningRule, batch: Batch,
   const report: AlignmentReport = {
     blocks: model.blocks.map((b) => b.name),
     updateAngles: model.blocks.map((b) => angle(b.params.map((p) => captured[p.name]!), b.params.map((p) => grads[p.name]!))),
+    updateRatios: model.blocks.map((b) => norm(b.params.map((p) => captured[p.name]!)) / norm(b.params.map((p) => grads[p.name]!))),
     feedbackAngles: model.blocks.map((b, i) => {
       const fb = inspect?.(model, i);
       if (!fb) return null;
@@ -54,6 +63,11 @@ export function measureAlignment(model: Model, rule: LearningRule, batch: Batch,
   };
   tf.dispose([value, ...Object.values(grads), ...Object.values(captured)]);
   return report;
+}
+
+/** Euclidean norm of a list of tensors, flattened and concatenated. */
+function norm(ts: readonly tf.Tensor[]): number {
+  return tf.tidy(() => Math.sqrt(tf.addN(ts.map((x) => tf.sum(tf.square(x)))).dataSync()[0]!));
 }
 
 /** Angle in degrees between two lists of tensors, each flattened and concatenated. */

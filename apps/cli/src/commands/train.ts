@@ -97,6 +97,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
       ? await alignmentReporter({ every: o['align-every'], model: run.model, rule: run.rule, dataset, json: !!o.json, out: io.out, base })
       : undefined;
     disposeAlign = align;
+    align?.measure(resumed?.position.step ?? 0); // before the first step: the rule's step size vs BP at the start
     const trainer = createTrainer({
       model: run.model, rule: run.rule, optimizer: run.optimizer, dataset, seed: config.seed,
       start: resumed?.position, onDiverge: o['on-diverge'] as DivergePolicy,
