@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, describeBackend, selectBackend, type BackendName } from '@feedback-lab/core';
+import { BACKENDS, describeBackend, presetDefaults, selectBackend, type BackendName, type TrainDefaults } from '@feedback-lab/core';
+import { generatorByName } from '@feedback-lab/feedback';
 import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { accuracyTable, type AccuracyRun } from '../bench/accuracy-table';
@@ -17,11 +18,11 @@ export const ACCURACY_OPTIONS = {
   ...MODEL_OPTIONS,
   epochs: { kind: 'int', default: 1, min: 1, help: 'epochs per run' },
   seeds: { kind: 'string', default: '1', help: 'comma-separated seeds; one run per rule and seed' },
-  optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
-  lr: { kind: 'number', default: 0.01, help: 'learning rate for every rule' },
+  optimizer: { kind: 'string', choices: OPTIMIZERS, help: 'optimizer (momentum uses 0.9; default: the preset\'s, fbl presets)' },
+  lr: { kind: 'number', help: 'learning rate for every rule (default: the preset\'s)' },
   lrs: { kind: 'string', help: 'per-rule learning rates overriding --lr, e.g. dfa=0.005,mem-dfa=0.005' },
-  'feedback-scales': { kind: 'string', help: 'per-rule multipliers of the default feedback matrices, e.g. dfa=0.1,mem-dfa=0.1' },
-  'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
+  'feedback-scales': { kind: 'string', help: 'per-rule multipliers of the feedback matrices, e.g. dfa=0.1,mem-dfa=0.1 (default: the preset\'s)' },
+  'batch-size': { kind: 'int', min: 1, help: 'samples per step (default: the preset\'s)' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   out: { kind: 'string', help: 'also write the table (.md) and every run (.json) to this directory' },
@@ -48,6 +49,12 @@ function perRule(text: string | undefined, what: string, rules: readonly string[
   return out;
 }
 
+/** `he-normal × 0.3`, or `rule's own` when the preset leaves the rule's default feedback alone. */
+function describeFeedback(d: TrainDefaults, scale: number | undefined): string {
+  const s = scale ?? d.feedbackScale;
+  return `${d.feedback ?? 'own'}${s !== 1 ? ` × ${s}` : ''}${d.feedbackConv === 'positions' ? ' (conv ÷ √positions)' : ''}`;
+}
+
 /** `fbl bench accuracy`: test accuracy of several rules on one model and dataset, over seeds. */
 export async function benchAccuracy(argv: readonly string[], io: Io): Promise<number> {
   const o = parseOptions(argv, ACCURACY_OPTIONS);
@@ -65,27 +72,36 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
   const lrs = perRule(o.lrs, 'lrs', rules);
   const scales = perRule(o['feedback-scales'], 'feedback-scales', rules);
   const backend = await selectBackend(o.backend as BackendName);
+  // The preset's hyperparameters per rule, unless given (presetDefaults throws for an unknown preset).
+  const defaults = (rule: string) => presetDefaults(o.preset, rule);
+  const normalize = o.normalize || defaults('bp').normalize;
+  const optimizerName = o.optimizer ?? defaults('bp').optimizer;
+  const batchSize = o['batch-size'] ?? defaults('bp').batchSize;
   const dataset = await openDataset(o.dataset!, {
-    dataDir: o['data-dir'], download: o.download, normalize: o.normalize, log: (l) => io.err.write(`${l}\n`),
+    dataDir: o['data-dir'], download: o.download, normalize, log: (l) => io.err.write(`${l}\n`),
   });
   const { spec, label } = resolveSpec(o, dataset);
   const samples = Math.min(o.limit ?? Infinity, dataset.size('train'));
   const config =
-    `bench accuracy: ${label} on ${dataset.name}${o.normalize ? ' (normalised)' : ''}, ${samples} train / ${dataset.size('test')} test samples, ` +
-    `${o.epochs} epoch(s), ${o.optimizer} lr ${o.lr}${o.lrs ? ` (${o.lrs})` : ''}${o['feedback-scales'] ? `, feedback scale ${o['feedback-scales']}` : ''}, batch ${o['batch-size']}, seeds ${seeds.join(',')}, backend ${describeBackend(backend)}`;
+    `bench accuracy: ${label} on ${dataset.name}${normalize ? ' (normalised)' : ''}, ${samples} train / ${dataset.size('test')} test samples, ` +
+    `${o.epochs} epoch(s), ${optimizerName} lr ${o.lr ?? (o.preset ? `${defaults('bp').lr} (preset)` : defaults('bp').lr)}${o.lrs ? ` (${o.lrs})` : ''}` +
+    `, feedback ${rules.map((r) => `${r}: ${describeFeedback(defaults(r), scales.get(r))}`).join('; ')}, batch ${batchSize}, seeds ${seeds.join(',')}, backend ${describeBackend(backend)}`;
   io.out(`${config}\n\n`);
 
   const runs: AccuracyRun[] = [];
   for (const ruleName of rules) {
     for (const seed of seeds) {
-      const lr = lrs.get(ruleName) ?? o.lr!;
+      const d = defaults(ruleName);
+      const lr = lrs.get(ruleName) ?? o.lr ?? d.lr;
+      const scale = scales.get(ruleName) ?? d.feedbackScale;
+      const generator = d.feedback ? generatorByName(d.feedback, { scale, seed }) : undefined;
       const model = buildChosenModel(spec, dataset, seed);
-      const rule = RULES[ruleName as RuleName]({ seed, scale: scales.get(ruleName) });
-      const optimizer = createOptimizer({ name: o.optimizer as OptimizerName, lr });
+      const rule = RULES[ruleName as RuleName]({ seed, scale, generator, convScaling: d.feedbackConv });
+      const optimizer = createOptimizer({ name: optimizerName as OptimizerName, lr });
       const t0 = performance.now();
       try {
         const trainer = createTrainer({ model, rule, optimizer, dataset, seed });
-        const epochs = await trainer.fit({ epochs: o.epochs!, batchSize: o['batch-size']!, limit: o.limit });
+        const epochs = await trainer.fit({ epochs: o.epochs!, batchSize, limit: o.limit });
         const last = epochs[epochs.length - 1]!;
         const run: AccuracyRun = {
           rule: ruleName, seed, lr, epochs: o.epochs!, testAccuracy: last.testAccuracy,

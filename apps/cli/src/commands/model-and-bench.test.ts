@@ -62,7 +62,7 @@ describe('fbl bench accuracy', () => {
     const out = join(dir, 'bench');
     const r = await run('bench', 'accuracy', '--rules', 'bp', '--dataset', 'blobs', '--arch', '8-16-4', '--epochs', '2', '--seeds', '1,2', '--lr', '0.1', '--out', out);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^bench accuracy: arch 8-16-4 tanh on blobs, 400 train \/ 100 test samples, 2 epoch\(s\), momentum lr 0.1, batch 64, seeds 1,2, backend wasm/);
+    expect(r.out).toMatch(/^bench accuracy: arch 8-16-4 tanh on blobs, 400 train \/ 100 test samples, 2 epoch\(s\), momentum lr 0.1, feedback bp: own, batch 64, seeds 1,2, backend wasm/);
     expect(r.out).toMatch(/\| bp \| \d+\.\d\d ± \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d, \d+\.\d\d \| 0.1 \| \d+\.\d \|/);
     const json = JSON.parse(readFileSync(join(out, 'accuracy-model-blobs.json'), 'utf8'));
     expect(json.runs).toHaveLength(2);
