@@ -9,7 +9,7 @@
 // Order matters where the two resolve to different copies (tsx, vitest: the CommonJS main for
 // the bare name, the ESM files for the deep path). The copy evaluated first creates the shared
 // engine, and its Tensor class is what every op returns; the ESM files alone never install the op
-// handler behind `clone()`, `cast()` and `buffer()` (their base_side_effects is not loaded), so
+// handler behind `clone()` and `buffer()` (their base_side_effects is not loaded), so
 // the consumer's tfjs-core must come first.
 import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
