@@ -2,6 +2,7 @@
 // Repository rules that a type checker does not see, then ESLint's type-aware rules
 // (eslint.config.mjs: floating promises) on the package's src/. Run from a package directory:
 // `node ../../tooling/scripts/lint.mjs`. Exits 1 listing every violation.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ESLint } from 'eslint';
@@ -42,6 +43,13 @@ if (isLibrary) {
   }
   if (!pkg.peerDependencies?.['@tensorflow/tfjs-core']) problems.push('package.json: @tensorflow/tfjs-core must be a peerDependency');
   if (!existsSync(join(dir, 'README.md'))) problems.push('README.md is missing');
+}
+
+// turbo.json inputs must name every workspace package this one imports (see turbo-inputs.mjs).
+try {
+  execFileSync(process.execPath, [join(import.meta.dirname, 'turbo-inputs.mjs'), '--check'], { encoding: 'utf8', stdio: 'pipe' });
+} catch (err) {
+  problems.push(String(err.stderr).trim());
 }
 
 if (files.length) {
