@@ -36,3 +36,4 @@ export { selectBackend, describeBackend, loadBackend, BACKENDS, BACKEND_PACKAGES
 export { countBytes, paramBytes } from './memory';
 export { disposeOptimizer, freeOptimizerLeftovers } from './optimizer';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';
+export { inject, localGrads, paramGrads } from './local-grads';

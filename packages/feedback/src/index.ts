@@ -4,3 +4,5 @@ export { orthogonal } from './orthogonal';
 export { sharedSlice, type SharedSliceOptions } from './shared-slice';
 export { generatorByName, GENERATOR_NAMES, type GeneratorName, type ByNameOptions } from './by-name';
 export type { ScaleOptions } from './fill';
+export { feedbackBank, feedbackSeedOf, type FeedbackBank, type FeedbackBankOptions, type FeedbackKey, type FeedbackMode, type FeedbackOptions } from './bank';
+export { dfaFeedbackBank, dfaSignal, directSignal, type ConvScaling, type DfaFeedbackOptions } from './direct';

@@ -55,10 +55,14 @@ export function measureAlignment(model: Model, rule: LearningRule, batch: Batch,
     updateAngles: model.blocks.map((b) => angle(b.params.map((p) => captured[p.name]!), b.params.map((p) => grads[p.name]!))),
     updateRatios: model.blocks.map((b) => norm(b.params.map((p) => captured[p.name]!)) / norm(b.params.map((p) => grads[p.name]!))),
     feedbackAngles: model.blocks.map((b, i) => {
-      const fb = inspect?.(model, i);
-      if (!fb) return null;
-      const pairs = b.params.map((p, j) => [p, fb[j]!] as const).filter(([p, f]) => p.rank >= 2 && f !== p);
-      return pairs.length ? angle(pairs.map(([p]) => p), pairs.map(([, f]) => f)) : null;
+      let result: number | null = null;
+      // in a tidy: a rule that regenerates its feedback hands out fresh tensors
+      tf.tidy(() => {
+        const fb = inspect?.(model, i);
+        const pairs = (fb ? b.params.map((p, j) => [p, fb[j]!] as const) : []).filter(([p, f]) => p.rank >= 2 && f !== p);
+        if (pairs.length) result = angle(pairs.map(([p]) => p), pairs.map(([, f]) => f));
+      });
+      return result;
     }),
   };
   tf.dispose([value, ...Object.values(grads), ...Object.values(captured)]);

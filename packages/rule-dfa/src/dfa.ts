@@ -1,39 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, FeedbackGenerator, LearningRule, Model, StepContext } from '@feedback-lab/core';
-import { fanOut } from '@feedback-lab/feedback';
+import { inject, type Batch, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { dfaFeedbackBank, dfaSignal, feedbackSeedOf, type DfaFeedbackOptions } from '@feedback-lab/feedback';
 import { detach } from './detach';
-import { feedbackBank, feedbackSeedOf, type FeedbackBank, type FeedbackMode } from './feedback-bank';
-import { inject } from './inject';
-import { dfaSignal, type ConvScaling } from './signal';
-
-export interface DfaOptions {
-  /** Seed of the feedback matrices (default 0). */
-  seed?: number;
-  /**
-   * Generator of B_i (default fan-out: variance 1/n_i, so ‖B_i·e‖ ≈ ‖e‖, the size of BP's
-   * gradient at a block at initialisation; see the README for the measurements behind it).
-   */
-  generator?: FeedbackGenerator;
-  /** Multiplies the default generator's entries (ignored when `generator` is given). */
-  scale?: number;
-  /** Keep each B_i (`stored`, default) or regenerate it from (seed, i) every step. */
-  feedback?: FeedbackMode;
-  /** Extra scaling of conv blocks' signals (default `none`; `positions`: 1/√positions). */
-  convScaling?: ConvScaling;
-}
 
 /**
- * The feedback bank DFA builds from its options: B_i from (seed, i) on the `dfa` stream, so any
- * rule that composes DFA's signal (MEM-DFA) gets the very same matrices from the same seed.
+ * DFA's options (from @feedback-lab/feedback, which MEM-DFA shares): `seed` (default 0),
+ * `generator` of B_i (default `fanOut()`: variance 1/n_i, so ‖B_i·e‖ ≈ ‖e‖, the size of BP's
+ * gradient at a block at initialisation; see the README for the measurements behind it),
+ * `scale`, `feedback: 'stored' | 'regenerate'` and `convScaling`.
  */
-export function dfaFeedbackBank(o: DfaOptions = {}): FeedbackBank {
-  return feedbackBank({
-    generator: o.generator ?? fanOut({ scale: o.scale }),
-    seed: o.seed ?? 0,
-    mode: o.feedback,
-    stream: 'dfa',
-  });
-}
+export type DfaOptions = DfaFeedbackOptions;
 
 /**
  * Direct feedback alignment (Nøkland 2016, "Direct Feedback Alignment Provides Learning in Deep

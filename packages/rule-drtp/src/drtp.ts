@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FblError, deriveSeed, type Batch, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
-import { fanOut } from '@feedback-lab/feedback';
+import { localGrads, type Batch, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { directSignal, fanOut, feedbackBank, feedbackSeedOf, type FeedbackOptions } from '@feedback-lab/feedback';
 import { acceptsPartialUpdates, applyPartial } from './apply';
-import { forwardWithGrads } from './local';
 
 /**
  * `per-block` (default): block i is updated as soon as its output exists, during the forward
@@ -13,13 +12,13 @@ import { forwardWithGrads } from './local';
  */
 export type DrtpSchedule = 'per-block' | 'at-end';
 
-export interface DrtpOptions {
-  /** Seed of the projection matrices (default 0). */
-  seed?: number;
-  /** Generator of B_i, shape [n_out, n_i] (default fan-out, variance 1/n_i, as rule-dfa). */
-  generator?: FeedbackGenerator;
-  /** Multiplies the default generator's entries (ignored when `generator` is given). */
-  scale?: number;
+/**
+ * `seed` of the projection matrices (default 0), `generator` of B_i, shape [n_out, n_i]
+ * (default fan-out, variance 1/n_i, as rule-dfa), `scale`, `feedback: 'stored' | 'regenerate'`
+ * (with `regenerate`, B_i is rebuilt from (seed, i) when block i needs it and freed at once:
+ * no projection is resident, the same weights), and:
+ */
+export interface DrtpOptions extends FeedbackOptions {
   /** When the updates are applied (default `per-block`). */
   schedule?: DrtpSchedule;
 }
@@ -41,18 +40,8 @@ export interface DrtpOptions {
  * rule.step(model, batch, tf.train.momentum(0.01, 0.9), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function drtp(o: DrtpOptions = {}): LearningRule {
-  const generator = o.generator ?? fanOut({ scale: o.scale });
-  let seed = o.seed ?? 0;
+  const bank = feedbackBank({ generator: o.generator ?? fanOut({ scale: o.scale }), seed: o.seed ?? 0, mode: o.feedback, stream: 'drtp' });
   const schedule = o.schedule ?? 'per-block';
-  const store = new Map<number, tf.Tensor>();
-  const projection = (index: number, shape: [number, number]): tf.Tensor => {
-    let B = store.get(index);
-    if (!B) {
-      B = tf.keep(generator.generate(shape, deriveSeed(seed, 'drtp', index)));
-      store.set(index, B);
-    }
-    return B;
-  };
 
   return {
     name: 'drtp',
@@ -66,27 +55,27 @@ export function drtp(o: DrtpOptions = {}): LearningRule {
         applyPartial(opt, names, grads);
         tf.dispose(Object.values(grads));
       };
+      // y*/batch: the target stands in for e = ∂(mean loss)/∂logits, which carries the batch
+      // mean's 1/batch; without it DRTP's step was `batch` times DFA's.
+      const target = tf.div(batch.y, batch.size);
       let h = batch.x;
       let loss: tf.Scalar | undefined;
       blocks.forEach((block, i) => {
         ctx.mark?.(`forward:${block.name}`);
-        const last = i === blocks.length - 1;
-        const width = block.outputShape.reduce((a, b) => a * b, 1);
-        const signal = last
-          ? (logits: tf.Tensor) => {
+        const signal = i < blocks.length - 1
+          ? directSignal(target, block, i, bank)
+          : (logits: tf.Tensor) => {
               loss = tf.keep(ctx.loss.value(logits, batch.y));
               return ctx.loss.grad(logits, batch.y);
-            }
-          // y*/batch: the target stands in for e = ∂(mean loss)/∂logits, which carries the
-          // batch mean's 1/batch; without it DRTP's step was `batch` times DFA's.
-          : tf.tidy(() => tf.reshape(tf.matMul(tf.div(batch.y, batch.size) as tf.Tensor2D, projection(i, [batch.y.shape[1]!, width]) as tf.Tensor2D), [batch.size, ...block.outputShape]));
-        const { grads, output } = forwardWithGrads(block, h, signal);
+            };
+        const { grads, output } = localGrads(block, h, signal);
         if (signal instanceof tf.Tensor) signal.dispose();
         if (h !== batch.x) h.dispose();
         h = output;
         ctx.mark?.(`update:${block.name}`);
         apply(grads);
       });
+      target.dispose();
       h.dispose();
       if (!perBlock) {
         opt.applyGradients(pending);
@@ -96,22 +85,10 @@ export function drtp(o: DrtpOptions = {}): LearningRule {
       loss!.dispose();
       return result;
     },
-    residentBytes: () => [...store.values()].reduce((s, t) => s + t.size * 4, 0),
+    residentBytes: () => bank.residentBytes(),
     // Every B_i is a function of (generator, seed, i); the generator comes from the config.
-    getState: () => ({ feedbackSeed: seed }),
-    setState(s) {
-      const next = s.feedbackSeed;
-      if (!Number.isInteger(next) || (next as number) < 0 || (next as number) > 0xffffffff) {
-        throw new FblError('CHECKPOINT', `drtp state: feedbackSeed must be a 32-bit unsigned integer, got ${JSON.stringify(next)}`);
-      }
-      if (next === seed) return;
-      store.forEach((t) => t.dispose());
-      store.clear();
-      seed = next as number;
-    },
-    dispose() {
-      store.forEach((t) => t.dispose());
-      store.clear();
-    },
+    getState: () => ({ feedbackSeed: bank.seed }),
+    setState: (s) => bank.reseed(feedbackSeedOf(s, 'drtp')),
+    dispose: () => bank.dispose(),
   };
 }

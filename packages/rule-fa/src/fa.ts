@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FblError, canUseFeedbackTape, deriveSeed, gradsWithFeedback, type Batch, type Block, type FeedbackGenerator, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
-import { xavier } from '@feedback-lab/feedback';
-import { hasSplit, inputGrad, localParamGrads } from './local';
+import { canUseFeedbackTape, gradsWithFeedback, localGrads, type Batch, type Block, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { feedbackBank, feedbackSeedOf, xavier, type FeedbackOptions } from '@feedback-lab/feedback';
+import { hasSplit, inputGrad } from './local';
 
-export interface FaOptions {
-  /** Seed of the feedback matrices (default 0). */
-  seed?: number;
-  /** Generator of each B (default xavier, the scale of the forward weights' init). */
-  generator?: FeedbackGenerator;
-  /** Multiplies the default generator's entries (ignored when `generator` is given). */
-  scale?: number;
+/**
+ * `seed` (default 0), `generator` of each B (default xavier, the scale of the forward weights'
+ * init), `scale`, `feedback: 'stored' | 'regenerate'` (with `regenerate`, each B is rebuilt
+ * from (seed, block, param) when the backward pass needs it: no feedback matrix is resident,
+ * the same weights), and:
+ */
+export interface FaOptions extends FeedbackOptions {
   /**
    * Use the forward weights themselves as feedback (B = W, re-read every step). FA then
    * reduces to backprop; for oracle tests and ablations.
@@ -19,7 +19,10 @@ export interface FaOptions {
 
 /** The rule object, with its feedback exposed for alignment diagnostics. */
 export interface FaRule extends LearningRule {
-  /** Weights that carry the error back through block `index` (B in place of W), if any. */
+  /**
+   * Weights that carry the error back through block `index` (B in place of W), if any. With
+   * `feedback: 'regenerate'` each B is generated for this call: call it inside `tf.tidy`.
+   */
   feedbackWeights(model: Model, index: number): readonly tf.Tensor[] | undefined;
 }
 
@@ -35,27 +38,26 @@ export interface FaRule extends LearningRule {
  * rule.step(model, batch, tf.train.sgd(0.05), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function fa(o: FaOptions = {}): FaRule {
-  const generator = o.generator ?? xavier({ scale: o.scale });
-  let seed = o.seed ?? 0;
-  const store = new Map<Block, tf.Tensor[]>();
-  const feedbackFor = (block: Block, index: number): readonly tf.Tensor[] => {
-    if (o.symmetric) return block.params;
-    let ws = store.get(block);
-    if (!ws) {
-      // kept: the first step may run inside a caller's tidy
-      ws = block.params.map((p, j) => (p.rank >= 2 ? tf.keep(generator.generate(p.shape, deriveSeed(seed, 'fa', index, j))) : p));
-      store.set(block, ws);
-    }
-    return ws;
-  };
-  const owned = () => [...store.entries()].flatMap(([b, ws]) => ws.filter((w) => !b.params.includes(w as tf.Variable)));
+  const bank = feedbackBank({ generator: o.generator ?? xavier({ scale: o.scale }), seed: o.seed ?? 0, mode: o.feedback, stream: 'fa' });
+  // B in place of each weight of rank ≥ 2 (biases carry no error back). A regenerated B goes
+  // into `held`, released once the step has used it.
+  const feedbackFor = (block: Block, index: number, held?: tf.Tensor[]): readonly tf.Tensor[] =>
+    o.symmetric ? block.params : block.params.map((p, j) => {
+      if (p.rank < 2) return p;
+      const B = bank.get([index, j], p.shape);
+      held?.push(B);
+      return B;
+    });
 
   return {
     name: 'fa',
     step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
       const blocks = model.blocks;
+      const held: tf.Tensor[] = [];
+      const release = () => held.splice(0).forEach((B) => bank.release(B));
       if (canUseFeedbackTape(blocks)) {
-        const { grads, loss } = gradsWithFeedback(model, batch, ctx, feedbackFor);
+        const { grads, loss } = gradsWithFeedback(model, batch, ctx, (b, i) => feedbackFor(b, i, held));
+        release();
         ctx.mark?.('update');
         opt.applyGradients(grads);
         const result = loss.dataSync()[0]!;
@@ -83,8 +85,11 @@ export function fa(o: FaOptions = {}): FaRule {
       const grads: tf.NamedTensorMap = {};
       for (let i = blocks.length - 1; i >= 0; i--) {
         ctx.mark?.(`feedback:${blocks[i]!.name}`);
-        Object.assign(grads, localParamGrads(blocks[i]!, inputs[i]!, g));
-        const next = i > 0 ? inputGrad(blocks[i]!, inputs[i]!, pres[i], g, feedbackFor(blocks[i]!, i)) : undefined;
+        const { grads: local, output } = localGrads(blocks[i]!, inputs[i]!, g);
+        output.dispose(); // the forward pass already gave the next block its input
+        Object.assign(grads, local);
+        const next = i > 0 ? inputGrad(blocks[i]!, inputs[i]!, pres[i], g, feedbackFor(blocks[i]!, i, held)) : undefined;
+        release();
         tf.dispose([g, inputs[i]!, pres[i]!].filter(Boolean));
         if (next) g = next;
       }
@@ -96,22 +101,10 @@ export function fa(o: FaOptions = {}): FaRule {
       return result;
     },
     feedbackWeights: (model, index) => (index > 0 ? feedbackFor(model.blocks[index]!, index) : undefined),
-    residentBytes: () => owned().reduce((s, t) => s + t.size * 4, 0),
+    residentBytes: () => bank.residentBytes(),
     // Each B is a function of (generator, seed, block, param); the generator comes from the config.
-    getState: () => ({ feedbackSeed: seed }),
-    setState(s) {
-      const next = s.feedbackSeed;
-      if (!Number.isInteger(next) || (next as number) < 0 || (next as number) > 0xffffffff) {
-        throw new FblError('CHECKPOINT', `fa state: feedbackSeed must be a 32-bit unsigned integer, got ${JSON.stringify(next)}`);
-      }
-      if (next === seed) return;
-      owned().forEach((t) => t.dispose());
-      store.clear();
-      seed = next as number;
-    },
-    dispose() {
-      owned().forEach((t) => t.dispose());
-      store.clear();
-    },
+    getState: () => ({ feedbackSeed: bank.seed }),
+    setState: (s) => bank.reseed(feedbackSeedOf(s, 'fa')),
+    dispose: () => bank.dispose(),
   };
 }

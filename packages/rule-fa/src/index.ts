@@ -1,2 +1,2 @@
 export { fa, type FaOptions, type FaRule } from './fa';
-export { hasSplit, inputGrad, localParamGrads } from './local';
+export { hasSplit, inputGrad } from './local';

@@ -1,22 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Block } from '@feedback-lab/core';
 
-/**
- * Parameter gradients of `block` at `input` for upstream gradient `g` at its output. `g` seeds
- * the backward pass as dy (what `tf.grad` does with an explicit dy), which skips the Mul and
- * Sum kernels, their gradients and the tape's copies that differentiating ⟨h, g⟩ would cost.
- */
-export function localParamGrads(block: Block, input: tf.Tensor, g: tf.Tensor): tf.NamedTensorMap {
-  const params = block.params as tf.Variable[];
-  const { value, grads } = tf.engine().gradients(() => block.forward(input), params, g, true);
-  value.dispose();
-  const named: tf.NamedTensorMap = {};
-  params.forEach((p, i) => {
-    if (grads[i]) named[p.name] = grads[i]!;
-  });
-  return named;
-}
-
 /** Whether FA can take the tail's derivative at the true pre-activation for this block. */
 export function hasSplit(block: Block): boolean {
   return !!block.preActivation && !!block.postActivation;

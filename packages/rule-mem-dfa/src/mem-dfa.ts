@@ -1,22 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, LearningRule, Model, StepContext } from '@feedback-lab/core';
-import { dfaFeedbackBank, dfaSignal, feedbackSeedOf, localGrads, type DfaOptions } from '@feedback-lab/rule-dfa';
+import { localGrads, type Batch, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { dfaFeedbackBank, dfaSignal, feedbackSeedOf, type DfaFeedbackOptions } from '@feedback-lab/feedback';
 import { blockOptimizers } from './block-optimizers';
 
 /**
  * DFA's options, unchanged: seed, generator, scale, and `feedback: 'stored' | 'regenerate'`
  * (with `regenerate`, B_i is rebuilt from (seed, i) when block i needs it and freed at once,
- * so no feedback matrix is resident). The same options give the same B_i as rule-dfa.
+ * so no feedback matrix is resident), `convScaling`. Both rules take them from
+ * @feedback-lab/feedback, so the same options give the same B_i as rule-dfa.
  */
-export type MemDfaOptions = DfaOptions;
+export type MemDfaOptions = DfaFeedbackOptions;
 
 /**
  * Memory-efficient DFA (Chu et al. 2020, arXiv:2012.11745; the authors' TF1 code is "DFAMEM").
  * DFA's signal with another schedule:
  * 1. forward through all blocks keeping only the current tensor, then the loss and e;
  * 2. for each block in order: recompute its output from its input with its pre-update
- *    weights, take the local gradient for B_i·e (rule-dfa's `dfaSignal` and `localGrads`),
- *    apply that block's update at once, free its input and move on.
+ *    weights, take the local gradient for B_i·e (DFA's `dfaSignal`, from @feedback-lab/feedback,
+ *    and core's `localGrads`), apply that block's update at once, free its input and move on.
  * Activation memory is one block's, whatever the depth, for one extra forward pass. Each h_i is
  * computed before block i changes, so the updates equal DFA's exactly; so do the authors' (their
  * graph reads W_i once, before its update; see the README for the evidence). Per-block updates go
@@ -27,7 +28,7 @@ export type MemDfaOptions = DfaOptions;
  * rule.step(model, batch, tf.train.momentum(0.01, 0.9), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function memDfa(o: MemDfaOptions = {}): LearningRule {
-  const bank = dfaFeedbackBank(o); // the same B_i as rule-dfa for the same seed
+  const bank = dfaFeedbackBank(o); // DFA's bank: the same B_i as rule-dfa for the same seed
   const opts = blockOptimizers();
   return {
     name: 'mem-dfa',

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { FeedbackGenerator } from '@feedback-lab/core';
-import { dfaFeedbackBank } from '@feedback-lab/rule-dfa';
+import { dfaFeedbackBank } from '@feedback-lab/feedback';
 import { NODE_BACKENDS, compareWithDfaOracle } from '@feedback-lab/test-utils';
 import { memDfa } from './mem-dfa';
 

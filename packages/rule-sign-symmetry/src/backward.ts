@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Block } from '@feedback-lab/core';
+import { paramGrads, type Block } from '@feedback-lab/core';
 
 /** What the forward pass keeps of one block for the backward pass. */
 export interface Saved {
@@ -22,14 +22,15 @@ export function backward(
   const split = pre && block.preActivation && block.postActivation;
   // δ = g ⊙ tail′(pre): a linear tail returns its input, which tf.grad cannot differentiate.
   const delta = split ? tf.tidy(() => (block.postActivation!(pre) === pre ? g.clone() : tf.grad(block.postActivation!)(pre, g))) : undefined;
-  const { value, grads } = tf.variableGrads(
-    () => (split ? tf.sum(tf.mul(block.preActivation!(input, block.params), delta!)) : tf.sum(tf.mul(block.forward(input), g))),
-    block.params as tf.Variable[],
-  );
+  // Both products are seeded with their upstream gradient as dy (core's paramGrads, tf.grad's
+  // dy): the gradients of Σ f(x)⊙dy, bit for bit, without that sum's kernels.
+  const { grads, value } = split
+    ? paramGrads(() => block.preActivation!(input, block.params), block.params, delta!)
+    : paramGrads(() => block.forward(input), block.params, g);
   value.dispose();
   const dx = !feedback ? undefined : tf.tidy(() => split
-    ? tf.grad((x: tf.Tensor) => tf.sum(tf.mul(block.preActivation!(x, feedback), delta!)))(input)
-    : tf.grad((x: tf.Tensor) => tf.sum(tf.mul(block.apply(x, feedback), g)))(input));
+    ? tf.grad((x: tf.Tensor) => block.preActivation!(x, feedback))(input, delta!)
+    : tf.grad((x: tf.Tensor) => block.apply(x, feedback))(input, g));
   delta?.dispose();
   return dx ? { grads, dx } : { grads };
 }
