@@ -11,7 +11,7 @@ export interface CliRuleOptions {
   seed: number;
   generator?: FeedbackGenerator;
   scale?: number;
-  /** MEM-DFA/DFA: keep feedback matrices or regenerate them from the seed. */
+  /** FA, DFA, MEM-DFA, DRTP: keep feedback matrices or regenerate them from the seed. */
   feedback?: 'stored' | 'regenerate';
   /** DFA/MEM-DFA: extra scaling of conv blocks' signals. */
   convScaling?: 'none' | 'positions';

@@ -35,7 +35,7 @@ export interface RunConfig {
   /** Feedback-matrix generator and scale for the random-feedback rules. */
   feedback?: string;
   'feedback-scale'?: number;
-  /** dfa/mem-dfa: keep the feedback matrices or regenerate them (same values either way). */
+  /** fa/dfa/mem-dfa/drtp: keep the feedback matrices or regenerate them (same values either way). */
   'feedback-mode'?: 'stored' | 'regenerate';
   /** dfa/mem-dfa: `positions` divides a conv block's signal by √(its positions). */
   'feedback-conv'?: 'none' | 'positions';

@@ -61,6 +61,30 @@ describe.each(NODE_BACKENDS)('rule-drtp on %s', (backend) => {
     tf.dispose([batch.x, batch.y]);
   });
 
+  it.each(['per-block', 'at-end'] as const)('with regenerated projections gives the stored ones\' weights bit for bit, nothing resident (%s)', async (schedule) => {
+    await useBackend(backend);
+    const batch = batchOf(16, 12, 4, 5);
+    const run = (feedback: 'stored' | 'regenerate', seed = 3) => {
+      const before = tf.memory().numTensors;
+      const model = mlp({ arch: [12, 16, 16, 4], activation: 'tanh', seed: 2 });
+      const rule = drtp({ seed, schedule, feedback });
+      const opt = tf.train.sgd(0.1);
+      for (let s = 0; s < 4; s++) rule.step(model, batch, opt, ctx(s));
+      const out = { weights: snapshot(model.blocks.flatMap((b) => b.params)).map((w) => Array.from(w)), resident: rule.residentBytes!() };
+      opt.dispose();
+      rule.dispose();
+      model.dispose();
+      return { ...out, leaked: tf.memory().numTensors - before };
+    };
+    const stored = run('stored');
+    const regen = run('regenerate');
+    expect(regen.weights).toEqual(stored.weights);
+    expect([stored.resident, regen.resident]).toEqual([4 * 4 * (16 + 16), 0]);
+    expect([stored.leaked, regen.leaked]).toEqual([0, 0]);
+    expect(run('regenerate', 4).weights).not.toEqual(stored.weights); // the seed matters
+    tf.dispose([batch.x, batch.y]);
+  });
+
   it('keeps at most one block of activations alive: the peak does not grow with depth', async () => {
     await useBackend(backend);
     const batch = batchOf(64, 32, 4, 1);

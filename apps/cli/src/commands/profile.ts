@@ -13,7 +13,7 @@ export const PROFILE_OPTIONS = {
   ...MODEL_OPTIONS,
   'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
   optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer' },
-  'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'dfa/mem-dfa: keep feedback matrices or regenerate them' },
+  'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'fa/dfa/mem-dfa/drtp: keep feedback matrices or regenerate them' },
   seed: { kind: 'int', default: 1, min: 0, help: 'seed' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   json: { kind: 'boolean', help: 'print one JSON object' },

@@ -28,7 +28,7 @@ export const TRAIN_OPTIONS = {
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the preset\'s, see fbl presets; the rules\' own: fan-out for dfa/mem-dfa/drtp, xavier for fa)' },
   'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries (default: the preset\'s, 1 for --arch)' },
-  'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'dfa/mem-dfa: keep the feedback matrices or regenerate them from the seed when needed' },
+  'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'fa/dfa/mem-dfa/drtp: keep the feedback matrices or regenerate them from the seed when needed (same weights, none resident)' },
   'feedback-conv': { kind: 'string', choices: ['none', 'positions'], help: 'dfa/mem-dfa: positions divides a conv block\'s signal by √(its positions) (default: the preset\'s; none)' },
   'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
