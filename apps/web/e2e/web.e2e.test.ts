@@ -113,6 +113,19 @@ describe('web app (production build, headless Chromium)', () => {
     await page.close();
   });
 
+  it('trains the mnist-conv preset (a CNN) on wasm from gzipped MNIST: it learns in 30 steps', async () => {
+    const page = await open();
+    await setForm(page, { preset: 'mnist-conv', backend: 'wasm', rule: 'bp', optimizer: 'momentum', lr: '0.05', batch: '64', 'max-steps': '30', 'eval-every': '10', 'eval-limit': '500', 'profile-every': '10' });
+    expect(await page.inputValue('#arch')).toBe('mnist-conv');
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 180_000);
+    const [r] = await readRows(page);
+    console.log('mnist-conv (wasm):', JSON.stringify(r));
+    expect(r).toMatchObject({ status: 'done', steps: 30, arch: 'mnist-conv' });
+    expect(r!.accuracy).toBeGreaterThan(r!.firstAccuracy + 0.1);
+    await page.close();
+  });
+
   it('pauses, resumes and resets a run while the page stays responsive', async () => {
     const page = await open();
     await setForm(page, { backend: 'wasm', rule: 'bp', arch: '784-64-10', 'max-steps': '0', 'eval-every': '50', 'profile-every': '50' });
