@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { buildModel, mlp, paramBytes, presetSpec, softmaxCrossEntropy, type Dataset, type Model } from '@feedback-lab/core';
+import { buildModel, mlp, paramBytes, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model } from '@feedback-lab/core';
+import { generatorByName } from '@feedback-lab/feedback';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
@@ -61,7 +62,11 @@ export function createSession(deps: SessionDeps) {
       ? buildModel(presetSpec(c.preset), { inputShape: [784], numClasses: 10, seed: c.seed })
       : mlp({ arch: c.arch, activation: c.activation, seed: c.seed });
     model = m;
-    const rule = (await RULES[c.rule].load())({ seed: c.seed });
+    // The feedback each rule uses on this model, as the CLI's `fbl train` (presetDefaults):
+    // per-unit feedback on MLPs, a fraction of BP's step on the relu conv preset.
+    const d = presetDefaults(c.preset, c.rule);
+    const generator = d.feedback ? generatorByName(d.feedback, { scale: d.feedbackScale, seed: c.seed }) : undefined;
+    const rule = (await RULES[c.rule].load())({ seed: c.seed, generator, scale: d.feedbackScale, convScaling: d.feedbackConv });
     const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr });
     const profiler = phaseStepProfiler({ every: c.profileEvery });
     let sent = 0;
