@@ -1,6 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Browser, Download, Page } from 'playwright-core';
+import { useBackend } from '@feedback-lab/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULE_NAMES } from '../src/registry';
 import { launchChromium } from './browser';
@@ -124,6 +131,51 @@ describe('web app (production build, headless Chromium)', () => {
     expect(r).toMatchObject({ status: 'done', steps: 30, arch: 'mnist-conv' });
     expect(r!.accuracy).toBeGreaterThan(r!.firstAccuracy + 0.1);
     await page.close();
+  });
+
+  it('downloads the trained model as model.json + weights.bin that stock tf.loadLayersModel reads, with the same logits', async () => {
+    const page = await open();
+    expect(await page.isDisabled('[data-testid=download]')).toBe(true);
+    await setForm(page, { backend: 'wasm', rule: 'fa', arch: '784-64-10', activation: 'tanh', 'max-steps': '10', 'eval-every': '10', 'eval-limit': '200', 'profile-every': '10' });
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 60_000);
+    const downloads: Download[] = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.click('[data-testid=download]');
+    await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
+    const dir = mkdtempSync(join(tmpdir(), 'fbl-web-download-'));
+    const server = createServer((req, res) => {
+      try {
+        res.end(readFileSync(join(dir, decodeURIComponent(req.url!.slice(1)))));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    try {
+      expect(downloads.map((d) => d.suggestedFilename()).sort()).toEqual(['model.json', 'weights.bin']);
+      for (const d of downloads) await d.saveAs(join(dir, d.suggestedFilename()));
+      // Served over http, so the stock loader resolves weights.bin from model.json as it would online.
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      await useBackend('cpu');
+      const loaded = await tfl.loadLayersModel(`http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`);
+      // Fixed inputs: a blank image, a bright one and a ramp; the app answers through its console hook.
+      const inputs = [new Array<number>(784).fill(0), new Array<number>(784).fill(1), Array.from({ length: 784 }, (_, i) => (i % 28) / 27)];
+      for (const pixels of inputs) {
+        const want = await page.evaluate((p) => (window as unknown as { feedbackLab: { logits(p: number[]): Promise<number[]> } }).feedbackLab.logits(p), pixels);
+        const got = tf.tidy(() => Array.from((loaded.predict(tf.tensor2d(pixels, [1, 784])) as tf.Tensor).dataSync()));
+        expect(got).toHaveLength(10);
+        const scale = Math.max(1, ...want.map(Math.abs));
+        const rel = Math.max(...got.map((g, i) => Math.abs(g - want[i]!))) / scale;
+        console.log(`download: max |Δlogit| / max(1, |logit|) = ${rel.toExponential(2)}`);
+        expect(rel).toBeLessThanOrEqual(1e-5);
+      }
+      loaded.dispose();
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+      await page.close();
+    }
   });
 
   it('pauses, resumes and resets a run while the page stays responsive', async () => {
