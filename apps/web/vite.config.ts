@@ -1,5 +1,5 @@
 import { defaultClientConditions, defineConfig } from 'vite';
-import { mnistFiles } from './vite-plugin-mnist.ts';
+import { datasetFiles } from './vite-plugin-mnist.ts';
 
 // Workspace packages are imported from their TypeScript sources through the
 // `@feedback-lab/source` export condition, so the app needs no package build first.
@@ -7,7 +7,7 @@ const conditions = ['@feedback-lab/source', ...defaultClientConditions];
 
 export default defineConfig({
   resolve: { conditions },
-  plugins: [mnistFiles()],
+  plugins: [datasetFiles()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',

@@ -1,6 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Browser, Download, Page } from 'playwright-core';
+import { useBackend } from '@feedback-lab/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULE_NAMES } from '../src/registry';
 import { launchChromium } from './browser';
@@ -111,6 +118,80 @@ describe('web app (production build, headless Chromium)', () => {
     expect(Number.isFinite(r!.loss)).toBe(true);
     expect(r!.peakBytes).toBeGreaterThan(0);
     await page.close();
+  });
+
+  it('trains the mnist-conv preset (a CNN) on wasm from gzipped MNIST: it learns in 30 steps', async () => {
+    const page = await open();
+    await setForm(page, { preset: 'mnist-conv', backend: 'wasm', rule: 'bp', optimizer: 'momentum', lr: '0.05', batch: '64', 'max-steps': '30', 'eval-every': '10', 'eval-limit': '500', 'profile-every': '10' });
+    expect(await page.inputValue('#arch')).toBe('mnist-conv');
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 180_000);
+    const [r] = await readRows(page);
+    console.log('mnist-conv (wasm):', JSON.stringify(r));
+    expect(r).toMatchObject({ status: 'done', steps: 30, arch: 'mnist-conv' });
+    expect(r!.accuracy).toBeGreaterThan(r!.firstAccuracy + 0.1);
+    await page.close();
+  });
+
+  it('trains on Fashion-MNIST (gzipped IDX in datasets\' split): accuracy well above chance in 40 steps', async () => {
+    const page = await open();
+    const fetched: string[] = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await setForm(page, { dataset: 'fashion-mnist', backend: 'wasm', rule: 'bp', arch: '784-128-10', activation: 'tanh', optimizer: 'momentum', lr: '0.05', batch: '64', 'max-steps': '40', 'eval-every': '20', 'eval-limit': '500', 'profile-every': '20' });
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 90_000);
+    const [r] = await readRows(page);
+    console.log('fashion-mnist (wasm):', JSON.stringify(r));
+    expect(fetched.filter((p) => p.endsWith('.gz')).sort()).toEqual(['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'].map((f) => `/fashion-mnist/${f}.gz`));
+    expect(r).toMatchObject({ status: 'done', steps: 40 });
+    expect(r!.accuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
+    expect(r!.accuracy).toBeGreaterThan(r!.firstAccuracy + 0.2);
+    await page.close();
+  });
+
+  it('downloads the trained model as model.json + weights.bin that stock tf.loadLayersModel reads, with the same logits', async () => {
+    const page = await open();
+    expect(await page.isDisabled('[data-testid=download]')).toBe(true);
+    await setForm(page, { backend: 'wasm', rule: 'fa', arch: '784-64-10', activation: 'tanh', 'max-steps': '10', 'eval-every': '10', 'eval-limit': '200', 'profile-every': '10' });
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 60_000);
+    const downloads: Download[] = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.click('[data-testid=download]');
+    await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
+    const dir = mkdtempSync(join(tmpdir(), 'fbl-web-download-'));
+    const server = createServer((req, res) => {
+      try {
+        res.end(readFileSync(join(dir, decodeURIComponent(req.url!.slice(1)))));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    try {
+      expect(downloads.map((d) => d.suggestedFilename()).sort()).toEqual(['model.json', 'weights.bin']);
+      for (const d of downloads) await d.saveAs(join(dir, d.suggestedFilename()));
+      // Served over http, so the stock loader resolves weights.bin from model.json as it would online.
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      await useBackend('cpu');
+      const loaded = await tfl.loadLayersModel(`http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`);
+      // Fixed inputs: a blank image, a bright one and a ramp; the app answers through its console hook.
+      const inputs = [new Array<number>(784).fill(0), new Array<number>(784).fill(1), Array.from({ length: 784 }, (_, i) => (i % 28) / 27)];
+      for (const pixels of inputs) {
+        const want = await page.evaluate((p) => (window as unknown as { feedbackLab: { logits(p: number[]): Promise<number[]> } }).feedbackLab.logits(p), pixels);
+        const got = tf.tidy(() => Array.from((loaded.predict(tf.tensor2d(pixels, [1, 784])) as tf.Tensor).dataSync()));
+        expect(got).toHaveLength(10);
+        const scale = Math.max(1, ...want.map(Math.abs));
+        const rel = Math.max(...got.map((g, i) => Math.abs(g - want[i]!))) / scale;
+        console.log(`download: max |Δlogit| / max(1, |logit|) = ${rel.toExponential(2)}`);
+        expect(rel).toBeLessThanOrEqual(1e-5);
+      }
+      loaded.dispose();
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+      await page.close();
+    }
   });
 
   it('pauses, resumes and resets a run while the page stays responsive', async () => {

@@ -26,6 +26,17 @@ export function startApp(worker: Worker): void {
   };
 
   let nextId = 1;
+  let hasModel = false;
+  let nextRequest = 1;
+  const pendingLogits = new Map<number, (logits: number[]) => void>();
+  // Console and test hook: the last trained model's logits for one flat 784-pixel input.
+  (window as unknown as { feedbackLab: unknown }).feedbackLab = {
+    logits: (pixels: ArrayLike<number>): Promise<number[]> => new Promise((resolve) => {
+      const requestId = nextRequest++;
+      pendingLogits.set(requestId, resolve);
+      send({ type: 'logits', requestId, pixels: Float32Array.from(pixels) });
+    }),
+  };
   let state: 'idle' | 'training' | 'paused' = 'idle';
   let frame = 0;
 
@@ -37,6 +48,7 @@ export function startApp(worker: Worker): void {
     byId<HTMLButtonElement>('compare').disabled = s !== 'idle';
     byId('start').textContent = s === 'paused' ? 'Resume' : 'Start';
     byId<HTMLButtonElement>('start').disabled = s === 'training';
+    byId<HTMLButtonElement>('download').disabled = s !== 'idle' || !hasModel;
   }
 
   function showError(text: string): void {
@@ -67,6 +79,7 @@ export function startApp(worker: Worker): void {
     store.clear();
     render();
   });
+  byId('download').addEventListener('click', () => send({ type: 'exportModel' }));
   byId('compare').addEventListener('click', () => {
     const rules = controls.compareRules();
     if (!rules.length) return showError('tick at least one rule to compare');
@@ -96,6 +109,20 @@ export function startApp(worker: Worker): void {
         return setState('idle');
       case 'prediction':
         return pad.showPrediction(m.probs);
+      case 'modelFiles':
+        // model.json names its weights file "weights.bin": both keep those names so
+        // tf.loadLayersModel finds the weights next to model.json.
+        download('model.json', new Blob([m.modelJson], { type: 'application/json' }));
+        download('weights.bin', new Blob([m.weightsBin], { type: 'application/octet-stream' }));
+        return;
+      case 'logits':
+        pendingLogits.get(m.requestId)?.(m.logits);
+        pendingLogits.delete(m.requestId);
+        return;
+      case 'runStart':
+        hasModel = true;
+        store.apply(m);
+        return schedule();
       case 'error':
         return showError(m.message);
       default:
@@ -127,4 +154,14 @@ export function startApp(worker: Worker): void {
   setState('idle');
   render();
   send({ type: 'probe' });
+}
+
+function download(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  // Revoked later, not at once: the browser reads the blob after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

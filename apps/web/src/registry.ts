@@ -1,6 +1,7 @@
-import type { RuleFactory } from '@feedback-lab/core';
+import type { FeedbackGenerator, RuleFactory } from '@feedback-lab/core';
 
-type Factory = RuleFactory<{ seed?: number }>;
+/** What the worker passes every factory; rules ignore the options they do not take. */
+type Factory = RuleFactory<{ seed?: number; generator?: FeedbackGenerator; scale?: number; convScaling?: 'none' | 'positions' }>;
 
 /** What the app needs to offer a rule: a picker label and a loader for its factory. */
 export interface RuleEntry {
@@ -11,8 +12,9 @@ export interface RuleEntry {
 
 /**
  * The rules this app offers, in picker order. Adding a rule = one line here (and the package in
- * package.json); nothing registers itself globally. Factories receive `{ seed }`, the run's
- * seed, so every rule compared on the same model gets the same feedback matrices.
+ * package.json); nothing registers itself globally. Factories receive the run's seed, so every
+ * rule compared on the same model gets the same feedback matrices, and the model's feedback
+ * defaults (core's presetDefaults, as `fbl train` uses them).
  */
 export const RULES = {
   bp: { label: 'BP (backprop)', load: async () => (await import('@feedback-lab/rule-bp')).bp as Factory },

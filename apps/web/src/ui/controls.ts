@@ -1,4 +1,4 @@
-import { ACTIVATION_CHOICES, DATASET_NAMES, MODEL_PRESETS, OPTIMIZER_CHOICES, SPEC_PRESETS, WEB_BACKENDS, isSpecPreset, type WebBackend } from '../presets';
+import { ACTIVATION_CHOICES, DATASET_NAMES, isDatasetName, MODEL_PRESETS, OPTIMIZER_CHOICES, SPEC_PRESETS, WEB_BACKENDS, isSpecPreset, type WebBackend } from '../presets';
 import type { BackendStatus, RunConfig } from '../protocol';
 import { RULES, RULE_NAMES, isRuleName, type RuleName } from '../registry';
 import { byId, h } from './dom';
@@ -51,7 +51,9 @@ export function setupControls() {
       const named = isSpecPreset(preset) ? { preset } : {};
       const arch = named.preset ? [784, 10] : input('arch').value.split('-').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));
       if (arch.length < 2 || arch.some((w) => !(w > 0))) return { error: `widths must look like 784-800-10 (or a preset: ${SPEC_PRESETS.join(', ')}), got "${input('arch').value}"` };
-      if (arch[0] !== 784 || arch[arch.length - 1] !== 10) return { error: 'MNIST needs widths starting with 784 (inputs) and ending with 10 (classes)' };
+      const dataset = select('dataset').value;
+      if (!isDatasetName(dataset)) return { error: `unknown dataset "${dataset}"` };
+      if (arch[0] !== 784 || arch[arch.length - 1] !== 10) return { error: `${dataset} needs widths starting with 784 (inputs) and ending with 10 (classes)` };
       const int = (id: string, min: number) => {
         const v = Number(input(id).value);
         return Number.isInteger(v) && v >= min ? v : NaN;
@@ -65,7 +67,7 @@ export function setupControls() {
       const lr = Number(input('lr').value);
       if (!(lr > 0)) return { error: `learning rate must be positive, got "${input('lr').value}"` };
       return {
-        rule: r, dataset: 'mnist', arch, ...named, lr, ...fields,
+        rule: r, dataset, arch, ...named, lr, ...fields,
         activation: select('activation').value as RunConfig['activation'],
         optimizer: select('optimizer').value as RunConfig['optimizer'],
         backend: select('backend').value as WebBackend,

