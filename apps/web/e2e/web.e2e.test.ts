@@ -21,6 +21,22 @@ const STEPS = 30;
 // The depth assertion needs MEM-DFA; it switches on by itself once 'mem-dfa' is in src/registry.ts.
 const HAS_MEM_DFA = (RULE_NAMES as readonly string[]).includes('mem-dfa');
 
+/**
+ * `n` records in CIFAR-10's binary layout (label byte, then 1024 R, 1024 G, 1024 B), seeded: the
+ * red plane's brightness follows the label, the rest is noise.
+ */
+function cifarFixture(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n * 3073);
+  let s = seed;
+  const rand = () => (s = (s * 1_103_515_245 + 12_345) % 2 ** 31) % 256;
+  for (let i = 0; i < n; i++) {
+    const label = (i + seed) % 10;
+    b[i * 3073] = label;
+    for (let p = 0; p < 3072; p++) b[i * 3073 + 1 + p] = p < 1024 ? 20 + label * 23 : rand();
+  }
+  return b;
+}
+
 describe('web app (production build, headless Chromium)', () => {
   let server: Awaited<ReturnType<typeof serveBuild>>;
   let browser: Browser;
@@ -146,6 +162,29 @@ describe('web app (production build, headless Chromium)', () => {
     expect(r).toMatchObject({ status: 'done', steps: 40 });
     expect(r!.accuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
     expect(r!.accuracy).toBeGreaterThan(r!.firstAccuracy + 0.2);
+    await page.close();
+  });
+
+  it('takes CIFAR-10 batch files in the official format and trains the cifar-conv preset on them; names a wrong file', async () => {
+    const page = await open();
+    await setForm(page, { dataset: 'cifar10' });
+    expect(await page.locator('#preset option[value=cifar-conv]').isDisabled()).toBe(true);
+    await page.setInputFiles('[data-testid=cifar-files]', [{ name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarFixture(5, 1) }, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hi') }]);
+    await expect.poll(() => page.locator('[data-testid=error]').innerText()).toMatch(/^notes\.txt is not a CIFAR-10 binary batch/);
+    await page.setInputFiles('[data-testid=cifar-files]', [
+      { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: cifarFixture(320, 2) },
+      { name: 'data_batch_2.bin', mimeType: 'application/octet-stream', buffer: cifarFixture(320, 3) },
+      { name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: cifarFixture(100, 4) },
+    ]);
+    await expect.poll(() => page.locator('[data-testid=cifar-status]').innerText()).toBe('cifar10: 640 train / 100 test images');
+    await setForm(page, { preset: 'cifar-conv', backend: 'wasm', rule: 'dfa', batch: '32', 'max-steps': '4', 'eval-every': '4', 'eval-limit': '100', 'profile-every': '4' });
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 120_000);
+    const [r] = await readRows(page);
+    console.log('cifar-conv on the CIFAR-10 fixture (wasm):', JSON.stringify(r));
+    expect(await page.locator('[data-testid=error]').innerText()).toBe('');
+    expect(r).toMatchObject({ status: 'done', steps: 4, arch: 'cifar-conv' });
+    expect(Number.isFinite(r!.loss)).toBe(true);
     await page.close();
   });
 

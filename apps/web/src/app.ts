@@ -79,6 +79,19 @@ export function startApp(worker: Worker): void {
     store.clear();
     render();
   });
+  // CIFAR-10 files go to the worker (transferred, not copied: up to 180 MB), which checks them.
+  const sendCifar = async (files: FileList | null | undefined) => {
+    if (!files?.length) return;
+    byId('cifar-status').textContent = `reading ${files.length} files…`;
+    const picked = await Promise.all([...files].map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+    worker.postMessage({ type: 'cifarFiles', files: picked } satisfies ToWorker, picked.map((p) => p.bytes));
+  };
+  byId<HTMLInputElement>('cifar-files').addEventListener('change', (e) => void sendCifar((e.target as HTMLInputElement).files));
+  byId('cifar').addEventListener('dragover', (e) => e.preventDefault());
+  byId('cifar').addEventListener('drop', (e) => {
+    e.preventDefault();
+    void sendCifar(e.dataTransfer?.files);
+  });
   byId('download').addEventListener('click', () => send({ type: 'exportModel' }));
   byId('compare').addEventListener('click', () => {
     const rules = controls.compareRules();
@@ -109,6 +122,15 @@ export function startApp(worker: Worker): void {
         return setState('idle');
       case 'prediction':
         return pad.showPrediction(m.probs);
+      case 'cifarReady':
+        byId('cifar-status').textContent = `cifar10: ${m.trainImages} train / ${m.testImages} test images`;
+        byId('cifar').dataset.ready = 'true';
+        return controls.setCifarReady(true);
+      case 'cifarError':
+        byId('cifar-status').textContent = 'no files loaded';
+        delete byId('cifar').dataset.ready;
+        controls.setCifarReady(false);
+        return showError(m.message);
       case 'modelFiles':
         // model.json names its weights file "weights.bin": both keep those names so
         // tf.loadLayersModel finds the weights next to model.json.

@@ -1,12 +1,12 @@
 // Messages between the page and the training worker. Plain data only (structured clone).
 import type { ActivationName } from '@feedback-lab/core';
 import type { OptimizerName } from '@feedback-lab/trainer';
-import type { DatasetName, SpecPreset, WebBackend } from './presets';
+import type { RunDataset, SpecPreset, WebBackend } from './presets';
 import type { RuleName } from './registry';
 
 export interface RunConfig {
   rule: RuleName;
-  dataset: DatasetName;
+  dataset: RunDataset;
   /** MLP widths; ignored when `preset` is set. */
   arch: number[];
   /** A named model from core's presets (e.g. a conv net) instead of an MLP of `arch`. */
@@ -57,6 +57,8 @@ export type ToWorker =
   | { type: 'predict'; pixels: Float32Array }
   /** The last trained model as model.json + weights.bin (answered with `modelFiles`). */
   | { type: 'exportModel' }
+  /** CIFAR-10's binary batch files, picked or dropped by the user (answered with `cifarReady`). */
+  | { type: 'cifarFiles'; files: { name: string; bytes: ArrayBuffer }[] }
   /** Raw logits of the last trained model for one flat input (a test and console hook). */
   | { type: 'logits'; requestId: number; pixels: Float32Array };
 
@@ -79,6 +81,8 @@ export type FromWorker =
   | { type: 'runEnd'; id: number; reason: 'done' | 'stopped' | 'error'; message?: string }
   | { type: 'idle' }
   | { type: 'prediction'; probs: number[] }
+  | { type: 'cifarReady'; trainImages: number; testImages: number }
+  | { type: 'cifarError'; message: string }
   | { type: 'modelFiles'; name: string; modelJson: string; weightsBin: ArrayBuffer }
   | { type: 'logits'; requestId: number; logits: number[] }
   | { type: 'error'; message: string };

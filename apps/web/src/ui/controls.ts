@@ -1,4 +1,4 @@
-import { ACTIVATION_CHOICES, DATASET_NAMES, isDatasetName, MODEL_PRESETS, OPTIMIZER_CHOICES, SPEC_PRESETS, WEB_BACKENDS, isSpecPreset, type WebBackend } from '../presets';
+import { ACTIVATION_CHOICES, INPUT_SIZE, PRESET_INPUT_SIZE, RUN_DATASETS, isRunDataset, MODEL_PRESETS, OPTIMIZER_CHOICES, SPEC_PRESETS, WEB_BACKENDS, isSpecPreset, type WebBackend } from '../presets';
 import type { BackendStatus, RunConfig } from '../protocol';
 import { RULES, RULE_NAMES, isRuleName, type RuleName } from '../registry';
 import { byId, h } from './dom';
@@ -14,13 +14,22 @@ export function setupControls() {
       h('input', { type: 'checkbox', value: name, checked: true, 'data-testid': `compare-${name}` }), ` ${RULES[name].label}`));
   }
   for (const b of WEB_BACKENDS) select('backend').append(h('option', { value: b }, b));
-  for (const d of DATASET_NAMES) select('dataset').append(h('option', { value: d }, d));
+  for (const d of RUN_DATASETS) select('dataset').append(h('option', { value: d }, d === 'cifar10' ? 'cifar10 (pick the files)' : d));
+  let cifarReady = false;
+  // The CIFAR-10 file picker shows only with that dataset; cifar-conv needs the files loaded.
+  const showCifar = () => {
+    byId('cifar').hidden = select('dataset').value !== 'cifar10';
+    const opt = [...select('preset').options].find((o) => o.value === 'cifar-conv');
+    if (opt) opt.disabled = !cifarReady;
+  };
+  select('dataset').addEventListener('change', showCifar);
   for (const p of MODEL_PRESETS) select('preset').append(h('option', { value: p.arch }, p.label));
   select('preset').append(h('option', { value: '' }, 'custom'));
   for (const a of ACTIVATION_CHOICES) select('activation').append(h('option', { value: a }, a));
   for (const o of OPTIMIZER_CHOICES) select('optimizer').append(h('option', { value: o }, o));
   select('optimizer').value = 'momentum';
   input('arch').value = select('preset').value;
+  showCifar();
   select('preset').addEventListener('change', () => {
     if (select('preset').value) input('arch').value = select('preset').value;
   });
@@ -29,6 +38,11 @@ export function setupControls() {
   });
 
   return {
+    /** CIFAR-10's files are loaded in the worker: cifar-conv becomes available. */
+    setCifarReady(ready: boolean): void {
+      cifarReady = ready;
+      showCifar();
+    },
     /** Marks unavailable backends disabled and lists why; falls back to wasm if needed. */
     setBackends(list: readonly BackendStatus[]): void {
       const notes = byId('backend-notes');
@@ -47,13 +61,18 @@ export function setupControls() {
     read(rule?: RuleName): RunConfig | { error: string } {
       const r = rule ?? select('rule').value;
       if (!isRuleName(r)) return { error: `unknown rule "${r}"` };
+      const dataset = select('dataset').value;
+      if (!isRunDataset(dataset)) return { error: `unknown dataset "${dataset}"` };
+      if (dataset === 'cifar10' && !cifarReady) return { error: 'cifar10: pick or drop the binary batch files (data_batch_*.bin, test_batch.bin) first' };
+      const inputs = INPUT_SIZE[dataset];
       const preset = input('arch').value.trim();
       const named = isSpecPreset(preset) ? { preset } : {};
-      const arch = named.preset ? [784, 10] : input('arch').value.split('-').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));
-      if (arch.length < 2 || arch.some((w) => !(w > 0))) return { error: `widths must look like 784-800-10 (or a preset: ${SPEC_PRESETS.join(', ')}), got "${input('arch').value}"` };
-      const dataset = select('dataset').value;
-      if (!isDatasetName(dataset)) return { error: `unknown dataset "${dataset}"` };
-      if (arch[0] !== 784 || arch[arch.length - 1] !== 10) return { error: `${dataset} needs widths starting with 784 (inputs) and ending with 10 (classes)` };
+      if (named.preset && PRESET_INPUT_SIZE[named.preset] !== inputs) {
+        return { error: `${named.preset} is made for ${PRESET_INPUT_SIZE[named.preset] === 784 ? 'mnist or fashion-mnist' : 'cifar10'}, not ${dataset}; pick another model or dataset` };
+      }
+      const arch = named.preset ? [inputs, 10] : input('arch').value.split('-').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));
+      if (arch.length < 2 || arch.some((w) => !(w > 0))) return { error: `widths must look like ${inputs}-800-10 (or a preset: ${SPEC_PRESETS.join(', ')}), got "${input('arch').value}"` };
+      if (arch[0] !== inputs || arch[arch.length - 1] !== 10) return { error: `${dataset} needs widths starting with ${inputs} (inputs) and ending with 10 (classes)` };
       const int = (id: string, min: number) => {
         const v = Number(input(id).value);
         return Number.isInteger(v) && v >= min ? v : NaN;

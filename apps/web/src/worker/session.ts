@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { CIFAR10_RECORD_BYTES, cifar10FromBatches, type CifarBuffers } from '@feedback-lab/datasets';
 import { buildModel, mlp, paramBytes, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
 import { generatorByName } from '@feedback-lab/feedback';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
 import { RULES } from '../registry';
+import { cifarBuffers, type PickedFile } from './cifar';
 import { modelFiles } from './export-model';
 import { phaseStepProfiler } from './step-profiler';
 
@@ -30,9 +32,13 @@ export function createSession(deps: SessionDeps) {
   const { post } = deps;
   const yieldToLoop = deps.yieldToLoop ?? macrotask;
   const datasets = new Map<DatasetName, Promise<Dataset>>();
+  let cifar: CifarBuffers | undefined;
+  /** CIFAR-10 built from the picked files, raw and standardised per channel (cifar-conv's default). */
+  const cifarSets = new Map<boolean, Dataset>();
   let model: Model | undefined;
-  /** The config `model` was built from: export needs its layers. */
+  /** The config `model` was built from and its data's shape: export needs both. */
   let modelConfig: RunConfig | undefined;
+  let modelDataShape: readonly number[] = [];
   let running = false;
   let paused = false;
   let stopRequested = false;
@@ -57,16 +63,18 @@ export function createSession(deps: SessionDeps) {
 
   async function runOne(id: number, c: RunConfig): Promise<'done' | 'stopped'> {
     const backend = await deps.useBackend(c.backend);
-    const data = await dataset(c.dataset);
+    // The preset's input normalisation, as `fbl train` applies it (cifar-conv standardises).
+    const data = c.dataset === 'cifar10' ? cifarDataset(presetDefaults(c.preset, c.rule).normalize) : await dataset(c.dataset);
     model?.dispose();
     model = undefined;
     modelConfig = undefined;
     // The activation field applies to MLPs; a preset carries its own per-layer activations.
     const m = c.preset
-      ? buildModel(presetSpec(c.preset), { inputShape: [784], numClasses: 10, seed: c.seed })
+      ? buildModel(presetSpec(c.preset), { inputShape: data.inputShape, numClasses: data.numClasses, seed: c.seed })
       : mlp({ arch: c.arch, activation: c.activation, seed: c.seed });
     model = m;
     modelConfig = c;
+    modelDataShape = data.inputShape;
     // The feedback each rule uses on this model, as the CLI's `fbl train` (presetDefaults):
     // per-unit feedback on MLPs, a fraction of BP's step on the relu conv preset.
     const d = presetDefaults(c.preset, c.rule);
@@ -136,6 +144,9 @@ export function createSession(deps: SessionDeps) {
   function predict(pixels: Float32Array): void {
     const m = model;
     if (!m) return post({ type: 'error', message: 'train a model first, then draw a digit' });
+    if (modelDataShape.reduce((a, b) => a * b, 1) !== pixels.length) {
+      return post({ type: 'error', message: `the pad draws 28×28 images but the last model was trained on ${modelConfig?.dataset}; train on mnist or fashion-mnist to use it` });
+    }
     const probs = tf.tidy(() => tf.softmax(m.forward(tf.tensor2d(pixels, [1, pixels.length]))).dataSync());
     post({ type: 'prediction', probs: Array.from(probs) });
   }
@@ -146,8 +157,29 @@ export function createSession(deps: SessionDeps) {
     if (!m || !c) return post({ type: 'error', message: 'train a model first, then download it' });
     const spec = exportSpec(c);
     const name = `fbl_${c.rule}_${spec.name}`;
-    const files = await modelFiles(m, { ...spec, name }, [784]);
+    const files = await modelFiles(m, { ...spec, name }, modelDataShape);
     post({ type: 'modelFiles', name, modelJson: JSON.stringify(files.modelJson), weightsBin: files.weightsBin.slice().buffer });
+  }
+
+  function cifarDataset(normalize: boolean): Dataset {
+    if (!cifar) throw new Error('cifar10: pick or drop the binary batch files (data_batch_*.bin, test_batch.bin) first');
+    if (!cifarSets.has(normalize)) cifarSets.set(normalize, cifar10FromBatches(cifar, { strict: false, normalize }));
+    return cifarSets.get(normalize)!;
+  }
+
+  function setCifarFiles(files: PickedFile[]): void {
+    try {
+      const bufs = cifarBuffers(files);
+      cifar = bufs;
+      cifarSets.clear();
+      const images = (b: Uint8Array) => b.length / CIFAR10_RECORD_BYTES;
+      post({ type: 'cifarReady', trainImages: bufs.train.reduce((s, b) => s + images(b), 0), testImages: images(bufs.test) });
+    } catch (err) {
+      // The page drops its "files loaded" state on this error; so does the worker.
+      cifar = undefined;
+      cifarSets.clear();
+      post({ type: 'cifarError', message: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   function logits(requestId: number, pixels: Float32Array): void {
@@ -175,6 +207,8 @@ export function createSession(deps: SessionDeps) {
           return wake?.();
         case 'predict':
           return predict(msg.pixels);
+        case 'cifarFiles':
+          return setCifarFiles(msg.files);
         case 'exportModel':
           return exportModel();
         case 'logits':
