@@ -17,6 +17,8 @@ export type {
   RuleState,
   Split,
   StepContext,
+  StepInfo,
+  TrainerCallback,
   TrainerEvent,
 } from './types';
 export { FblError, check, type FblErrorCode } from './errors';

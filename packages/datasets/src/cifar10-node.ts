@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FblError, type Dataset } from '@feedback-lab/core';
 import { CIFAR10_FILES, cifar10FromBatches } from './cifar10';
-import { readDataFile } from './node';
+import { readDataFile } from './read-file';
 import { readTar } from './tar';
 
 /** The official archive (binary version) and its published MD5. */

