@@ -5,6 +5,7 @@ export type {
   BatchEndEvent,
   BatchOptions,
   Block,
+  BlockUpdate,
   Dataset,
   EpochEndEvent,
   FeedbackGenerator,
@@ -36,6 +37,10 @@ export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { softmaxCrossEntropy } from './loss';
 export { selectBackend, describeBackend, loadBackend, BACKENDS, BACKEND_PACKAGES, type BackendInfo, type BackendName } from './backend';
 export { countBytes, paramBytes } from './memory';
-export { disposeOptimizer, freeOptimizerLeftovers } from './optimizer';
+export {
+  createOptimizer, disposeOptimizerState, optimizerStateFromRecord, optimizerStateToRecord, OPTIMIZERS,
+  type Optimizer, type OptimizerName, type OptimizerOptions, type OptimizerState, type SlotState,
+} from './optimizer';
+export { applyUpdate, runStep, stepSync } from './step';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';
 export { inject, localGrads, paramGrads } from './local-grads';

@@ -77,20 +77,37 @@ export interface StepContext {
   readonly mark?: PhaseMarker;
 }
 
+/**
+ * One block's share of a step: gradients keyed by variable name, for the caller to apply
+ * (`applyUpdate`) and dispose. A rule may yield several blocks' gradients as one update.
+ */
+export interface BlockUpdate {
+  /** The block (or blocks, comma-separated) the gradients belong to, for profilers. */
+  readonly block: string;
+  readonly grads: tf.NamedTensorMap;
+}
+
+/**
+ * A learning rule computes; the trainer applies (optax's split). `updates` yields each block's
+ * gradients in the rule's own schedule and returns the batch loss as a tensor. The caller
+ * applies each yielded update (`applyUpdate`) before the generator continues, so weights read
+ * after a `yield` are already updated and only one update's gradients are alive at a time:
+ * MEM-DFA and DRTP yield block by block, the others once per step. No optimizer reaches the
+ * rule; `stepSync`/`runStep` drive a rule by hand.
+ */
 export interface LearningRule {
   readonly name: string;
   /**
-   * One optimisation step on a batch: computes the training signals, applies the updates
-   * through `opt`, and returns the batch loss. The rule owns its schedule, so MEM-DFA can
-   * update block by block. Must leave no new tensors behind.
+   * One step's updates on a batch, in order; returns the loss (the caller disposes it). Must
+   * leave no other tensors behind, and never read a tensor synchronously (`dataSync`).
    */
-  step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number;
+  updates(model: Model, batch: Batch, ctx: StepContext): Generator<BlockUpdate, tf.Scalar, void>;
   /** Bytes the rule keeps between steps (feedback matrices); 0 when regenerated. */
   residentBytes?(): number;
   /**
    * Rule state a checkpoint must carry to resume bit for bit (feedback seeds, or the matrices
    * themselves as tensors). Values are JSON-serialisable or `tf.Tensor`s; the caller copies
-   * tensors out and does not dispose them. May be async (tfjs optimizer state is read async).
+   * tensors out and does not dispose them. May be async.
    */
   getState?(): RuleState | Promise<RuleState>;
   /**
@@ -180,8 +197,10 @@ export interface StepInfo {
  * profiler implements it without depending on the trainer.
  */
 export interface TrainerCallback {
-  /** Runs the step (possibly measuring it) and returns its loss. */
-  wrapStep?(run: () => number, info: StepInfo): number | Promise<number>;
+  /** Runs the step (possibly measuring it) and returns its loss tensor, unread. */
+  wrapStep?(run: () => tf.Scalar, info: StepInfo): tf.Scalar | Promise<tf.Scalar>;
+  /** The rule marked a phase of the step (`ctx.mark`), e.g. `forward`, `update:block2`. */
+  mark?(phase: string): void;
   onBatchEnd?(e: BatchEndEvent): void | Promise<void>;
   onEpochEnd?(e: EpochEndEvent): void | Promise<void>;
   /** A diverged step was undone under `onDiverge: 'skip-batch'`. */

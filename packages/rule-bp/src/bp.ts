@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LearningRule, Model, Batch, StepContext } from '@feedback-lab/core';
+import type { LearningRule, Model, Batch, StepContext, BlockUpdate } from '@feedback-lab/core';
 
 /** BP has no options; the type exists so every rule factory has the same shape. */
 export type BpOptions = Record<string, never>;
@@ -10,13 +10,12 @@ export type BpOptions = Record<string, never>;
  * All L blocks' activations are alive at the peak, which is the memory the other rules save.
  *
  * @example
- * const rule = bp();
- * const loss = rule.step(model, batch, tf.train.sgd(0.1), { loss: softmaxCrossEntropy, step: 0 });
+ * const loss = await runStep(bp(), model, batch, createOptimizer({ name: 'sgd', lr: 0.1 }), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function bp(_opts: BpOptions = {}): LearningRule {
   return {
     name: 'bp',
-    step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
+    *updates(model: Model, batch: Batch, ctx: StepContext): Generator<BlockUpdate, tf.Scalar> {
       const params = model.blocks.flatMap((b) => b.params);
       const { value, grads } = tf.variableGrads(() => {
         ctx.mark?.('forward');
@@ -25,10 +24,8 @@ export function bp(_opts: BpOptions = {}): LearningRule {
         return ctx.loss.value(logits, batch.y);
       }, params);
       ctx.mark?.('update');
-      opt.applyGradients(grads);
-      const loss = value.dataSync()[0]!;
-      tf.dispose([value, ...Object.values(grads)]);
-      return loss;
+      yield { block: 'all', grads };
+      return value;
     },
     dispose() {},
   };

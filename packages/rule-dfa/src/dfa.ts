@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { inject, type Batch, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { inject, type Batch, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { dfaFeedbackBank, dfaSignal, feedbackSeedOf, type DfaFeedbackOptions } from '@feedback-lab/feedback';
 import { detach } from './detach';
 
@@ -21,14 +21,14 @@ export type DfaOptions = DfaFeedbackOptions;
  * pass computes only parameter gradients (no ∂L/∂h through W): about 2/3 of BP's matmuls.
  *
  * @example
- * const rule = dfa({ seed: 1 });
- * rule.step(model, batch, tf.train.momentum(0.01, 0.9), { loss: softmaxCrossEntropy, step: 0 });
+ * const opt = createOptimizer({ name: 'momentum', lr: 0.01 });
+ * const loss = await runStep(dfa({ seed: 1 }), model, batch, opt, { loss: softmaxCrossEntropy, step: 0 });
  */
 export function dfa(o: DfaOptions = {}): LearningRule {
   const bank = dfaFeedbackBank(o);
   return {
     name: 'dfa',
-    step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
+    *updates(model: Model, batch: Batch, ctx: StepContext): Generator<BlockUpdate, tf.Scalar> {
       const blocks = model.blocks;
       let loss: tf.Scalar | undefined;
       const signals: tf.Tensor[] = [];
@@ -50,11 +50,10 @@ export function dfa(o: DfaOptions = {}): LearningRule {
         return tf.addN(outputs.map((out, i) => inject(out, signals[i]!))) as tf.Scalar;
       }, blocks.flatMap((b) => b.params));
       tf.dispose(signals);
+      value.dispose();
       ctx.mark?.('update');
-      opt.applyGradients(grads);
-      const result = loss!.dataSync()[0]!;
-      tf.dispose([value, loss!, ...Object.values(grads)]);
-      return result;
+      yield { block: 'all', grads };
+      return loss!;
     },
     residentBytes: () => bank.residentBytes(),
     // B_i is a function of (generator, seed, i); the generator comes from the run's config.

@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { localGrads, type Batch, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { localGrads, type Batch, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { directSignal, fanOut, feedbackBank, feedbackSeedOf, type FeedbackOptions } from '@feedback-lab/feedback';
-import { acceptsPartialUpdates, applyPartial } from './apply';
 
 /**
- * `per-block` (default): block i is updated as soon as its output exists, during the forward
- * pass, as in the paper. `at-end`: the updates are gathered and applied in one call after the
- * pass; the same numbers. With Adam/Adamax, whose bias correction advances on every
- * `applyGradients` call, `per-block` falls back to `at-end` (gradients are parameter-sized,
- * so activation memory stays one block).
+ * `per-block` (default): block i's update is yielded as soon as its output exists, during the
+ * forward pass, as in the paper, so one block's gradients are alive at a time. `at-end`: the
+ * updates are gathered and yielded as one after the pass; the same numbers, as the optimizer
+ * keeps its state per variable.
  */
 export type DrtpSchedule = 'per-block' | 'at-end';
 
@@ -36,8 +34,8 @@ export interface DrtpOptions extends FeedbackOptions {
  * immaterial; the authors' code (ChFrenkel/DirectRandomTargetProjection) feeds y*·B too.
  *
  * @example
- * const rule = drtp({ seed: 1 });
- * rule.step(model, batch, tf.train.momentum(0.01, 0.9), { loss: softmaxCrossEntropy, step: 0 });
+ * const opt = createOptimizer({ name: 'momentum', lr: 0.01 });
+ * const loss = await runStep(drtp({ seed: 1 }), model, batch, opt, { loss: softmaxCrossEntropy, step: 0 });
  */
 export function drtp(o: DrtpOptions = {}): LearningRule {
   const bank = feedbackBank({ generator: o.generator ?? fanOut({ scale: o.scale }), seed: o.seed ?? 0, mode: o.feedback, stream: 'drtp' });
@@ -45,22 +43,15 @@ export function drtp(o: DrtpOptions = {}): LearningRule {
 
   return {
     name: 'drtp',
-    step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
+    *updates(model: Model, batch: Batch, ctx: StepContext): Generator<BlockUpdate, tf.Scalar> {
       const blocks = model.blocks;
-      const names = blocks.flatMap((b) => b.params.map((p) => p.name));
-      const perBlock = schedule === 'per-block' && acceptsPartialUpdates(opt);
       const pending: tf.NamedTensorMap = {};
-      const apply = (grads: tf.NamedTensorMap) => {
-        if (!perBlock) return Object.assign(pending, grads);
-        applyPartial(opt, names, grads);
-        tf.dispose(Object.values(grads));
-      };
       // y*/batch: the target stands in for e = ∂(mean loss)/∂logits, which carries the batch
       // mean's 1/batch; without it DRTP's step was `batch` times DFA's.
       const target = tf.div(batch.y, batch.size);
       let h = batch.x;
       let loss: tf.Scalar | undefined;
-      blocks.forEach((block, i) => {
+      for (const [i, block] of blocks.entries()) {
         ctx.mark?.(`forward:${block.name}`);
         const signal = i < blocks.length - 1
           ? directSignal(target, block, i, bank)
@@ -73,17 +64,13 @@ export function drtp(o: DrtpOptions = {}): LearningRule {
         if (h !== batch.x) h.dispose();
         h = output;
         ctx.mark?.(`update:${block.name}`);
-        apply(grads);
-      });
+        if (schedule === 'per-block') yield { block: block.name, grads };
+        else Object.assign(pending, grads);
+      }
       target.dispose();
       h.dispose();
-      if (!perBlock) {
-        opt.applyGradients(pending);
-        tf.dispose(Object.values(pending));
-      }
-      const result = loss!.dataSync()[0]!;
-      loss!.dispose();
-      return result;
+      if (schedule === 'at-end') yield { block: 'all', grads: pending };
+      return loss!;
     },
     residentBytes: () => bank.residentBytes(),
     // Every B_i is a function of (generator, seed, i); the generator comes from the config.

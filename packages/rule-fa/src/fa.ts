@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canUseFeedbackTape, gradsWithFeedback, localGrads, type Batch, type Block, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { canUseFeedbackTape, gradsWithFeedback, localGrads, type Batch, type Block, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { feedbackBank, feedbackSeedOf, xavier, type FeedbackOptions } from '@feedback-lab/feedback';
 import { hasSplit, inputGrad } from './local';
 
@@ -34,8 +34,7 @@ export interface FaRule extends LearningRule {
  * each weight of rank ≥ 2 (biases are kept), and the block's `apply` runs with B swapped in.
  *
  * @example
- * const rule = fa({ seed: 1 });
- * rule.step(model, batch, tf.train.sgd(0.05), { loss: softmaxCrossEntropy, step: 0 });
+ * const loss = await runStep(fa({ seed: 1 }), model, batch, createOptimizer({ name: 'sgd', lr: 0.05 }), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function fa(o: FaOptions = {}): FaRule {
   const bank = feedbackBank({ generator: o.generator ?? xavier({ scale: o.scale }), seed: o.seed ?? 0, mode: o.feedback, stream: 'fa' });
@@ -51,7 +50,7 @@ export function fa(o: FaOptions = {}): FaRule {
 
   return {
     name: 'fa',
-    step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
+    *updates(model: Model, batch: Batch, ctx: StepContext): Generator<BlockUpdate, tf.Scalar> {
       const blocks = model.blocks;
       const held: tf.Tensor[] = [];
       const release = () => held.splice(0).forEach((B) => bank.release(B));
@@ -59,10 +58,8 @@ export function fa(o: FaOptions = {}): FaRule {
         const { grads, loss } = gradsWithFeedback(model, batch, ctx, (b, i) => feedbackFor(b, i, held));
         release();
         ctx.mark?.('update');
-        opt.applyGradients(grads);
-        const result = loss.dataSync()[0]!;
-        tf.dispose([loss, ...Object.values(grads)]);
-        return result;
+        yield { block: 'all', grads };
+        return loss;
       }
       ctx.mark?.('forward');
       // Keep each block's input and, where the block is split, its pre-activation: the
@@ -95,10 +92,8 @@ export function fa(o: FaOptions = {}): FaRule {
       }
       tf.dispose(logits);
       ctx.mark?.('update');
-      opt.applyGradients(grads);
-      const result = loss.dataSync()[0]!;
-      tf.dispose([loss, ...Object.values(grads)]);
-      return result;
+      yield { block: 'all', grads };
+      return loss;
     },
     feedbackWeights: (model, index) => (index > 0 ? feedbackFor(model.blocks[index]!, index) : undefined),
     residentBytes: () => bank.residentBytes(),

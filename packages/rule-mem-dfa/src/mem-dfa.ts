@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { localGrads, type Batch, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { localGrads, type Batch, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { dfaFeedbackBank, dfaSignal, feedbackSeedOf, type DfaFeedbackOptions } from '@feedback-lab/feedback';
-import { blockOptimizers } from './block-optimizers';
 
 /**
  * DFA's options, unchanged: seed, generator, scale, and `feedback: 'stored' | 'regenerate'`
@@ -17,22 +16,22 @@ export type MemDfaOptions = DfaFeedbackOptions;
  * 1. forward through all blocks keeping only the current tensor, then the loss and e;
  * 2. for each block in order: recompute its output from its input with its pre-update
  *    weights, take the local gradient for B_i·e (DFA's `dfaSignal`, from @feedback-lab/feedback,
- *    and core's `localGrads`), apply that block's update at once, free its input and move on.
+ *    and core's `localGrads`), yield that block's update (the caller applies it at once), free
+ *    its input and move on.
  * Activation memory is one block's, whatever the depth, for one extra forward pass. Each h_i is
  * computed before block i changes, so the updates equal DFA's exactly; so do the authors' (their
- * graph reads W_i once, before its update; see the README for the evidence). Per-block updates go
- * through per-block copies of the optimizer (`blockOptimizers`), which are the rule's state.
+ * graph reads W_i once, before its update; see the README for the evidence). The optimizer keeps
+ * its state per variable, so block-by-block updates equal one whole-model update.
  *
  * @example
- * const rule = memDfa({ seed: 1, feedback: 'regenerate' });
- * rule.step(model, batch, tf.train.momentum(0.01, 0.9), { loss: softmaxCrossEntropy, step: 0 });
+ * const opt = createOptimizer({ name: 'momentum', lr: 0.01 });
+ * const loss = await runStep(memDfa({ seed: 1, feedback: 'regenerate' }), model, batch, opt, { loss: softmaxCrossEntropy, step: 0 });
  */
 export function memDfa(o: MemDfaOptions = {}): LearningRule {
   const bank = dfaFeedbackBank(o); // DFA's bank: the same B_i as rule-dfa for the same seed
-  const opts = blockOptimizers();
   return {
     name: 'mem-dfa',
-    step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
+    *updates(model: Model, batch: Batch, ctx: StepContext): Generator<BlockUpdate, tf.Scalar> {
       const blocks = model.blocks;
       ctx.mark?.('forward');
       let h = batch.x;
@@ -46,34 +45,24 @@ export function memDfa(o: MemDfaOptions = {}): LearningRule {
       const e = ctx.loss.grad(h, batch.y);
       h.dispose();
       let x = batch.x;
-      blocks.forEach((block, i) => {
+      for (const [i, block] of blocks.entries()) {
         ctx.mark?.(`feedback:${block.name}`);
         const signal = dfaSignal(e, blocks, i, bank, o.convScaling);
         const { grads, output } = localGrads(block, x, signal);
         signal.dispose();
         ctx.mark?.(`update:${block.name}`);
-        opts.get(opt, i).applyGradients(grads);
-        tf.dispose(Object.values(grads));
+        yield { block: block.name, grads };
         if (x !== batch.x) x.dispose();
         x = output;
-      });
+      }
       x.dispose();
       e.dispose();
-      const loss = lossT.dataSync()[0]!;
-      lossT.dispose();
-      return loss;
+      return lossT;
     },
     residentBytes: () => bank.residentBytes(),
-    async getState() {
-      return { feedbackSeed: bank.seed, ...(await opts.state()) };
-    },
-    async setState(s) {
-      bank.reseed(feedbackSeedOf(s, 'mem-dfa'));
-      await opts.restore(s);
-    },
-    dispose() {
-      bank.dispose();
-      opts.dispose();
-    },
+    // B_i is a function of (generator, seed, i), as in rule-dfa.
+    getState: () => ({ feedbackSeed: bank.seed }),
+    setState: (s) => bank.reseed(feedbackSeedOf(s, 'mem-dfa')),
+    dispose: () => bank.dispose(),
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canUseFeedbackTape, gradsWithFeedback, type Batch, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { canUseFeedbackTape, gradsWithFeedback, type Batch, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { backward, type Saved } from './backward';
 
 /**
@@ -28,7 +28,7 @@ export interface SignSymmetryOptions {
  *
  * @example
  * const rule = signSymmetry();                       // or signSymmetry({ batchManhattan: true })
- * rule.step(model, batch, tf.train.sgd(0.05), { loss: softmaxCrossEntropy, step: 0 });
+ * const loss = await runStep(rule, model, batch, createOptimizer({ name: 'sgd', lr: 0.05 }), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
   const magnitude = o.magnitude ?? 'mean-abs';
@@ -81,7 +81,7 @@ export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
 
   return {
     name: 'sign-symmetry',
-    step(model: Model, batch: Batch, opt: tf.Optimizer, ctx: StepContext): number {
+    *updates(model: Model, batch: Batch, ctx: StepContext): Generator<BlockUpdate, tf.Scalar> {
       const { grads, loss } = canUseFeedbackTape(model.blocks) ? tapeGrads(model, batch, ctx) : perBlockGrads(model, batch, ctx);
       ctx.mark?.('update');
       if (o.batchManhattan) {
@@ -90,10 +90,8 @@ export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
           v.dispose();
         }
       }
-      opt.applyGradients(grads);
-      const result = loss.dataSync()[0]!;
-      tf.dispose([loss, ...Object.values(grads)]);
-      return result;
+      yield { block: 'all', grads };
+      return loss;
     },
     residentBytes: () => 0,
     // No state of its own: the feedback is read from the current weights, the options come from the config.

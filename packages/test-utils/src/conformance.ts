@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mlp, softmaxCrossEntropy, type Batch, type LearningRule, type Model } from '@feedback-lab/core';
+import {
+  createOptimizer, disposeOptimizerState, mlp, runStep, softmaxCrossEntropy, stepSync, type Batch, type LearningRule, type Model, type Optimizer,
+} from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { useBackend } from './backends';
 import { snapshot, maxAbsDiff } from './compare';
@@ -32,11 +34,11 @@ async function firstBatches(n: number, batchSize: number): Promise<Batch[]> {
  */
 export function describeRuleConformance(name: string, o: ConformanceOptions): void {
   const makeModel = o.model ?? ((seed: number) => mlp({ arch: [8, 32, 32, 4], activation: 'tanh', seed }));
-  const run = (rule: LearningRule, model: Model, batches: readonly Batch[], steps: number) => {
-    const opt = tf.train.sgd(o.lr ?? 0.1);
+  const run = async (rule: LearningRule, model: Model, batches: readonly Batch[], steps: number) => {
+    const opt = createOptimizer({ name: 'sgd', lr: o.lr ?? 0.1 });
     const losses: number[] = [];
     for (let s = 0; s < steps; s++) {
-      losses.push(rule.step(model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s }));
+      losses.push(await runStep(rule, model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s }));
     }
     opt.dispose();
     return losses;
@@ -50,10 +52,10 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       return () => batches.forEach((b) => tf.dispose([b.x, b.y]));
     });
 
-    it('decreases the loss on a synthetic task', () => {
+    it('decreases the loss on a synthetic task', async () => {
       const model = makeModel(1);
       const rule = o.create(1);
-      const losses = run(rule, model, batches, 160);
+      const losses = await run(rule, model, batches, 160);
       const first = mean(losses.slice(0, 8));
       const last = mean(losses.slice(-8));
       expect(last).toBeLessThan(0.5 * first);
@@ -61,11 +63,11 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       model.dispose();
     });
 
-    it('changes the parameters of every block', () => {
+    it('changes the parameters of every block', async () => {
       const model = makeModel(2);
       const rule = o.create(2);
       const before = model.blocks.map((b) => snapshot(b.params));
-      run(rule, model, batches, 1);
+      await run(rule, model, batches, 1);
       model.blocks.forEach((b, i) => {
         const after = snapshot(b.params);
         const moved = Math.max(...after.map((p, j) => maxAbsDiff(p, before[i]![j]!)));
@@ -75,38 +77,41 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       model.dispose();
     });
 
-    it('gives identical weights for the same seed', () => {
-      const result = () => {
+    it('gives identical weights for the same seed', async () => {
+      const result = async () => {
         const model = makeModel(3);
         const rule = o.create(3);
-        run(rule, model, batches, 5);
+        await run(rule, model, batches, 5);
         const w = model.blocks.flatMap((b) => snapshot(b.params));
         rule.dispose();
         model.dispose();
         return w;
       };
-      const a = result();
-      const b = result();
+      const a = await result();
+      const b = await result();
       a.forEach((w, i) => expect(maxAbsDiff(w, b[i]!)).toBe(0));
     });
 
     it('resumes from getState/setState: a rule built with another seed continues identically', async () => {
       // What a checkpoint does: copy the weights and the optimizer's state, build the rule
       // afresh (with another seed, so nothing is shared by accident) and hand it the saved
-      // state. Random-feedback rules must save their feedback seeds or matrices, and rules that
-      // keep optimizer state of their own (MEM-DFA's per-block copies) must save that too.
-      const steps = (rule: LearningRule, model: Model, opt: tf.Optimizer, from: number, n: number) => {
-        for (let s = from; s < from + n; s++) rule.step(model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s });
+      // state. Random-feedback rules must save their feedback seeds or matrices; optimizer state
+      // is all in the optimizer (Adam here, whose state is the richest).
+      const steps = (rule: LearningRule, model: Model, opt: Optimizer, from: number, n: number) => {
+        for (let s = from; s < from + n; s++) stepSync(rule, model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s }).dispose();
       };
       const a = makeModel(5);
       const b = makeModel(6);
       const ra = o.create(5);
-      const optA = tf.train.momentum(o.lr ?? 0.1, 0.9);
-      const optB = tf.train.momentum(o.lr ?? 0.1, 0.9);
+      const optA = createOptimizer({ name: 'adam', lr: (o.lr ?? 0.1) / 10 });
+      const optB = createOptimizer({ name: 'adam', lr: (o.lr ?? 0.1) / 10 });
       steps(ra, a, optA, 0, 3);
       b.blocks.forEach((blk, i) => blk.params.forEach((p, j) => p.assign(a.blocks[i]!.params[j]!)));
-      const saved = await optA.getWeights();
-      await optB.setWeights(saved.map((w) => ({ name: w.name, tensor: w.tensor.clone() })));
+      // optimizer state is keyed by variable name: rename a's slots to b's
+      const names = new Map(a.blocks.flatMap((blk, i) => blk.params.map((p, j) => [p.name, b.blocks[i]!.params[j]!.name] as const)));
+      const saved = optA.save();
+      optB.load({ options: saved.options, slots: Object.fromEntries(Object.entries(saved.slots).map(([k, v]) => [names.get(k)!, v])) });
+      disposeOptimizerState(saved);
       const rb = o.create(1234);
       const state = await ra.getState?.();
       if (state) await rb.setState!(state);
@@ -120,12 +125,31 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       for (const m of [a, b]) m.dispose();
     });
 
+    it('reads no tensor synchronously inside a step (no GPU stall)', () => {
+      const model = makeModel(7);
+      const rule = o.create(7);
+      const opt = createOptimizer({ name: 'sgd', lr: 0.05 });
+      const backend = tf.backend();
+      const readSync = backend.readSync.bind(backend);
+      let reads = 0;
+      backend.readSync = (dataId) => (reads++, readSync(dataId));
+      try {
+        for (let s = 0; s < 2; s++) stepSync(rule, model, batches[s]!, opt, { loss: softmaxCrossEntropy, step: s }).dispose();
+      } finally {
+        backend.readSync = readSync;
+      }
+      expect(reads).toBe(0);
+      rule.dispose();
+      opt.dispose();
+      model.dispose();
+    });
+
     it('leaks no tensors per step and frees its state on dispose', () => {
       const start = tf.memory().numTensors;
       const model = makeModel(4);
       const rule = o.create(4);
-      const opt = tf.train.sgd(0.05);
-      const step = (s: number) => rule.step(model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s });
+      const opt = createOptimizer({ name: 'adam', lr: 0.01 });
+      const step = (s: number) => stepSync(rule, model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s }).dispose();
       step(0); // warm-up: optimizer slots and lazily built feedback
       const warm = tf.memory().numTensors;
       for (let s = 1; s < 30; s++) step(s);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mlp, softmaxCrossEntropy, type BackendName, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, mlp, softmaxCrossEntropy, stepSync, type BackendName, type LearningRule } from '@feedback-lab/core';
 import { useBackend } from './backends';
 import { randomBatch } from './batch';
 import { maxAbsDiff, snapshot } from './compare';
@@ -85,8 +85,8 @@ export async function compareWithDfaOracle(o: {
     weights: model.blocks.map((_, i) => ({ W: before[2 * i]!, b: before[2 * i + 1]! })),
     feedback: o.arch.slice(1, -1).map((width, i) => o.feedback(i, [classes, width])),
   };
-  const opt = tf.train.sgd(1);
-  o.rule.step(model, batch, opt, { loss: softmaxCrossEntropy, step: 0 });
+  const opt = createOptimizer({ name: 'sgd', lr: 1 });
+  stepSync(o.rule, model, batch, opt, { loss: softmaxCrossEntropy, step: 0 }).dispose();
   const after = snapshot(params);
   o.rule.dispose();
   opt.dispose();

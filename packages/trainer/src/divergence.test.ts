@@ -5,7 +5,7 @@ import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { NODE_BACKENDS, snapshot, useBackend } from '@feedback-lab/test-utils';
 import { allFinite } from './divergence';
-import { createOptimizer } from './optimizers';
+import { createOptimizer } from '@feedback-lab/core';
 import { createTrainer } from './trainer';
 
 /** BP, except that at the listed steps it poisons the weights (as an exploding update would). */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { check } from '@feedback-lab/core';
-import { disposeSnapshot, restoreOptimizer, snapshotOptimizer, type OptimizerSnapshot } from './optimizer-state';
+import { check, disposeOptimizerState, type Optimizer } from '@feedback-lab/core';
 
 /** What to do when a step yields a non-finite loss or weights. */
 export type DivergePolicy = 'stop' | 'skip-batch';
@@ -12,34 +11,40 @@ export const DIVERGE_POLICIES: readonly DivergePolicy[] = ['stop', 'skip-batch']
  * it cannot overflow, unlike a plain sum).
  */
 export function allFinite(tensors: readonly tf.Tensor[]): boolean {
-  if (tensors.length === 0) return true;
-  const probe = tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.mul(t, 0)))));
+  const probe = finiteProbe(tensors);
   const v = probe.dataSync()[0]!;
   probe.dispose();
   return Number.isFinite(v);
 }
 
+/** `allFinite` as an unread scalar: 0 when every value is finite, NaN otherwise. */
+export function finiteProbe(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => (tensors.length ? tf.addN(tensors.map((t) => tf.sum(tf.mul(t, 0)))) : tf.scalar(0)) as tf.Scalar);
+}
+
 /** Copies of the parameters and optimizer state taken before a step, to undo it. */
 export interface StepUndo {
-  restore(): Promise<void>;
+  restore(): void;
   dispose(): void;
 }
 
 /**
- * Snapshots `params` and the optimizer so a diverged step can be undone (`skip-batch`). Costs
- * one copy of the weights and optimizer slots per step; only taken under that policy.
+ * Snapshots `params` and the optimizer's whole state so a diverged step can be undone
+ * (`skip-batch`). Costs one copy of the weights and optimizer slots per step; only taken under
+ * that policy. The state is all in the optimizer (no rule keeps optimizer state), so every
+ * rule's step is undone completely, MEM-DFA's block-by-block updates included.
  */
-export async function snapshotForUndo(params: readonly tf.Variable[], opt: tf.Optimizer): Promise<StepUndo> {
+export function snapshotForUndo(params: readonly tf.Variable[], opt: Optimizer): StepUndo {
   const copies = params.map((p) => tf.keep(p.clone()));
-  const snap: OptimizerSnapshot = await snapshotOptimizer(opt);
+  const snap = opt.save();
   return {
-    async restore() {
+    restore() {
       params.forEach((p, i) => p.assign(copies[i]!));
-      await restoreOptimizer(opt, snap);
+      opt.load(snap);
     },
     dispose() {
       tf.dispose(copies);
-      disposeSnapshot(snap);
+      disposeOptimizerState(snap);
     },
   };
 }

@@ -5,7 +5,7 @@ import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { NODE_BACKENDS, useBackend } from '@feedback-lab/test-utils';
 import { explosionGuard, type ExplosionOptions } from './divergence';
-import { createOptimizer } from './optimizers';
+import { createOptimizer } from '@feedback-lab/core';
 import { createTrainer } from './trainer';
 
 /** Trains a real 2-16-3 tanh MLP with plain SGD at `lr`; returns every batch loss and the error. */

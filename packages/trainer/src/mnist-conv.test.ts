@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildModel, presetSpec, selectBackend } from '@feedback-lab/core';
 import { loadMnist } from '@feedback-lab/datasets/node';
 import { bp } from '@feedback-lab/rule-bp';
-import { createOptimizer } from './optimizers';
+import { createOptimizer } from '@feedback-lab/core';
 import { createTrainer } from './trainer';
 
 // Real data through the conv blocks: BP on mnist-conv (LeNet-style, the MEM-DFA authors'

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mlp, selectBackend } from '@feedback-lab/core';
 import { loadMnist } from '@feedback-lab/datasets/node';
 import { bp } from '@feedback-lab/rule-bp';
-import { createOptimizer } from './optimizers';
+import { createOptimizer } from '@feedback-lab/core';
 import { createTrainer } from './trainer';
 
 // Real data: BP on the first 10 000 MNIST training images, one epoch, scored on the full

@@ -4,7 +4,7 @@ import { mlp } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { NODE_BACKENDS, snapshot, useBackend } from '@feedback-lab/test-utils';
-import { OPTIMIZERS, createOptimizer, type OptimizerName } from './optimizers';
+import { OPTIMIZERS, createOptimizer, type OptimizerName } from '@feedback-lab/core';
 import { captureTrainingState, restoreTrainingState, type TrainingState } from './training-state';
 import { createTrainer, type TrainingPosition } from './trainer';
 

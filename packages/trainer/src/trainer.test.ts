@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FblError, mlp, selectBackend, type BatchEndEvent, type LearningRule } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
-import { createOptimizer } from './optimizers';
+import { createOptimizer } from '@feedback-lab/core';
 import { createTrainer } from './trainer';
 
 describe('createTrainer', () => {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  FblError, deriveSeed, softmaxCrossEntropy,
+  FblError, deriveSeed, softmaxCrossEntropy, stepSync,
   type BatchEndEvent, type Dataset, type EpochEndEvent, type LearningRule, type Loss, type MemoryStats, type Model,
-  type TrainerCallback,
+  type Optimizer, type PhaseMarker, type TrainerCallback,
 } from '@feedback-lab/core';
-import { allFinite, explosionGuard, snapshotForUndo, type DivergePolicy, type ExplosionOptions, type StepUndo } from './divergence';
+import { explosionGuard, finiteProbe, snapshotForUndo, type DivergePolicy, type ExplosionOptions, type StepUndo } from './divergence';
 import { evaluateModel, type EvalResult } from './evaluate';
 
 /**
@@ -33,7 +33,7 @@ export interface CheckpointHook {
 export interface TrainerOptions {
   model: Model;
   rule: LearningRule;
-  optimizer: tf.Optimizer;
+  optimizer: Optimizer;
   dataset: Dataset;
   callbacks?: readonly TrainerCallback[];
   loss?: Loss;
@@ -56,6 +56,27 @@ export interface TrainerOptions {
    * `false` turns the check off.
    */
   explosion?: ExplosionOptions | false;
+  /**
+   * Read the losses (and the weights' finiteness) every `k` steps, in one asynchronous read
+   * (default 1 on cpu, wasm and tensorflow; 8 on webgl and webgpu, where each read waits for
+   * the GPU pipeline to drain). Divergence and explosions are then noticed up to k − 1 steps
+   * late, and `batchEnd` events come in bursts of k. `skip-batch` always reads every step, as it
+   * must undo the bad step before the next.
+   */
+  lossReadEvery?: number;
+}
+
+/** Backends where a read stalls the device's pipeline, so losses are read in batches. */
+const BATCHED_READ_BACKENDS = new Set(['webgl', 'webgpu']);
+
+/** A step whose loss has not been read yet. */
+interface PendingStep {
+  /** [loss, finiteProbe(weights)], unread. */
+  health: tf.Tensor;
+  epoch: number;
+  step: number;
+  size: number;
+  t0: number;
 }
 
 /** Rules without a feedback matrix, for which `--feedback-scale` is no remedy. */
@@ -97,7 +118,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
   let lastCheckpoint: { where: string; step: number } | undefined;
   let skipsInARow = 0;
   const explosion = o.explosion === false ? undefined : explosionGuard(o.explosion);
-  const diverged = (what: string, epoch: number, fix = 'lower the learning rate') => {
+  const diverged = (what: string, epoch: number, step: number, fix = 'lower the learning rate') => {
     const last = lastCheckpoint ? `last good checkpoint: ${lastCheckpoint.where} (step ${lastCheckpoint.step})` : 'no checkpoint was written';
     return new FblError('DIVERGED', `${what} at step ${step} (epoch ${epoch}) with rule ${o.rule.name}; ${last}; ${fix}`);
   };
@@ -109,11 +130,16 @@ export function createTrainer(o: TrainerOptions): Trainer {
     if (!explosion?.streak) lastCheckpoint = { where, step: pos.step };
   };
 
-  const wrapped = (run: () => number, info: { epoch: number; step: number }) =>
-    callbacks.reduce<() => number | Promise<number>>(
+  const wrapped = (run: () => tf.Scalar, info: { epoch: number; step: number }) =>
+    callbacks.reduce<() => tf.Scalar | Promise<tf.Scalar>>(
       (inner, cb) => (cb.wrapStep ? () => cb.wrapStep!(() => syncOnly(inner()), info) : inner),
       run,
     )();
+  // Rules mark their phases through ctx.mark; callbacks listen with `mark`.
+  const listeners = callbacks.filter((cb) => cb.mark);
+  const mark: PhaseMarker | undefined = listeners.length ? (phase) => listeners.forEach((cb) => cb.mark!(phase)) : undefined;
+  const readEvery = policy === 'skip-batch' ? 1 : o.lossReadEvery ?? (BATCHED_READ_BACKENDS.has(tf.getBackend()) ? 8 : 1);
+  if (!Number.isInteger(readEvery) || readEvery < 1) throw new FblError('INVALID_OPTION', `lossReadEvery must be a positive integer, got ${readEvery}`);
 
   const memory = (): MemoryStats => {
     const m = tf.memory();
@@ -139,44 +165,68 @@ export function createTrainer(o: TrainerOptions): Trainer {
         let lossSum = resumed ? from.lossSum : 0;
         let seen = resumed ? from.seen : 0;
         let batchInEpoch = resumed ? from.batchInEpoch : 0;
+        const pending: PendingStep[] = [];
         const it = o.dataset.batches({
           split: 'train', batchSize: f.batchSize, limit: f.limit, skipBatches: batchInEpoch,
           shuffle: f.shuffle ?? true, seed: deriveSeed(o.seed ?? 0, 'epoch', epoch),
         });
-        for await (const batch of it) {
-          const t0 = now();
-          let value: number;
-          let undo: StepUndo | undefined;
-          try {
-            if (policy === 'skip-batch') undo = await snapshotForUndo(params, o.optimizer);
-            value = await wrapped(() => o.rule.step(o.model, batch, o.optimizer, { loss, step }), { epoch, step });
-            const bad = !Number.isFinite(value) ? `loss became ${value}` : !allFinite(params) ? 'a weight became NaN or Inf' : undefined;
-            if (bad && !undo) throw diverged(bad, epoch);
+        // Reads the pending steps' losses in one go, then judges and reports them in order.
+        // `undo` is the snapshot before the one pending step (skip-batch reads every step).
+        const settle = async (undo?: StepUndo) => {
+          const steps = pending.splice(0);
+          if (!steps.length) return;
+          const all = tf.stack(steps.map((p) => p.health));
+          const data = await all.data();
+          tf.dispose([all, ...steps.map((p) => p.health)]);
+          const elapsed = Math.max(1e-9, (now() - steps[0]!.t0) / 1000);
+          const rate = steps.reduce((n, p) => n + p.size, 0) / elapsed;
+          for (const [k, p] of steps.entries()) {
+            const value = data[2 * k]!;
+            const bad = !Number.isFinite(value) ? `loss became ${value}` : !Number.isFinite(data[2 * k + 1]!) ? 'a weight became NaN or Inf' : undefined;
+            if (bad && !undo) throw diverged(bad, p.epoch, p.step);
             if (bad) {
-              await undo!.restore();
-              if (++skipsInARow > (o.maxConsecutiveSkips ?? 10)) throw diverged(`${bad} on ${skipsInARow} batches in a row`, epoch);
-              for (const cb of callbacks) await cb.onBatchSkipped?.({ epoch, step, reason: bad });
+              undo!.restore();
+              if (++skipsInARow > (o.maxConsecutiveSkips ?? 10)) throw diverged(`${bad} on ${skipsInARow} batches in a row`, p.epoch, p.step);
+              for (const cb of callbacks) await cb.onBatchSkipped?.({ epoch: p.epoch, step: p.step, reason: bad });
             } else {
               skipsInARow = 0;
               const exploded = explosion?.observe(value);
-              if (exploded) throw diverged(exploded, epoch, explosionFix);
+              if (exploded) throw diverged(exploded, p.epoch, p.step, explosionFix);
+              lossSum += value * p.size;
+              seen += p.size;
             }
-          } finally {
-            undo?.dispose();
-            tf.dispose([batch.x, batch.y]);
+            const ev: BatchEndEvent = {
+              type: 'batchEnd', epoch: p.epoch, step: p.step + 1, batchInEpoch: batchInEpoch - (steps.length - 1 - k),
+              batchesInEpoch, loss: value, samplesPerSec: rate,
+            };
+            for (const cb of callbacks) await cb.onBatchEnd?.(ev);
           }
-          step++;
-          batchInEpoch++;
-          if (skipsInARow === 0) {
-            lossSum += value * batch.size;
-            seen += batch.size;
+        };
+        try {
+          for await (const batch of it) {
+            const t0 = now();
+            let undo: StepUndo | undefined;
+            try {
+              if (policy === 'skip-batch') undo = snapshotForUndo(params, o.optimizer);
+              const value = await wrapped(() => stepSync(o.rule, o.model, batch, o.optimizer, { loss, step, mark }), { epoch, step });
+              const health = tf.tidy(() => tf.stack([value, finiteProbe(params)]));
+              value.dispose();
+              pending.push({ health, epoch, step, size: batch.size, t0 });
+              step++;
+              batchInEpoch++;
+              if (pending.length >= readEvery) await settle(undo);
+            } finally {
+              undo?.dispose();
+              tf.dispose([batch.x, batch.y]);
+            }
+            if (o.checkpoint?.every && step % o.checkpoint.every === 0) {
+              await settle();
+              await save({ epoch, batchInEpoch, step, lossSum, seen });
+            }
           }
-          const ev: BatchEndEvent = {
-            type: 'batchEnd', epoch, step, batchInEpoch, batchesInEpoch, loss: value,
-            samplesPerSec: batch.size / Math.max(1e-9, (now() - t0) / 1000),
-          };
-          for (const cb of callbacks) await cb.onBatchEnd?.(ev);
-          if (o.checkpoint?.every && step % o.checkpoint.every === 0) await save({ epoch, batchInEpoch, step, lossSum, seen });
+          await settle();
+        } finally {
+          tf.dispose(pending.splice(0).map((p) => p.health));
         }
         const seconds = (now() - start) / 1000;
         const train = await trainer.evaluate('train', { limit: Math.min(n, f.trainEvalLimit ?? 10_000) });
@@ -196,7 +246,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
   return trainer;
 }
 
-function syncOnly(v: number | Promise<number>): number {
-  if (typeof v !== 'number') throw new FblError('INVALID_OPTION', 'only the outermost callback may wrap a step asynchronously');
+function syncOnly(v: tf.Scalar | Promise<tf.Scalar>): tf.Scalar {
+  if (!(v instanceof tf.Tensor)) throw new FblError('INVALID_OPTION', 'only the outermost callback may wrap a step asynchronously');
   return v;
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FblError, type LearningRule, type Model, type RuleState } from '@feedback-lab/core';
-import { disposeSnapshot, restoreOptimizer, snapshotOptimizer } from './optimizer-state';
+import {
+  FblError, disposeOptimizerState, optimizerStateFromRecord, optimizerStateToRecord,
+  type LearningRule, type Model, type Optimizer, type OptimizerOptions, type RuleState,
+} from '@feedback-lab/core';
 
 /** A tensor as plain data, ready to be written to a file. */
 export interface NamedArray {
@@ -12,9 +14,13 @@ export interface NamedArray {
 
 /** Everything besides the position that a resumed run needs to continue bit for bit. */
 export interface TrainingState {
-  /** Model parameters (`param/<block>/<index>`), optimizer slots (`opt/…`), rule tensors (`rule/…`). */
+  /**
+   * Model parameters (`param/<block>/<index>`), optimizer slots (`opt/<block>/<index>/<slot>`,
+   * e.g. `opt/0/1/m`), rule tensors (`rule/…`).
+   */
   arrays: NamedArray[];
-  optimizer: { className: string; iterations: number; slots: string[]; extras: string[] };
+  /** The optimizer's settings and its per-variable numbers (Adam's β powers), by `<block>/<index>`. */
+  optimizer: { options: OptimizerOptions; numbers: Record<string, Record<string, number>> };
   /** The JSON part of the rule's `getState()`; tensors are in `arrays` as `rule/<key>`. */
   rule: { name: string; state: Record<string, unknown> | null };
 }
@@ -25,15 +31,23 @@ const toArray = (name: string, t: tf.Tensor): NamedArray => ({
 });
 
 /** Copies model weights, optimizer state and rule state out of the backend. */
-export async function captureTrainingState(model: Model, opt: tf.Optimizer, rule: LearningRule): Promise<TrainingState> {
+export async function captureTrainingState(model: Model, opt: Optimizer, rule: LearningRule): Promise<TrainingState> {
   const arrays: NamedArray[] = [];
   model.blocks.forEach((b, i) => b.params.forEach((p, j) => arrays.push(toArray(`param/${i}/${j}`, p))));
-  const snap = await snapshotOptimizer(opt);
+  // Variable names differ between runs; the state is keyed by the parameter's position.
+  const position = new Map(model.blocks.flatMap((b, i) => b.params.map((p, j) => [p.name, `${i}/${j}`] as const)));
+  const snap = opt.save();
+  let optimizer: TrainingState['optimizer'];
   try {
-    snap.slots.forEach((s, k) => arrays.push(toArray(`opt/${k}`, s.tensor)));
-    snap.extras.forEach((e) => arrays.push(toArray(`opt/${e.name}`, e.tensor)));
+    const { json, tensors } = optimizerStateToRecord(snap, (name) => {
+      const at = position.get(name);
+      if (!at) throw new FblError('CHECKPOINT', `optimizer holds state for variable ${name}, which is not in the model`);
+      return at;
+    });
+    for (const [k, t] of Object.entries(tensors)) arrays.push(toArray(`opt/${k}`, t));
+    optimizer = json;
   } finally {
-    disposeSnapshot(snap);
+    disposeOptimizerState(snap);
   }
   let json: Record<string, unknown> | null = null;
   const state = await rule.getState?.();
@@ -46,7 +60,7 @@ export async function captureTrainingState(model: Model, opt: tf.Optimizer, rule
   }
   return {
     arrays,
-    optimizer: { className: opt.getClassName(), iterations: snap.iterations, slots: snap.slots.map((s) => s.name), extras: snap.extras.map((e) => e.name) },
+    optimizer,
     rule: { name: rule.name, state: json },
   };
 }
@@ -55,7 +69,7 @@ export async function captureTrainingState(model: Model, opt: tf.Optimizer, rule
  * Writes a captured state back into a freshly built model, optimizer and rule of the same
  * configuration. Every mismatch (shape, count, optimizer or rule kind) is a CHECKPOINT error.
  */
-export async function restoreTrainingState(model: Model, opt: tf.Optimizer, rule: LearningRule, s: TrainingState): Promise<void> {
+export async function restoreTrainingState(model: Model, opt: Optimizer, rule: LearningRule, s: TrainingState): Promise<void> {
   const byName = new Map(s.arrays.map((a) => [a.name, a]));
   const take = (name: string) => {
     const a = byName.get(name);
@@ -63,17 +77,27 @@ export async function restoreTrainingState(model: Model, opt: tf.Optimizer, rule
     return a;
   };
   if (s.rule.name !== rule.name) throw new FblError('CHECKPOINT', `checkpoint was trained with rule ${s.rule.name}, not ${rule.name}`);
-  if (s.optimizer.className !== opt.getClassName()) {
-    throw new FblError('CHECKPOINT', `checkpoint optimizer is ${s.optimizer.className}, not ${opt.getClassName()}`);
+  if (s.optimizer.options.name !== opt.options.name) {
+    throw new FblError('CHECKPOINT', `checkpoint optimizer is ${s.optimizer.options.name}, not ${opt.options.name}`);
   }
   const params = model.blocks.flatMap((b, i) => b.params.map((p, j) => ({ p, a: take(`param/${i}/${j}`), label: `${b.name} param ${j}` })));
-  const expected = params.length + s.optimizer.slots.length + s.optimizer.extras.length;
+  const byPosition = new Map(model.blocks.flatMap((b, i) => b.params.map((p, j): [string, tf.Variable] => [`${i}/${j}`, p])));
+  const optArrays = s.arrays.filter((a) => a.name.startsWith('opt/'));
   const ruleTensors = s.arrays.filter((a) => a.name.startsWith('rule/')).length;
-  if (s.arrays.length !== expected + ruleTensors) {
-    throw new FblError('CHECKPOINT', `checkpoint holds ${s.arrays.length} tensors but this model, optimizer and rule need ${expected + ruleTensors}`);
+  if (s.arrays.length !== params.length + optArrays.length + ruleTensors) {
+    throw new FblError('CHECKPOINT', `checkpoint holds ${s.arrays.length - optArrays.length - ruleTensors} parameters but this model has ${params.length}`);
   }
   for (const { p, a, label } of params) {
     if (a.shape.join() !== p.shape.join()) throw new FblError('CHECKPOINT', `${label} has shape [${a.shape}] in the checkpoint but [${p.shape}] in the model`);
+  }
+  const variable = (key: string) => {
+    const p = byPosition.get(key);
+    if (!p) throw new FblError('CHECKPOINT', `checkpoint has optimizer state for parameter ${key}, which this model lacks`);
+    return p;
+  };
+  for (const a of optArrays) {
+    const p = variable(a.name.slice(4, a.name.lastIndexOf('/')));
+    if (a.shape.join() !== p.shape.join()) throw new FblError('CHECKPOINT', `optimizer slot ${a.name} has shape [${a.shape}] but its parameter [${p.shape}]`);
   }
   const made: tf.Tensor[] = [];
   const tensor = (a: NamedArray) => {
@@ -83,11 +107,8 @@ export async function restoreTrainingState(model: Model, opt: tf.Optimizer, rule
   };
   try {
     for (const { p, a } of params) p.assign(tensor(a));
-    await restoreOptimizer(opt, {
-      iterations: s.optimizer.iterations,
-      slots: s.optimizer.slots.map((name, k) => ({ name, tensor: tensor(take(`opt/${k}`)) })),
-      extras: s.optimizer.extras.map((name) => ({ name, tensor: tensor(take(`opt/${name}`)) })),
-    });
+    const slots = Object.fromEntries(optArrays.map((a) => [a.name.slice(4), tensor(a)]));
+    opt.load(optimizerStateFromRecord(s.optimizer, slots, (key) => variable(key).name));
     if (s.rule.state) {
       const state: RuleState = { ...s.rule.state };
       for (const a of s.arrays) if (a.name.startsWith('rule/')) state[a.name.slice(5)] = tensor(a);
