@@ -87,7 +87,9 @@ describe('createOptimizer', () => {
     }
     ours.forEach((v, k) => expect(bits(v)).toEqual(bits(theirs[k]!)));
     const other = b.save();
-    expect(() => createOptimizer({ name: 'sgd', lr: 0.1 }).load(other)).toThrow(/adam's, not sgd's/);
+    const sgd = createOptimizer({ name: 'sgd', lr: 0.1 });
+    expect(() => sgd.load(other)).toThrow(/adam's, not sgd's/);
+    sgd.dispose();
     disposeOptimizerState(other);
     a.dispose();
     b.dispose();
@@ -100,7 +102,9 @@ describe('createOptimizer', () => {
     expect(() => createOptimizer({ name: 'adam', lr: -1 })).toThrow(/learning rate must be a positive number, got -1/);
     expect(() => createOptimizer({ name: 'rmsprop' as 'adam', lr: 0.1 })).toThrow(/unknown optimizer "rmsprop"/);
     const g = tf.zeros([2]);
-    expect(() => createOptimizer({ name: 'sgd', lr: 0.1 }).apply({ nope: g })).toThrow(/no variable named nope/);
+    const sgd = createOptimizer({ name: 'sgd', lr: 0.1 });
+    expect(() => sgd.apply({ nope: g })).toThrow(/no variable named nope/);
+    sgd.dispose();
     g.dispose();
   });
 });

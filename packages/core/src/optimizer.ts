@@ -61,9 +61,9 @@ export function createOptimizer(o: OptimizerOptions): Optimizer {
     : o.name === 'adam' ? { name: o.name, lr: o.lr, beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, epsilon: o.epsilon ?? tf.backend().epsilon() }
     : { name: o.name, lr: o.lr };
   let slots: Record<string, SlotState> = {};
-  // Constants as tfjs keeps them (its SGD multiplies by a kept scalar −lr).
-  let consts: { c: tf.Scalar; m: tf.Scalar } | undefined;
-  const constants = () => (consts ??= tf.tidy(() => ({ c: tf.keep(tf.scalar(-options.lr)), m: tf.keep(tf.scalar(options.momentum ?? 0)) })));
+  // Constants as tfjs keeps them from construction on: SGD and momentum multiply by a kept
+  // scalar −lr, momentum by a kept scalar m.
+  const constants = options.name === 'adam' ? [] : [tf.keep(tf.scalar(-options.lr)), ...(options.name === 'momentum' ? [tf.keep(tf.scalar(options.momentum!))] : [])];
   const zeros = (v: tf.Tensor) => tf.tidy(() => tf.variable(tf.zerosLike(v), false));
   const update = UPDATES[options.name];
   const disposeSlots = () => tf.dispose(Object.values(slots).flatMap(tensorsOf));
@@ -88,30 +88,27 @@ export function createOptimizer(o: OptimizerOptions): Optimizer {
     dispose() {
       disposeSlots();
       slots = {};
-      if (consts) tf.dispose([consts.c, consts.m]);
-      consts = undefined;
+      tf.dispose(constants.splice(0));
     },
   };
 }
 
 type Update = (
   v: tf.Variable, g: tf.Tensor, s: SlotState, o: OptimizerOptions,
-  consts: () => { c: tf.Scalar; m: tf.Scalar }, zeros: (v: tf.Tensor) => tf.Variable,
+  consts: readonly tf.Tensor[], zeros: (v: tf.Tensor) => tf.Variable,
 ) => void;
 
 // Each is tfjs 4.22's applyGradients for one variable, op for op, so the float32 results agree.
 const UPDATES: Record<OptimizerName, Update> = {
-  sgd: (v, g, _s, _o, consts) => {
-    const { c } = consts();
-    tf.tidy(() => v.assign(tf.add(tf.mul(c, g), v)));
+  sgd: (v, g, _s, _o, [c]) => {
+    tf.tidy(() => v.assign(tf.add(tf.mul(c!, g), v)));
   },
-  momentum: (v, g, s, _o, consts, zeros) => {
-    const { c, m } = consts();
+  momentum: (v, g, s, _o, [c, m], zeros) => {
     const acc = (s.momentum ??= zeros(v)) as tf.Variable;
     tf.tidy(() => {
-      const next = tf.add(tf.mul(m, acc), g);
+      const next = tf.add(tf.mul(m!, acc), g);
       acc.assign(next);
-      v.assign(tf.add(tf.mul(c, next), v));
+      v.assign(tf.add(tf.mul(c!, next), v));
     });
   },
   adam: (v, g, s, o, _consts, zeros) => {

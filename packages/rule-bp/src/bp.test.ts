@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp, softmaxCrossEntropy, type Batch, type Model } from '@feedback-lab/core';
+import { createOptimizer, runStep, stepSync, mlp, softmaxCrossEntropy, type Batch, type Model } from '@feedback-lab/core';
 import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend, randomBatch } from '@feedback-lab/test-utils';
 import { bp } from './bp';
 
@@ -27,8 +27,8 @@ describe.each(NODE_BACKENDS)('rule-bp on %s', (backend) => {
     const expected = params.map((p) => Float32Array.from(grads[p.name]!.dataSync()));
     const before = snapshot(params);
     const lr = 1;
-    const opt = tf.train.sgd(lr);
-    const loss = bp().step(model, batch, opt, { loss: softmaxCrossEntropy, step: 0 });
+    const opt = createOptimizer({ name: 'sgd', lr: lr });
+    const loss = await runStep(bp(), model, batch, opt, { loss: softmaxCrossEntropy, step: 0 });
     expect(Math.abs(loss - value.dataSync()[0]!)).toBeLessThan(1e-5);
     const after = snapshot(params);
     params.forEach((_, i) => {
@@ -44,11 +44,11 @@ describe.each(NODE_BACKENDS)('rule-bp on %s', (backend) => {
     await useBackend(backend);
     const model = mlp({ arch: [20, 32, 32, 5], activation: 'relu', seed: 1 });
     const batch = batchOf(16, 20, 5, 1);
-    const opt = tf.train.momentum(0.01, 0.9);
+    const opt = createOptimizer({ name: 'momentum', lr: 0.01 });
     const rule = bp();
-    rule.step(model, batch, opt, { loss: softmaxCrossEntropy, step: 0 }); // creates momentum slots
+    stepSync(rule, model, batch, opt, { loss: softmaxCrossEntropy, step: 0 }).dispose(); // creates momentum slots
     const before = tf.memory().numTensors;
-    for (let s = 1; s <= 100; s++) rule.step(model, batch, opt, { loss: softmaxCrossEntropy, step: s });
+    for (let s = 1; s <= 100; s++) stepSync(rule, model, batch, opt, { loss: softmaxCrossEntropy, step: s }).dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([batch.x, batch.y]);
     opt.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator } from '@feedback-lab/core';
+import { createOptimizer, stepSync, mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator } from '@feedback-lab/core';
 import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend, randomBatch } from '@feedback-lab/test-utils';
 import { drtp } from './drtp';
 
@@ -24,7 +24,7 @@ describe.each(NODE_BACKENDS)('rule-drtp on %s', (backend) => {
     const params = model.blocks.flatMap((b) => b.params);
     const [W1, b1, W2, b2] = params.map((p) => p.clone());
     const before = snapshot(params);
-    rule.step(model, batch, tf.train.sgd(1), ctx(0));
+    stepSync(rule, model, batch, createOptimizer({ name: 'sgd', lr: 1 }), ctx(0)).dispose();
     const applied = updates(before, snapshot(params));
     const expected = tf.tidy(() => {
       const h = tf.tanh(tf.add(tf.matMul(batch.x, W1!), b1!));
@@ -47,8 +47,8 @@ describe.each(NODE_BACKENDS)('rule-drtp on %s', (backend) => {
     const run = (schedule: 'per-block' | 'at-end') => {
       const model = mlp({ arch: [12, 16, 16, 16, 4], activation: 'relu', seed: 2 });
       const rule = drtp({ seed: 3, schedule });
-      const opt = name === 'adam' ? tf.train.adam(0.01) : tf.train.momentum(0.05, 0.9);
-      for (let s = 0; s < 4; s++) rule.step(model, batch, opt, ctx(s));
+      const opt = name === 'adam' ? createOptimizer({ name: 'adam', lr: 0.01 }) : createOptimizer({ name: 'momentum', lr: 0.05 });
+      for (let s = 0; s < 4; s++) stepSync(rule, model, batch, opt, ctx(s)).dispose();
       const w = model.blocks.flatMap((b) => snapshot(b.params));
       opt.dispose();
       rule.dispose();
@@ -68,8 +68,8 @@ describe.each(NODE_BACKENDS)('rule-drtp on %s', (backend) => {
       const before = tf.memory().numTensors;
       const model = mlp({ arch: [12, 16, 16, 4], activation: 'tanh', seed: 2 });
       const rule = drtp({ seed, schedule, feedback });
-      const opt = tf.train.sgd(0.1);
-      for (let s = 0; s < 4; s++) rule.step(model, batch, opt, ctx(s));
+      const opt = createOptimizer({ name: 'sgd', lr: 0.1 });
+      for (let s = 0; s < 4; s++) stepSync(rule, model, batch, opt, ctx(s)).dispose();
       const out = { weights: snapshot(model.blocks.flatMap((b) => b.params)).map((w) => Array.from(w)), resident: rule.residentBytes!() };
       opt.dispose();
       rule.dispose();
@@ -91,12 +91,12 @@ describe.each(NODE_BACKENDS)('rule-drtp on %s', (backend) => {
     const transient = (depth: number) => {
       const model = mlp({ arch: [32, ...Array<number>(depth).fill(256), 4], activation: 'tanh', seed: 1 });
       const rule = drtp({ seed: 1 });
-      const opt = tf.train.sgd(0.01);
-      rule.step(model, batch, opt, ctx(0)); // builds the projections
+      const opt = createOptimizer({ name: 'sgd', lr: 0.01 });
+      stepSync(rule, model, batch, opt, ctx(0)).dispose(); // builds the projections
       const resident = tf.memory().numBytes;
       let peak = resident;
       const mark = () => { peak = Math.max(peak, tf.memory().numBytes); };
-      rule.step(model, batch, opt, { ...ctx(1), mark });
+      stepSync(rule, model, batch, opt, { ...ctx(1), mark }).dispose();
       opt.dispose();
       rule.dispose();
       model.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp, sequential, softmaxCrossEntropy, type Batch, type Model } from '@feedback-lab/core';
+import { createOptimizer, stepSync, mlp, sequential, softmaxCrossEntropy, type Batch, type Model } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
 import { fa } from './fa';
@@ -14,8 +14,8 @@ async function train(split: boolean, steps = 8): Promise<Float32Array[]> {
   const base = mlp({ arch: [8, 16, 12, 4], activation: 'tanh', seed: 5 });
   const model: Model = split ? sequential(base.blocks.map((b) => ({ ...b, applyWithFeedback: undefined }))) : base;
   const rule = fa({ seed: 3 });
-  const opt = tf.train.sgd(0.2);
-  data.forEach((b, s) => rule.step(model, b, opt, { loss: softmaxCrossEntropy, step: s }));
+  const opt = createOptimizer({ name: 'sgd', lr: 0.2 });
+  data.forEach((b, s) => stepSync(rule, model, b, opt, { loss: softmaxCrossEntropy, step: s }).dispose());
   const w = snapshot(base.blocks.flatMap((b) => b.params));
   tf.dispose(data.flatMap((b) => [b.x, b.y]));
   rule.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { buildModel, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, stepSync, buildModel, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
 import { loadMnist } from '@feedback-lab/datasets/node';
 import { bp } from '@feedback-lab/rule-bp';
 import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
@@ -13,8 +13,8 @@ async function train(rule: LearningRule, steps: number): Promise<Float32Array[]>
   const data: Batch[] = [];
   for await (const b of loadMnist().batches({ split: 'train', batchSize: 16, limit: 16 * steps, shuffle: true, seed: 1 })) data.push(b);
   const model = buildModel(presetSpec('mnist-conv'), { inputShape: [784], numClasses: 10, seed: 5 });
-  const opt = tf.train.momentum(0.05, 0.9);
-  data.forEach((b, s) => rule.step(model, b, opt, { loss: softmaxCrossEntropy, step: s }));
+  const opt = createOptimizer({ name: 'momentum', lr: 0.05 });
+  data.forEach((b, s) => stepSync(rule, model, b, opt, { loss: softmaxCrossEntropy, step: s }).dispose());
   const w = snapshot(model.blocks.flatMap((b) => b.params));
   tf.dispose(data.flatMap((b) => [b.x, b.y]));
   rule.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, stepSync, mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator, type LearningRule } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { dfa } from '@feedback-lab/rule-dfa';
@@ -20,8 +20,8 @@ async function batches(n: number): Promise<Batch[]> {
 async function train(rule: LearningRule, arch: number[], steps: number): Promise<Float32Array[]> {
   const data = await batches(steps);
   const model = mlp({ arch, activation: 'tanh', seed: 5 });
-  const opt = tf.train.momentum(0.1, 0.9);
-  data.forEach((b, s) => rule.step(model, b, opt, { loss: softmaxCrossEntropy, step: s }));
+  const opt = createOptimizer({ name: 'momentum', lr: 0.1 });
+  data.forEach((b, s) => stepSync(rule, model, b, opt, { loss: softmaxCrossEntropy, step: s }).dispose());
   const w = snapshot(model.blocks.flatMap((b) => b.params));
   tf.dispose(data.flatMap((b) => [b.x, b.y]));
   rule.dispose();
@@ -65,8 +65,15 @@ describe('FA signal', () => {
     const model = mlp({ arch: [8, 6, 5, 4], activation: 'tanh', seed: 3 });
     const rule = fa({ seed: 9 });
     const captured: tf.NamedTensorMap = {};
-    const opt = { applyGradients: (g: tf.NamedTensorMap) => Object.entries(g).forEach(([k, v]) => (captured[k] = v.clone())) } as unknown as tf.Optimizer;
-    rule.step(model, b!, opt, { loss: softmaxCrossEntropy, step: 0 });
+    // the rule's updates, not applied
+    const it = rule.updates(model, b!, { loss: softmaxCrossEntropy, step: 0 });
+    for (let r = it.next(); ; r = it.next()) {
+      if (r.done) {
+        r.value.dispose();
+        break;
+      }
+      Object.assign(captured, r.value.grads);
+    }
     const expected = tf.tidy(() => {
       const [W1, b1, W2, b2, W3, b3] = model.blocks.flatMap((x) => x.params) as tf.Tensor2D[];
       const a1 = tf.add(tf.matMul(b!.x as tf.Tensor2D, W1!), b1!);

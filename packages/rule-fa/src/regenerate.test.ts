@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp, sequential, softmaxCrossEntropy, type Model } from '@feedback-lab/core';
+import { createOptimizer, stepSync, mlp, sequential, softmaxCrossEntropy, type Model } from '@feedback-lab/core';
 import { NODE_BACKENDS, randomBatch, snapshot, useBackend } from '@feedback-lab/test-utils';
 import { fa, type FaOptions } from './fa';
 
@@ -11,8 +11,8 @@ function train(o: FaOptions, split: boolean) {
   const base = mlp({ arch: [8, 16, 12, 4], activation: 'tanh', seed: 5 });
   const model: Model = split ? sequential(base.blocks.map((b) => ({ ...b, applyWithFeedback: undefined }))) : base;
   const rule = fa(o);
-  const opt = tf.train.sgd(0.2);
-  for (let s = 0; s < 6; s++) rule.step(model, batch, opt, { loss: softmaxCrossEntropy, step: s });
+  const opt = createOptimizer({ name: 'sgd', lr: 0.2 });
+  for (let s = 0; s < 6; s++) stepSync(rule, model, batch, opt, { loss: softmaxCrossEntropy, step: s }).dispose();
   const out = { weights: snapshot(base.blocks.flatMap((b) => b.params)).map((w) => Array.from(w)), resident: rule.residentBytes!() };
   tf.dispose([batch.x, batch.y]);
   rule.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { buildModel, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, stepSync, buildModel, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
 import { loadMnist } from '@feedback-lab/datasets/node';
 import { dfa } from '@feedback-lab/rule-dfa';
 import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
@@ -13,8 +13,8 @@ async function weightsAfter(rule: LearningRule, steps: number): Promise<Float32A
   const batches: Batch[] = [];
   for await (const b of loadMnist().batches({ split: 'train', batchSize: 16, limit: 16 * steps, shuffle: true, seed: 3 })) batches.push(b);
   const model = buildModel(presetSpec('mnist-conv'), { inputShape: [784], numClasses: 10, seed: 8 });
-  const opt = tf.train.momentum(0.05, 0.9);
-  batches.forEach((b, s) => rule.step(model, b, opt, { loss: softmaxCrossEntropy, step: s }));
+  const opt = createOptimizer({ name: 'momentum', lr: 0.05 });
+  batches.forEach((b, s) => stepSync(rule, model, b, opt, { loss: softmaxCrossEntropy, step: s }).dispose());
   const w = snapshot(model.blocks.flatMap((b) => b.params));
   tf.dispose(batches.flatMap((b) => [b.x, b.y]));
   rule.dispose();

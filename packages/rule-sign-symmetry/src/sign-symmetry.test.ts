@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp, softmaxCrossEntropy, type Batch, type Model } from '@feedback-lab/core';
+import { createOptimizer, stepSync, mlp, softmaxCrossEntropy, type Batch, type Model } from '@feedback-lab/core';
 import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend, randomBatch } from '@feedback-lab/test-utils';
 import { signSymmetry } from './sign-symmetry';
 
@@ -35,7 +35,7 @@ describe.each(NODE_BACKENDS)('rule-sign-symmetry on %s', (backend) => {
       const params = model.blocks.flatMap((b) => b.params);
       const expected = bpGrads(model, batch);
       const before = snapshot(params);
-      signSymmetry().step(model, batch, tf.train.sgd(1), ctx);
+      stepSync(signSymmetry(), model, batch, createOptimizer({ name: 'sgd', lr: 1 }), ctx).dispose();
       const got = applied(before, snapshot(params), 1);
       const diff = Math.max(...got.map((g, i) => maxAbsDiff(g, expected[i]!)));
       if (flat) expect(diff).toBeLessThan(1e-5);
@@ -54,7 +54,7 @@ describe.each(NODE_BACKENDS)('rule-sign-symmetry on %s', (backend) => {
       const model = mlp({ arch: [10, 12, 4], activation: 'relu', seed: 3 });
       const params = model.blocks.flatMap((b) => b.params);
       const before = snapshot(params);
-      signSymmetry({ batchManhattan }).step(model, batch, tf.train.sgd(0.5), ctx);
+      stepSync(signSymmetry({ batchManhattan }), model, batch, createOptimizer({ name: 'sgd', lr: 0.5 }), ctx).dispose();
       const moved = applied(before, snapshot(params), 0.5);
       model.dispose();
       return moved;
@@ -80,9 +80,9 @@ describe('rule-sign-symmetry: one tape vs block by block', () => {
       const view: Model = tape ? model : { ...model, blocks: model.blocks.map((b) => ({ ...b, applyWithFeedback: undefined })) };
       const params = model.blocks.flatMap((b) => b.params);
       const before = snapshot(params);
-      const opt = tf.train.sgd(1);
+      const opt = createOptimizer({ name: 'sgd', lr: 1 });
       const rule = signSymmetry({ magnitude });
-      for (let s = 0; s < 3; s++) rule.step(view, batch, opt, { ...ctx, step: s });
+      for (let s = 0; s < 3; s++) stepSync(rule, view, batch, opt, { ...ctx, step: s }).dispose();
       const delta = applied(before, snapshot(params), 1);
       opt.dispose();
       model.dispose();

@@ -6,3 +6,4 @@ export { fuzz, mutate, describeFuzz, type FuzzCase, type FuzzOptions, type FuzzR
 export { mnistAccuracy, MNIST_CHECK } from './mnist';
 export { randomBatch } from './batch';
 export { dfaOracle, compareWithDfaOracle, type DfaOracleInput, type OracleComparison } from './dfa-oracle';
+export { scriptedRule } from './scripted';

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { FblError, mlp, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, FblError, mlp, type LearningRule } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
-import { NODE_BACKENDS, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { NODE_BACKENDS, scriptedRule, snapshot, useBackend } from '@feedback-lab/test-utils';
 import { allFinite } from './divergence';
-import { createOptimizer } from '@feedback-lab/core';
 import { createTrainer } from './trainer';
 
 /** BP, except that at the listed steps it poisons the weights (as an exploding update would). */
@@ -13,8 +12,8 @@ function poisoned(steps: readonly number[]): LearningRule {
   const inner = bp();
   return {
     name: 'poisoned-bp',
-    step(model, batch, opt, ctx) {
-      const loss = inner.step(model, batch, opt, ctx);
+    *updates(model, batch, ctx) {
+      const loss = yield* inner.updates(model, batch, ctx);
       if (steps.includes(ctx.step)) {
         const w = model.blocks[0]!.params[0]!;
         tf.tidy(() => w.assign(tf.fill(w.shape, NaN)));
@@ -77,7 +76,7 @@ describe.each(NODE_BACKENDS)('divergence guard on %s', (backend) => {
     const bad = await run(poisoned([0, 4]), [0, 4]);
     // The reference never takes steps 0 and 4 at all: skipping must leave no trace of them.
     const inner = bp();
-    const skipping: LearningRule = { name: 'bp', step: (m, b, o, c) => ([0, 4].includes(c.step) ? 1 : inner.step(m, b, o, c)), dispose() {} };
+    const skipping: LearningRule = { name: 'bp', updates: (m, b, c) => ([0, 4].includes(c.step) ? scriptedRule('bp', () => 1) : inner).updates(m, b, c), dispose() {} };
     const ref = await run(skipping, []);
     expect(bad.w.map((a) => Buffer.from(a.buffer).toString('hex'))).toEqual(ref.w.map((a) => Buffer.from(a.buffer).toString('hex')));
     expect(bad.leaked).toBe(2 * 4); // only Adam's moment slots, created by the first real step
@@ -86,8 +85,8 @@ describe.each(NODE_BACKENDS)('divergence guard on %s', (backend) => {
   it('skip-batch gives up after too many bad batches in a row', async () => {
     await useBackend(backend);
     const model = mlp({ arch: [2, 8, 3], seed: 1 });
-    const nan: LearningRule = { name: 'nan', step: () => NaN, dispose() {} };
-    const trainer = createTrainer({ model, rule: nan, optimizer: tf.train.sgd(0.1), dataset: spirals({ perClass: 20 }), onDiverge: 'skip-batch', maxConsecutiveSkips: 3 });
+    const nan = scriptedRule('nan', () => NaN);
+    const trainer = createTrainer({ model, rule: nan, optimizer: createOptimizer({ name: 'sgd', lr: 0.1 }), dataset: spirals({ perClass: 20 }), onDiverge: 'skip-batch', maxConsecutiveSkips: 3 });
     await expect(trainer.fit({ epochs: 1, batchSize: 10 })).rejects.toThrow(/loss became NaN on 4 batches in a row at step 3 \(epoch 1\) with rule nan/);
     model.dispose();
   });

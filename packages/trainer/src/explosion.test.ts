@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { FblError, mlp, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, FblError, mlp, type LearningRule } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
-import { NODE_BACKENDS, useBackend } from '@feedback-lab/test-utils';
+import { NODE_BACKENDS, scriptedRule, useBackend } from '@feedback-lab/test-utils';
 import { explosionGuard, type ExplosionOptions } from './divergence';
-import { createOptimizer } from '@feedback-lab/core';
 import { createTrainer } from './trainer';
 
 /** Trains a real 2-16-3 tanh MLP with plain SGD at `lr`; returns every batch loss and the error. */
@@ -123,8 +122,8 @@ describe('explosionGuard', () => {
 it('the trainer names the feedback scale for random-feedback rules', async () => {
   await useBackend('cpu');
   const model = mlp({ arch: [2, 4, 3], seed: 1 });
-  const rule: LearningRule = { name: 'fa', step: (_m, _b, _o, c) => (c.step === 0 ? 2 : 5000), dispose() {} };
-  const trainer = createTrainer({ model, rule, optimizer: tf.train.sgd(0.1), dataset: spirals({ perClass: 20 }), onDiverge: 'skip-batch' });
+  const rule = scriptedRule('fa', (step) => (step === 0 ? 2 : 5000));
+  const trainer = createTrainer({ model, rule, optimizer: createOptimizer({ name: 'sgd', lr: 0.1 }), dataset: spirals({ perClass: 20 }), onDiverge: 'skip-batch' });
   await expect(trainer.fit({ epochs: 1, batchSize: 10 })).rejects.toThrow(
     /^loss exploded to 5000, ≥ 100× its starting value 2 for 5 steps in a row at step 5 \(epoch 1\) with rule fa; no checkpoint was written; lower the learning rate \(--lr\) or the feedback scale \(--feedback-scale\)$/,
   );

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { FblError, mlp, selectBackend, type BatchEndEvent, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, FblError, mlp, selectBackend, type BatchEndEvent, type LearningRule } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
-import { createOptimizer } from '@feedback-lab/core';
+import { scriptedRule } from '@feedback-lab/test-utils';
 import { createTrainer } from './trainer';
 
 describe('createTrainer', () => {
@@ -34,8 +34,8 @@ describe('createTrainer', () => {
   it('stops with a typed DIVERGED error when the loss is not finite', async () => {
     const dataset = spirals({ perClass: 10 });
     const model = mlp({ arch: [2, 4, 3], seed: 1 });
-    const nanRule: LearningRule = { name: 'nan', step: () => NaN, dispose() {} };
-    const trainer = createTrainer({ model, rule: nanRule, optimizer: tf.train.sgd(0.1), dataset });
+    const nanRule = scriptedRule('nan', () => NaN);
+    const trainer = createTrainer({ model, rule: nanRule, optimizer: createOptimizer({ name: 'sgd', lr: 0.1 }), dataset });
     const err = await trainer.fit({ epochs: 1, batchSize: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FblError);
     expect((err as FblError).code).toBe('DIVERGED');
