@@ -41,6 +41,6 @@ export {
   createOptimizer, disposeOptimizerState, optimizerStateFromRecord, optimizerStateToRecord, OPTIMIZERS,
   type Optimizer, type OptimizerName, type OptimizerOptions, type OptimizerState, type SlotState,
 } from './optimizer';
-export { applyUpdate, runStep, stepSync } from './step';
+export { applyUpdate, peekUpdates, runStep, stepSync } from './step';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';
 export { inject, localGrads, paramGrads } from './local-grads';

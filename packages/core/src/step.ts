@@ -49,3 +49,18 @@ export async function runStep(rule: LearningRule, model: Model, batch: Batch, op
     loss.dispose();
   }
 }
+
+/**
+ * The gradients a step would apply, without applying them (the weights stay as they are), and
+ * its loss; the caller disposes both. For diagnostics such as alignment with backprop. Every
+ * rule here computes each block's update from pre-update weights, so these are the updates a
+ * real step applies.
+ */
+export function peekUpdates(rule: LearningRule, model: Model, batch: Batch, ctx: StepContext): { grads: tf.NamedTensorMap; loss: tf.Scalar } {
+  const grads: tf.NamedTensorMap = {};
+  const it = rule.updates(model, batch, ctx);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done) return { grads, loss: r.value };
+    Object.assign(grads, r.value.grads);
+  }
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mlp, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, stepSync, mlp, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { dfa } from '@feedback-lab/rule-dfa';
@@ -12,12 +12,12 @@ let batches: Batch[] = [];
 
 async function curve(rule: LearningRule, steps: number, every: number) {
   const model = mlp({ arch: [16, 64, 64, 4], activation: 'tanh', seed: 2 });
-  const opt = tf.train.momentum(0.05, 0.9);
+  const opt = createOptimizer({ name: 'momentum', lr: 0.05 });
   const probe = batches[0]!;
   const points: { step: number; updateAngles: number[]; feedbackAngles: (number | null)[] }[] = [];
   for (let s = 0; s <= steps; s++) {
     if (s % every === 0) points.push({ step: s, ...measureAlignment(model, rule, probe, softmaxCrossEntropy) });
-    if (s < steps) rule.step(model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s });
+    if (s < steps) stepSync(rule, model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s });
   }
   rule.dispose();
   opt.dispose();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, LearningRule, Loss, Model } from '@feedback-lab/core';
+import { peekUpdates, type Batch, type LearningRule, type Loss, type Model } from '@feedback-lab/core';
 
 /** Rules that expose the weights carrying their error backwards (FA does). */
 export interface FeedbackInspectable {
@@ -25,8 +25,7 @@ export interface AlignmentReport {
 
 /**
  * Measures how well a rule's updates align with backprop on one batch, without changing the
- * model: the rule's step runs against an optimizer that records the gradients instead of
- * applying them, and BP's gradient comes from tfjs autodiff at the same weights. Run it on
+ * model: the rule's updates are collected instead of applied (`peekUpdates`), and BP's gradient comes from tfjs autodiff at the same weights. Run it on
  * demand (every N steps), never inside the training step. Alignment is what makes random
  * feedback learn (Lillicrap et al. 2016; Nøkland 2016 report the same angles).
  *
@@ -34,17 +33,8 @@ export interface AlignmentReport {
  * const { updateAngles } = measureAlignment(model, rule, probeBatch, softmaxCrossEntropy);
  */
 export function measureAlignment(model: Model, rule: LearningRule, batch: Batch, loss: Loss): AlignmentReport {
-  const captured: tf.NamedTensorMap = {};
-  const recorder = {
-    applyGradients(g: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]) {
-      const entries = Array.isArray(g) ? g.map((x) => [x.name, x.tensor] as const) : Object.entries(g);
-      for (const [name, t] of entries) captured[name] = tf.keep(t.clone());
-    },
-    dispose() {},
-    // rules that branch on the optimizer's class (DRTP's per-block schedule) see plain SGD
-    getClassName: () => 'SGD',
-  } as unknown as tf.Optimizer;
-  rule.step(model, batch, recorder, { loss, step: -1 });
+  const { grads: captured, loss: ruleLoss } = peekUpdates(rule, model, batch, { loss, step: -1 });
+  ruleLoss.dispose();
   const params = model.blocks.flatMap((b) => b.params);
   const { value, grads } = tf.variableGrads(() => loss.value(model.forward(batch.x), batch.y), params);
   const inspect = (rule as Partial<FeedbackInspectable>).feedbackWeights?.bind(rule);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { FblError, mlp, selectBackend } from '@feedback-lab/core';
+import { createOptimizer, FblError, mlp, selectBackend } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { createTrainer } from '@feedback-lab/trainer';
@@ -8,7 +8,7 @@ import { heapGuard } from './heap-guard';
 import { wasmHeapBytes } from './heap';
 import { stepMemoryProfiler } from './step-memory';
 
-const setup = () => ({ model: mlp({ arch: [2, 64, 3], seed: 1 }), rule: bp(), optimizer: tf.train.sgd(0.1), dataset: spirals({ perClass: 40 }) });
+const setup = () => ({ model: mlp({ arch: [2, 64, 3], seed: 1 }), rule: bp(), optimizer: createOptimizer({ name: 'sgd', lr: 0.1 }), dataset: spirals({ perClass: 40 }) });
 const fail = async (p: Promise<unknown>) => (await p.then(() => undefined, (e: unknown) => e)) as FblError;
 
 describe('heapGuard', () => {
@@ -58,9 +58,14 @@ describe('heapGuard', () => {
       let heap = 10 * MiB;
       let next = 2 * MiB;
       const guard = heapGuard({ limitBytes: 400 * MiB, readHeap: () => heap, predictStepBytes: () => next });
-      guard.wrapStep!(() => ((heap = 100 * MiB), 0), { step: 0, epoch: 1 });
-      next = need;
-      guard.wrapStep!(() => 0, { step: 1, epoch: 1 });
+      const zero = tf.scalar(0);
+      try {
+        guard.wrapStep!(() => ((heap = 100 * MiB), zero), { step: 0, epoch: 1 });
+        next = need;
+        guard.wrapStep!(() => zero, { step: 1, epoch: 1 });
+      } finally {
+        zero.dispose();
+      }
     };
     expect(() => run(80 * MiB)).not.toThrow();
     expect(() => run(200 * MiB)).toThrow(/would reach about 5\d\d MiB \(heap 100 MiB, step needs ~200 MiB\) at step 1/);

@@ -30,7 +30,7 @@ export interface HeapGuard extends TrainerCallback {
   /** Largest heap seen, bytes. */
   readonly peakHeap: number;
   /** Synchronous: checks before and after `run`, throwing MEMORY_BUDGET instead of a rejection. */
-  wrapStep(run: () => number, info: StepInfo): number;
+  wrapStep(run: () => tf.Scalar, info: StepInfo): tf.Scalar;
 }
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { FblError, buildModel, mlp, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, FblError, buildModel, mlp, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
 import { bp } from '@feedback-lab/rule-bp';
 import { dfa } from '@feedback-lab/rule-dfa';
 import { fa } from '@feedback-lab/rule-fa';
@@ -26,7 +26,7 @@ async function measure(rule: string, width: number, depth: number, batchSize: nu
   const arch = [width, ...Array<number>(depth).fill(width), 10];
   const model = mlp({ arch, activation: 'tanh', seed: 1 });
   const r = RULES[rule]!();
-  const optimizer = tf.train.momentum(0.01, 0.9);
+  const optimizer = createOptimizer({ name: 'momentum', lr: 0.01 });
   const batch = batchOf(batchSize, width, 10);
   const p = await profileStep({ model, rule: r, optimizer, batch, loss: softmaxCrossEntropy });
   tf.dispose([batch.x, batch.y]);
@@ -79,7 +79,7 @@ describe('memory of conv nets and of MLPs whose largest block is not the first',
   async function measureSpec(rule: string, spec: ReturnType<typeof presetSpec>, batchSize: number) {
     const model = buildModel(spec, { inputShape: spec.input, numClasses: 10, seed: 1 });
     const r = RULES[rule]!();
-    const optimizer = tf.train.momentum(0.01, 0.9);
+    const optimizer = createOptimizer({ name: 'momentum', lr: 0.01 });
     const flat = batchOf(batchSize, spec.input.reduce((a, b) => a * b, 1), 10);
     const batch = { ...flat, x: tf.reshape(flat.x, [batchSize, ...spec.input]) };
     const p = await profileStep({ model, rule: r, optimizer, batch, loss: softmaxCrossEntropy });

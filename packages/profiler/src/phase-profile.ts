@@ -17,14 +17,15 @@ export interface PhaseMemory {
   ms: number;
 }
 
-export interface PhaseProfile {
+export interface PhaseProfile<T = number> {
   /** Engine bytes before the step. */
   startBytes: number;
   peakBytes: number;
   timeline: TimelinePoint[];
   /** Phases in the order they were first entered. */
   phases: PhaseMemory[];
-  result: number;
+  /** What `run` returned. */
+  result: T;
 }
 
 /**
@@ -33,12 +34,12 @@ export interface PhaseProfile {
  * `numBytes`: logical tensor bytes, counting a tensor that aliases another's data (clone,
  * reshape, the tape's saved inputs) once more; XNNPACK caches are not in it (see the heap).
  */
-export async function profilePhases(run: (mark: PhaseMarker) => number): Promise<PhaseProfile> {
+export async function profilePhases<T>(run: (mark: PhaseMarker) => T): Promise<PhaseProfile<T>> {
   const startBytes = tf.memory().numBytes;
   const marks: { phase: string; at: number }[] = [{ phase: 'start', at: 0 }];
   const engine = tf.engine();
   const mark: PhaseMarker = (phase) => marks.push({ phase, at: engine.state.activeProfile.kernels.length });
-  let result = NaN;
+  let result: T | undefined;
   const info = await tf.profile(() => {
     result = run(mark);
     return [];
@@ -57,5 +58,5 @@ export async function profilePhases(run: (mark: PhaseMarker) => number): Promise
     byPhase.set(phase, p);
   });
   const peakBytes = Math.max(startBytes, ...timeline.map((t) => t.bytes));
-  return { startBytes, peakBytes, timeline, phases: [...byPhase.values()], result };
+  return { startBytes, peakBytes, timeline, phases: [...byPhase.values()], result: result as T };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp, selectBackend } from '@feedback-lab/core';
+import { createOptimizer, mlp, selectBackend } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { createTrainer } from '@feedback-lab/trainer';
@@ -9,7 +9,7 @@ import { stepMemoryProfiler } from './step-memory';
 async function profile(arch: number[]) {
   const prof = stepMemoryProfiler({ every: 4 });
   const model = mlp({ arch, activation: 'relu', seed: 1 });
-  const opt = tf.train.sgd(0.05);
+  const opt = createOptimizer({ name: 'sgd', lr: 0.05 });
   const trainer = createTrainer({ model, rule: bp(), optimizer: opt, dataset: blobs({ dim: 8, perClass: 40 }), callbacks: [prof] });
   const [epoch] = await trainer.fit({ epochs: 1, batchSize: 16 });
   opt.dispose();

@@ -38,7 +38,7 @@ export function stepMemoryProfiler(o: { every?: number } = {}): StepMemoryProfil
     async wrapStep(run, info) {
       if (info.step % every !== 0) return run();
       const startBytes = tf.memory().numBytes;
-      let loss = NaN;
+      let loss: tf.Scalar | undefined;
       const p = await tf.profile(() => {
         loss = run();
         return [];
@@ -46,10 +46,11 @@ export function stepMemoryProfiler(o: { every?: number } = {}): StepMemoryProfil
       const peak = Math.max(startBytes, p.peakBytes);
       records.push({
         step: info.step, startBytes, peakBytes: peak, transientBytes: peak - startBytes,
-        newTensors: p.newTensors, kernels: p.kernels.length,
+        // less the loss tensor the step hands back, which the trainer reads and frees
+        newTensors: p.newTensors - 1, kernels: p.kernels.length,
       });
       epochPeak = Math.max(epochPeak, peak);
-      return loss;
+      return loss!;
     },
     memory(): Partial<MemoryStats> {
       const m = tf.memory();

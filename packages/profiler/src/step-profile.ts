@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { countBytes, paramBytes, type Batch, type LearningRule, type Loss, type Model } from '@feedback-lab/core';
+import { countBytes, paramBytes, stepSync, type Batch, type LearningRule, type Loss, type Model, type Optimizer } from '@feedback-lab/core';
 import { wasmHeapBytes } from './heap';
 import { profilePhases, type PhaseMemory, type TimelinePoint } from './phase-profile';
 
@@ -27,7 +27,7 @@ export interface StepProfile {
 export interface ProfileStepOptions {
   model: Model;
   rule: LearningRule;
-  optimizer: tf.Optimizer;
+  optimizer: Optimizer;
   batch: Batch;
   loss: Loss;
   /** Untimed steps first, so optimizer slots and lazy feedback exist (default 1). */
@@ -49,11 +49,13 @@ export interface ProfileStepOptions {
  * console.log(p.peakTransientBytes, p.phases.map((x) => x.phase));
  */
 export async function profileStep(o: ProfileStepOptions): Promise<StepProfile> {
-  for (let s = 0; s < (o.warmup ?? 1); s++) o.rule.step(o.model, o.batch, o.optimizer, { loss: o.loss, step: s });
+  for (let s = 0; s < (o.warmup ?? 1); s++) stepSync(o.rule, o.model, o.batch, o.optimizer, { loss: o.loss, step: s }).dispose();
   const weights = paramBytes(o.model);
   const feedback = o.rule.residentBytes?.() ?? 0;
   const batch = countBytes([o.batch.x, o.batch.y]);
-  const p = await profilePhases((mark) => o.rule.step(o.model, o.batch, o.optimizer, { loss: o.loss, step: o.warmup ?? 1, mark }));
+  const p = await profilePhases((mark) => stepSync(o.rule, o.model, o.batch, o.optimizer, { loss: o.loss, step: o.warmup ?? 1, mark }));
+  const loss = (await p.result.data())[0]!;
+  p.result.dispose();
   const total = p.startBytes - (o.baselineBytes ?? batch) + batch;
   return {
     resident: { weights, feedback, batch, optimizer: total - weights - feedback - batch, total },
@@ -61,6 +63,6 @@ export async function profileStep(o: ProfileStepOptions): Promise<StepProfile> {
     phases: p.phases.map((x) => ({ ...x, peakTransientBytes: Math.max(0, x.peakBytes - p.startBytes) })),
     timeline: p.timeline,
     wasmHeapBytes: wasmHeapBytes(),
-    loss: p.result,
+    loss,
   };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, stepSync, mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, peekUpdates, stepSync, mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator, type LearningRule } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { dfa } from '@feedback-lab/rule-dfa';
@@ -64,16 +64,8 @@ describe('FA signal', () => {
     const [b] = await batches(1);
     const model = mlp({ arch: [8, 6, 5, 4], activation: 'tanh', seed: 3 });
     const rule = fa({ seed: 9 });
-    const captured: tf.NamedTensorMap = {};
-    // the rule's updates, not applied
-    const it = rule.updates(model, b!, { loss: softmaxCrossEntropy, step: 0 });
-    for (let r = it.next(); ; r = it.next()) {
-      if (r.done) {
-        r.value.dispose();
-        break;
-      }
-      Object.assign(captured, r.value.grads);
-    }
+    const { grads: captured, loss } = peekUpdates(rule, model, b!, { loss: softmaxCrossEntropy, step: 0 });
+    loss.dispose();
     const expected = tf.tidy(() => {
       const [W1, b1, W2, b2, W3, b3] = model.blocks.flatMap((x) => x.params) as tf.Tensor2D[];
       const a1 = tf.add(tf.matMul(b!.x as tf.Tensor2D, W1!), b1!);
