@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mlp, softmaxCrossEntropy, type Batch, type LearningRule, type Model } from '@feedback-lab/core';
+import { createOptimizer, mlp, runStep, softmaxCrossEntropy, type Batch, type LearningRule, type Model, type Optimizer } from '@feedback-lab/core';
 import { MODELLED_RULES, predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
 
 /** One measurement: a rule on an MLP of `depth` hidden blocks of `width` units. */
@@ -59,14 +59,14 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
       try {
         for (const [name, factory] of Object.entries(o.rules)) {
           const baselineBytes = tf.memory().numBytes;
-          const s: Setup = { name, model: mlp({ arch, activation: 'tanh', seed }), rule: factory({ seed }), optimizer: tf.train.momentum(0.001, 0.9), times: [] };
+          const s: Setup = { name, model: mlp({ arch, activation: 'tanh', seed }), rule: factory({ seed }), optimizer: createOptimizer({ name: 'momentum', lr: 0.001 }), times: [] };
           setups.push(s);
           s.profile = await profileStep({ model: s.model, rule: s.rule, optimizer: s.optimizer, batch, loss: softmaxCrossEntropy, baselineBytes });
         }
         for (let round = 0; round < (o.timedSteps ?? 5); round++) {
           for (const s of setups) {
             const t0 = now();
-            s.rule.step(s.model, batch, s.optimizer, { loss: softmaxCrossEntropy, step: round + 2 });
+            await runStep(s.rule, s.model, batch, s.optimizer, { loss: softmaxCrossEntropy, step: round + 2 });
             s.times.push(now() - t0);
           }
         }
@@ -105,7 +105,7 @@ interface Setup {
   name: string;
   model: Model;
   rule: LearningRule;
-  optimizer: tf.Optimizer;
+  optimizer: Optimizer;
   times: number[];
   profile?: StepProfile;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mlp, softmaxCrossEntropy, type ActivationName, type Batch, type RuleFactory } from '@feedback-lab/core';
+import { mlp, runStep, softmaxCrossEntropy, type ActivationName, type Batch, type RuleFactory } from '@feedback-lab/core';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 
 /** One contender in the speed benchmark: takes a batch, trains on it, returns the loss. */
@@ -17,7 +17,7 @@ export interface NetworkOptions {
   seed: number;
 }
 
-/** A feedback-lab rule training an MLP through `rule.step`, as the trainer does. */
+/** A feedback-lab rule training an MLP through `runStep` (the loss read asynchronously, as the trainer does). */
 export function ruleRunner(name: string, factory: RuleFactory<{ seed: number }>, n: NetworkOptions): Runner {
   const model = mlp({ arch: n.arch, activation: n.activation, seed: n.seed });
   const rule = factory({ seed: n.seed });
@@ -25,7 +25,7 @@ export function ruleRunner(name: string, factory: RuleFactory<{ seed: number }>,
   let step = 0;
   return {
     name,
-    step: (batch) => rule.step(model, batch, opt, { loss: softmaxCrossEntropy, step: step++ }),
+    step: (batch) => runStep(rule, model, batch, opt, { loss: softmaxCrossEntropy, step: step++ }),
     dispose() {
       rule.dispose();
       opt.dispose();

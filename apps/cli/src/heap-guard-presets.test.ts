@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, presetSpec, softmaxCrossEntropy, type ModelSpec } from '@feedback-lab/core';
+import { buildModel, presetSpec, softmaxCrossEntropy, stepSync, type ModelSpec } from '@feedback-lab/core';
 import { DEFAULT_HEAP_LIMIT, heapGuard, predictMemory, wasmHeapBytes } from '@feedback-lab/profiler';
 import { useBackend } from '@feedback-lab/test-utils';
 import { createOptimizer } from '@feedback-lab/trainer';
@@ -29,7 +29,7 @@ async function twoGuardedSteps(spec: ModelSpec, rule: RuleName, B: number, predi
     for (let step = 0; step < 2; step++) {
       const start = tf.memory().numBytes;
       const info = await tf.profile(() => {
-        guard.wrapStep(() => r.step(model, batch, optimizer, { loss: softmaxCrossEntropy, step }), { step, epoch: 1 } as never);
+        guard.wrapStep(() => stepSync(r, model, batch, optimizer, { loss: softmaxCrossEntropy, step }), { step, epoch: 1 } as never).dispose();
         return [];
       });
       measured = info.peakBytes - start;

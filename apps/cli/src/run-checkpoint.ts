@@ -1,4 +1,4 @@
-import { FblError, validateSpec, type ModelSpec } from '@feedback-lab/core';
+import { FblError, OPTIMIZERS, validateSpec, type ModelSpec, type OptimizerName } from '@feedback-lab/core';
 import { checkVersion, versionStamp, type CheckpointContent } from '@feedback-lab/checkpoint';
 import { loadCheckpoint, saveCheckpoint } from '@feedback-lab/checkpoint/node';
 import { captureTrainingState, type TrainingPosition, type TrainingState } from '@feedback-lab/trainer';
@@ -67,11 +67,20 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
   };
   if (position.epoch < 1) fail(`position.epoch must be at least 1, got ${position.epoch}`);
   const o = obj(m.optimizer, 'optimizer');
-  const names = (v: unknown, path: string) => (Array.isArray(v) && v.length <= 100_000 ? v.map((x, i) => str(x, `${path}[${i}]`)) : fail(`${path} must be an array of names`));
+  if ('className' in o) fail('its optimizer state is in the old per-position layout (before it was keyed by parameter) and cannot be resumed; start the run again');
+  const oo = obj(o.options, 'optimizer.options');
+  const name = str(oo.name, 'optimizer.options.name');
+  if (!(OPTIMIZERS as readonly string[]).includes(name)) fail(`optimizer.options.name must be one of ${OPTIMIZERS.join(', ')}, got ${JSON.stringify(name)}`);
+  const optional = (key: string) => (oo[key] === undefined ? {} : { [key]: num(oo[key], `optimizer.options.${key}`) });
+  const numbers = Object.entries(obj(o.numbers, 'optimizer.numbers'));
+  if (numbers.length > 100_000) fail('optimizer.numbers has too many entries');
   const r = obj(m.rule, 'rule');
   const state: TrainingState = {
     arrays: c.arrays,
-    optimizer: { className: str(o.className, 'optimizer.className'), iterations: int(o.iterations, 'optimizer.iterations'), slots: names(o.slots, 'optimizer.slots'), extras: names(o.extras, 'optimizer.extras') },
+    optimizer: {
+      options: { name: name as OptimizerName, lr: num(oo.lr, 'optimizer.options.lr'), ...optional('momentum'), ...optional('beta1'), ...optional('beta2'), ...optional('epsilon') },
+      numbers: Object.fromEntries(numbers.map(([k, v]) => [k, Object.fromEntries(Object.entries(obj(v, `optimizer.numbers.${k}`)).map(([f, x]) => [f, num(x, `optimizer.numbers.${k}.${f}`)]))])),
+    },
     rule: { name: str(r.name, 'rule.name'), state: r.state === null ? null : obj(r.state, 'rule.state') },
   };
   return { config, position, state };

@@ -1,5 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import type { Dataset, LearningRule, Model, ModelSpec } from '@feedback-lab/core';
+import type { Dataset, LearningRule, Model, ModelSpec, Optimizer } from '@feedback-lab/core';
 import { generatorByName } from '@feedback-lab/feedback';
 import { DEFAULT_HEAP_LIMIT, checkMemoryBudget, isModelled, predictMemory } from '@feedback-lab/profiler';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
@@ -51,7 +50,7 @@ export interface Run {
   dataset: Dataset;
   model: Model;
   rule: LearningRule;
-  optimizer: tf.Optimizer;
+  optimizer: Optimizer;
   dispose(): void;
 }
 

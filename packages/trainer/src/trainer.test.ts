@@ -47,4 +47,40 @@ describe('createTrainer', () => {
     expect(() => createOptimizer({ name: 'adam', lr: -1 })).toThrow(/learning rate/);
     expect(() => createOptimizer({ name: 'rmsprop' as 'adam', lr: 0.1 })).toThrow(/unknown optimizer "rmsprop"/);
   });
+  it('with lossReadEvery k reads losses in bursts of k, still catching a NaN (up to k − 1 steps late)', async () => {
+    const model = mlp({ arch: [2, 4, 3], seed: 1 });
+    const seen: number[][] = [];
+    let burst: number[] = [];
+    const rule = scriptedRule('nan-at-5', (step) => (step === 5 ? NaN : 1));
+    const opt = createOptimizer({ name: 'sgd', lr: 0.1 });
+    const before = tf.memory().numTensors;
+    const trainer = createTrainer({
+      model, rule, optimizer: opt, dataset: spirals({ perClass: 20 }), lossReadEvery: 4,
+      callbacks: [{
+        // a step runs (wrapStep) between bursts of batchEnd events
+        wrapStep: (run) => ((burst.length && seen.push(burst)), (burst = []), run()),
+        onBatchEnd: (e) => void burst.push(e.step),
+      }],
+    });
+    const err = await trainer.fit({ epochs: 1, batchSize: 5 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^loss became NaN at step 5 \(epoch 1\) with rule nan-at-5/);
+    expect(seen).toEqual([[1, 2, 3, 4]]); // steps 5–8 were read together; step 6 (index 5) was bad
+    expect(burst).toEqual([5]);
+    expect(trainer.step).toBe(8); // it had gone on to step 8 before the read
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => createTrainer({ model, rule, optimizer: opt, dataset: spirals(), lossReadEvery: 0 })).toThrow(/lossReadEvery must be a positive integer/);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('passes ctx.mark to the rule, and the phases reach callbacks', async () => {
+    const model = mlp({ arch: [2, 4, 3], seed: 1 });
+    const opt = createOptimizer({ name: 'sgd', lr: 0.1 });
+    const phases: string[] = [];
+    const trainer = createTrainer({ model, rule: bp(), optimizer: opt, dataset: spirals({ perClass: 5 }), callbacks: [{ mark: (p) => void phases.push(p) }] });
+    await trainer.fit({ epochs: 1, batchSize: 15, limit: 15 });
+    expect(phases).toEqual(['forward', 'loss', 'update']);
+    opt.dispose();
+    model.dispose();
+  });
 });

@@ -91,7 +91,7 @@ export function createSession(deps: SessionDeps) {
     post({ type: 'status', text: `training ${c.rule} on ${backend}` });
     await evaluate(0);
     const trainer = createTrainer({
-      model: m, rule: profiler.wrap(rule), optimizer, dataset: data, seed: c.seed,
+      model: m, rule, optimizer, dataset: data, seed: c.seed,
       callbacks: [profiler.callback, {
         onBatchEnd: async (e) => {
           post({ type: 'batch', id, step: e.step, loss: e.loss, samplesPerSec: e.samplesPerSec });

@@ -12,10 +12,9 @@ async function train(rule: ReturnType<typeof bp>, arch: number[]) {
   const prof = phaseStepProfiler({ every: 3 });
   const model = mlp({ arch, activation: 'tanh', seed: 1 });
   const optimizer = createOptimizer({ name: 'momentum', lr: 0.01 });
-  const wrapped = prof.wrap(rule);
-  const trainer = createTrainer({ model, rule: wrapped, optimizer, dataset: blobs({ dim: 8, perClass: 40, seed: 1 }), callbacks: [prof.callback] });
+  const trainer = createTrainer({ model, rule, optimizer, dataset: blobs({ dim: 8, perClass: 40, seed: 1 }), callbacks: [prof.callback] });
   await trainer.fit({ epochs: 1, batchSize: 16, limit: 112 }); // 7 steps
-  wrapped.dispose();
+  rule.dispose();
   optimizer.dispose();
   model.dispose();
   return prof.records;

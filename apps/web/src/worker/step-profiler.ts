@@ -1,11 +1,9 @@
-import type { LearningRule, PhaseMarker } from '@feedback-lab/core';
+import type { PhaseMarker } from '@feedback-lab/core';
 import { profilePhases } from '@feedback-lab/profiler';
 import type { TrainerCallback } from '@feedback-lab/trainer';
 import type { StepRecord } from '../protocol';
 
 export interface PhaseStepProfiler {
-  /** Passes the profiler's phase marker to the rule on profiled steps. */
-  wrap(rule: LearningRule): LearningRule;
   readonly callback: TrainerCallback;
   readonly records: readonly StepRecord[];
 }
@@ -13,25 +11,20 @@ export interface PhaseStepProfiler {
 /**
  * Profiles the first step and one step in `every` with the profiler's `profilePhases`, during
  * real training: per-step resident and transient bytes plus the within-step timeline labelled
- * with the rule's phases. The trainer does not hand `ctx.mark` to rules, so the marker reaches
- * the rule through `wrap`, only while a profiled step runs.
+ * with the rule's phases, which the trainer passes on from the rule's `ctx.mark` to the
+ * callback's `mark` (heeded only while a profiled step runs).
  *
  * @example
  * const prof = phaseStepProfiler({ every: 20 });
- * createTrainer({ rule: prof.wrap(rule), callbacks: [prof.callback], ... });
+ * createTrainer({ rule, callbacks: [prof.callback], ... });
  */
 export function phaseStepProfiler(o: { every: number }): PhaseStepProfiler {
   const records: StepRecord[] = [];
   let mark: PhaseMarker | undefined;
   return {
     records,
-    wrap: (rule) => ({
-      name: rule.name,
-      step: (model, batch, opt, ctx) => rule.step(model, batch, opt, mark ? { ...ctx, mark } : ctx),
-      residentBytes: rule.residentBytes ? () => rule.residentBytes!() : undefined,
-      dispose: () => rule.dispose(),
-    }),
     callback: {
+      mark: (phase) => mark?.(phase),
       async wrapStep(run, info) {
         if (info.step % o.every !== 0) return run();
         const p = await profilePhases((m) => {
