@@ -16,10 +16,14 @@ export async function evaluateModel(
   let correct = 0;
   let lossSum = 0;
   for await (const batch of dataset.batches({ split: o.split, batchSize: o.batchSize ?? 500, limit: o.limit })) {
-    const [l, pred] = tf.tidy(() => {
+    // read asynchronously: no stall of a GPU backend's pipeline
+    const [lossT, predT] = tf.tidy(() => {
       const logits = model.forward(batch.x);
-      return [loss.value(logits, batch.y).dataSync()[0]!, tf.argMax(logits, -1).dataSync()] as const;
+      return [loss.value(logits, batch.y), tf.argMax(logits, -1)];
     });
+    const [lv, pred] = await Promise.all([lossT.data(), predT.data()]);
+    tf.dispose([lossT, predT]);
+    const l = lv[0]!;
     for (let i = 0; i < batch.size; i++) if (pred[i] === batch.labels[i]) correct++;
     lossSum += l * batch.size;
     total += batch.size;

@@ -50,8 +50,8 @@ export async function probeBackends(scope: { navigator: unknown } = self): Promi
 }
 
 /**
- * The rules read the loss synchronously (`dataSync`), which tfjs-webgpu does through canvas
- * copies. On some adapters that path returns zeros (seen with Chromium 156's SwiftShader adapter
+ * Predictions read the output synchronously (`dataSync`), which tfjs-webgpu does through canvas
+ * copies (training reads asynchronously since rules stopped calling `dataSync`). On some adapters that path returns zeros (seen with Chromium 156's SwiftShader adapter
  * in a worker), and training would silently learn nothing, so the backend is offered only if a
  * training-sized product reads back correctly.
  */
