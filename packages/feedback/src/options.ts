@@ -8,7 +8,7 @@ import type { DfaFeedbackOptions } from './direct';
  */
 export const FEEDBACK_OPTIONS: RuleOptionSchema<FeedbackOptions> = {
   seed: { kind: 'seed' },
-  generator: { kind: 'generator', flag: 'feedback', scale: 'feedback-scale', help: 'feedback-matrix generator (default: the rule\'s own)' },
+  generator: { kind: 'generator', flag: 'feedback', scale: 'feedback-scale', help: 'feedback-matrix generator' },
   scale: { kind: 'number', flag: 'feedback-scale', help: 'multiplies the feedback matrices\' entries' },
   feedback: {
     kind: 'choice', flag: 'feedback-mode', choices: ['stored', 'regenerate'], default: 'stored',

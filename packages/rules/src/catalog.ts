@@ -19,7 +19,12 @@ export interface CatalogRule {
   readonly options: readonly RuleField[];
   readonly memory: RuleMemoryModel;
   readonly flops: (f: DenseFlops) => number;
-  /** Loads the rule's package and builds the rule from `values` (only the options it declares). */
+  /**
+   * Loads the rule's factory, as a function of app values: it passes the rule the options it
+   * declares, from `values` (see `ruleOptions`).
+   */
+  load(): Promise<(values: RuleValues) => LearningRule>;
+  /** `load()`, then the rule for `values`. */
   create(values: RuleValues): Promise<LearningRule>;
 }
 
@@ -31,7 +36,8 @@ function entry<O extends object>(d: RuleDescriptor<O>): CatalogRule {
     memory: d.memory,
     flops: d.flops,
     // Imported on demand: listing the rules (the web page) loads neither tfjs nor a rule.
-    create: async (values) => (await import('./create')).createRule(d, values),
+    load: async () => (await import('./create')).loadRule(d),
+    create: async (values) => (await (await import('./create')).loadRule(d))(values),
   };
 }
 

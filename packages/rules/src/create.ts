@@ -39,8 +39,8 @@ function optionValue(rule: string, spec: AnyRuleOption, v: string | number | boo
   }
 }
 
-/** Builds `d`'s rule from an app's values (see `ruleOptions`). */
-export async function createRule<O extends object>(d: RuleDescriptor<O>, values: RuleValues): Promise<LearningRule> {
+/** Loads `d`'s factory as a function of an app's values (see `ruleOptions`). */
+export async function loadRule<O extends object>(d: RuleDescriptor<O>): Promise<(values: RuleValues) => LearningRule> {
   const factory = await d.load();
-  return factory(ruleOptions(d, values));
+  return (values) => factory(ruleOptions(d, values));
 }
