@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR10_RECORD_BYTES, cifar10FromBatches, type CifarBuffers } from '@feedback-lab/datasets';
 import { buildModel, mlp, paramBytes, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
-import { generatorByName } from '@feedback-lab/feedback';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
-import { RULES } from '../registry';
+import { ruleByName } from '@feedback-lab/rules';
 import { cifarBuffers, type PickedFile } from './cifar';
 import { modelFiles } from './export-model';
 import { phaseStepProfiler } from './step-profiler';
@@ -78,8 +77,7 @@ export function createSession(deps: SessionDeps) {
     // The feedback each rule uses on this model, as the CLI's `fbl train` (presetDefaults):
     // per-unit feedback on MLPs, a fraction of BP's step on the relu conv preset.
     const d = presetDefaults(c.preset, c.rule);
-    const generator = d.feedback ? generatorByName(d.feedback, { scale: d.feedbackScale, seed: c.seed }) : undefined;
-    const rule = (await RULES[c.rule].load())({ seed: c.seed, generator, scale: d.feedbackScale, convScaling: d.feedbackConv });
+    const rule = await ruleByName(c.rule).create({ seed: c.seed, feedback: d.feedback, 'feedback-scale': d.feedbackScale, 'feedback-conv': d.feedbackConv });
     const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr });
     const profiler = phaseStepProfiler({ every: c.profileEvery });
     let sent = 0;
