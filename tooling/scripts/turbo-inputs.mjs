@@ -56,7 +56,7 @@ export function expectedConfig(pkg, byName) {
     tasks: {
       ...current.tasks,
       typecheck: { inputs },
-      lint: { inputs: [...inputs, '$TURBO_ROOT$/eslint.config.mjs'] },
+      lint: { inputs: [...inputs, '$TURBO_ROOT$/eslint.config.mjs', '$TURBO_ROOT$/.dependency-cruiser.cjs'] },
       test: { inputs },
     },
   };

@@ -5,9 +5,7 @@ import { drtpRule } from '@feedback-lab/rule-drtp';
 import { faRule } from '@feedback-lab/rule-fa';
 import { memDfaRule } from '@feedback-lab/rule-mem-dfa';
 import { signSymmetryRule } from '@feedback-lab/rule-sign-symmetry';
-
-/** An app's option values, keyed by flag (`feedback-scale`, ...), plus the run's seed. */
-export type RuleValues = { readonly seed: number } & { readonly [flag: string]: string | number | boolean | undefined };
+import type { RuleValues } from './create';
 
 /** A factory option as apps see it: the option's key in the factory's options and its spec. */
 export type RuleField = AnyRuleOption & { readonly key: string };

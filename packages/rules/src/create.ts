@@ -1,6 +1,8 @@
 import { FblError, type AnyRuleOption, type LearningRule, type RuleDescriptor } from '@feedback-lab/core';
 import { generatorByName } from '@feedback-lab/feedback';
-import type { RuleValues } from './catalog';
+
+/** An app's option values, keyed by flag (`feedback-scale`, ...), plus the run's seed. */
+export type RuleValues = { readonly seed: number } & { readonly [flag: string]: string | number | boolean | undefined };
 
 /**
  * The factory options of `d` from an app's values: each declared option from the value under

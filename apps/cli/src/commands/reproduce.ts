@@ -7,7 +7,7 @@ import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { RULE_NAMES } from '@feedback-lab/rules';
 import { MEMORY_DEPTH_OPTIONS } from './bench-memory-depth';
 import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
-import type { CellTask, CommandTask, TaskResult } from '../reproduce/cell-worker';
+import type { CellTask, CommandTask, TaskResult } from '../reproduce/tasks';
 import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, trainArgs, type Cell, type ReproduceModel } from '../reproduce/plan';
 import { createPool, lockOut } from '../reproduce/pool';
 import { formatDuration, progressReporter } from '../reproduce/progress';
