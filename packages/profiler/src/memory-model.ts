@@ -37,6 +37,8 @@ interface BlockShape {
   params: number;
   /** Weight entries without the bias: what a feedback matrix of FA mirrors. */
   weights: number;
+  /** Batch-norm channels (units of a dense block, filters of a conv block); 0 without batch norm. */
+  bn: number;
 }
 
 /** Per-sample block sizes of a spec (or of MLP widths), from shapes alone. */
@@ -47,7 +49,8 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
     const n = size(shape);
     if (l.type === 'dense') {
       shape = [l.units];
-      return { conv: false, in: n, pre: l.units, out: l.units, params: n * l.units + l.units, weights: n * l.units };
+      const bn = l.batchNorm ? l.units : 0;
+      return { conv: false, in: n, pre: l.units, out: l.units, params: n * l.units + l.units + 2 * bn, weights: n * l.units, bn };
     }
     const [h = 1, w = 1, c = 1] = shape;
     const s = l.stride ?? 1;
@@ -62,7 +65,8 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
     }
     shape = [oh, ow, l.filters];
     const weights = l.kernel * l.kernel * c * l.filters;
-    return { conv: true, pool: l.pool?.type, in: n, pre: ch * cw * l.filters, out: oh * ow * l.filters, params: weights + l.filters, weights };
+    const bn = l.batchNorm ? l.filters : 0;
+    return { conv: true, pool: l.pool?.type, in: n, pre: ch * cw * l.filters, out: oh * ow * l.filters, params: weights + l.filters + 2 * bn, weights, bn };
   });
 }
 
@@ -180,6 +184,7 @@ export function predictMemory(o: MemoryModelInput): MemoryPrediction {
   const B = o.batchSize;
   const classes = blocks.at(-1)!.out;
   const weights = sum(blocks.map((b) => b.params));
+  const stats = 2 * sum(blocks.map((b) => b.bn)); // running mean and variance: resident, not trained
   const slots = { sgd: 0, momentum: 1, adam: 2 }[o.optimizer ?? 'momentum'];
   // FA's B_i has the shape of W_i for every block but the first; DFA, MEM-DFA and DRTP use a
   // classes×n_out matrix per hidden block. Regenerated, none is resident and the peak does not
@@ -192,7 +197,7 @@ export function predictMemory(o: MemoryModelInput): MemoryPrediction {
     : rule === 'bp' || rule === 'sign-symmetry' || regen ? 0 : sum(blocks.slice(0, -1).map((b) => classes * b.out));
   const peakTransientBytes = Math.max(0, Math.round(transientFloats(rule, blocks, B))) * F32;
   const resident = {
-    weights: weights * F32,
+    weights: (weights + stats) * F32,
     optimizer: slots * weights * F32,
     feedback: feedback * F32,
     batch: B * (blocks[0]!.in + classes) * F32,
