@@ -99,6 +99,9 @@ const BASE: Record<Rule, [alpha: number, beta: number, gamma: number, delta: num
   drtp: [5.375, 2, 5.25, 1],
 };
 
+/** Floats per B·units of a dense batch-norm block on the tape-keeping rules (see `transientFloats`). */
+const BN_TAPE: Record<Rule, number> = { bp: 5.8, fa: 5.8, 'sign-symmetry': 5.8, dfa: 5.4, 'mem-dfa': 0, drtp: 0 };
+
 // ---- specs with conv blocks ----
 // Fitted by non-negative least squares on 6 conv specs (1–3 conv blocks; kernels 3/5; max, avg or
 // no pooling; same/valid padding; stride 1 and 2; 1–4 input channels; a dense head) at batch 32
@@ -142,12 +145,17 @@ function transientFloats(rule: Rule, blocks: readonly BlockShape[], B: number): 
   }
   const hidden = blocks.slice(0, -1).filter((b) => !b.conv);
   if (!convs.length) {
+    // Batch norm adds its own tape per block (input, x̂, the normalised output before the
+    // activation): fitted on long-fc-5/10 (500-unit sigmoid BN blocks, batch 64, momentum) as
+    // k·B·units per BN block less a fixed 15·B·units (the first blocks' share is in BASE).
+    const bnOut = hidden.filter((b) => b.bn).map((b) => b.out);
+    const bnTape = bnOut.length ? Math.max(0, BN_TAPE[rule] * B * sum(bnOut) - 15 * B * Math.max(...bnOut)) : 0;
     // MLP: the tape of every block but the first (whose working set is BASE) and the last; or
     // the single update, with every gradient alive and γ·P of scratch for the largest weight
     // (784-256-1024-1024-10: the 1024×1024 block's update is the peak, not block 0's).
     const params = blocks.map((b) => b.params);
     const update = sum(params) + gamma * Math.max(...params);
-    return Math.max(sum(hidden.slice(1).map((b) => PER_BLOCK[rule](B, b.in, b.out))) + denseBase(blocks[0]!), update);
+    return Math.max(sum(hidden.slice(1).map((b) => PER_BLOCK[rule](B, b.in, b.out))) + denseBase(blocks[0]!) + bnTape, update);
   }
   const s: ConvSums = {
     B,
