@@ -140,7 +140,8 @@ function transientFloats(rule: Rule, blocks: readonly BlockShape[], B: number): 
     // One block's working set at a time: the largest block decides, wherever it sits (sizing
     // from block 0 alone missed 784-256-4096-4096-10, whose 4096×4096 block is the peak).
     const [a, b, c, d, e] = CONV_BLOCK[rule];
-    const conv = (x: BlockShape) => a * B * x.in + b * B * x.pre + c * B * x.out + d * x.params + e * B * classes + (x.pool === 'max' ? 0.32 * B * x.pre : 0);
+    // batch norm: 6.1·B·out more per conv block (long-conv-5, momentum; dense BN blocks: not measured)
+    const conv = (x: BlockShape) => a * B * x.in + b * B * x.pre + c * B * x.out + d * x.params + e * B * classes + (x.pool === 'max' ? 0.32 * B * x.pre : 0) + (x.bn ? 6.1 * B * x.out : 0);
     return Math.max(...blocks.map((x) => (x.conv ? conv(x) : denseBase(x))));
   }
   const hidden = blocks.slice(0, -1).filter((b) => !b.conv);
@@ -169,7 +170,11 @@ function transientFloats(rule: Rule, blocks: readonly BlockShape[], B: number): 
     denseIo: B * sum(hidden.map((b) => b.in + b.out)),
   };
   const dense = rule === 'bp' || rule === 'dfa' ? sum(hidden.map((b) => PER_BLOCK[rule](B, b.in, b.out))) : 0;
-  return CONV_TAPE[rule](s) + dense;
+  // Batch norm in conv blocks: k·B·Σout + 2.7·B·max out, fitted on long-conv-5/10 (BP) and
+  // long-conv-5 (DFA; FA and sign-symmetry take BP's, unmeasured).
+  const bnOut = convs.filter((b) => b.bn).map((b) => b.out);
+  const convBn = bnOut.length ? B * ((rule === 'dfa' ? 4.8 : 5.94) * sum(bnOut) + 2.7 * Math.max(...bnOut)) : 0;
+  return CONV_TAPE[rule](s) + dense + convBn;
 }
 
 /**
