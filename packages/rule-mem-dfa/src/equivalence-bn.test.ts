@@ -40,7 +40,7 @@ async function after(spec: ModelSpec, rule: LearningRule, steps: number, optimiz
   batches.forEach((b, s) => rule.step(model, b, opt, { loss: softmaxCrossEntropy, step: s }));
   const weights = snapshot(modelVariables(model));
   const logits = tf.tidy(() => predict(model, batches[0]!.x));
-  const inferred = snapshot([logits]);
+  const inferred = [Float32Array.from(logits.dataSync())];
   tf.dispose([logits, ...batches.flatMap((b) => [b.x, b.y])]);
   rule.dispose();
   opt.dispose();
