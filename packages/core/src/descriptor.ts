@@ -61,6 +61,11 @@ export type RuleMemoryModel = {
    * hidden dense blocks' B·(in+out); `denseTape` adds the dense blocks' tape as in an MLP.
    */
   readonly conv: Coefficients<ConvTapeFeature> & { readonly denseTape: boolean };
+  /**
+   * Batch-norm blocks' own tape, in floats per B·(block output): `dense` for dense BN blocks (less
+   * a fixed 15·B·units, the first block's share), `conv` for conv BN blocks (plus 2.7·B·max out).
+   */
+  readonly batchNorm: { readonly dense: number; readonly conv: number };
 } | {
   readonly schedule: 'block';
   /** A conv block's working set a·B·in + b·B·pre + c·B·out + d·P + e·B·classes. */

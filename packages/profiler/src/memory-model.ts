@@ -33,6 +33,8 @@ interface BlockShape {
   params: number;
   /** Weight entries without the bias: what a feedback matrix of FA mirrors. */
   weights: number;
+  /** Batch-norm channels (units of a dense block, filters of a conv block); 0 without batch norm. */
+  bn: number;
 }
 
 /** Per-sample block sizes of a spec (or of MLP widths), from shapes alone. */
@@ -43,7 +45,8 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
     const n = size(shape);
     if (l.type === 'dense') {
       shape = [l.units];
-      return { conv: false, in: n, pre: l.units, out: l.units, params: n * l.units + l.units, weights: n * l.units };
+      const bn = l.batchNorm ? l.units : 0;
+      return { conv: false, in: n, pre: l.units, out: l.units, params: n * l.units + l.units + 2 * bn, weights: n * l.units, bn };
     }
     const [h = 1, w = 1, c = 1] = shape;
     const s = l.stride ?? 1;
@@ -58,7 +61,8 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
     }
     shape = [oh, ow, l.filters];
     const weights = l.kernel * l.kernel * c * l.filters;
-    return { conv: true, pool: l.pool?.type, in: n, pre: ch * cw * l.filters, out: oh * ow * l.filters, params: weights + l.filters, weights };
+    const bn = l.batchNorm ? l.filters : 0;
+    return { conv: true, pool: l.pool?.type, in: n, pre: ch * cw * l.filters, out: oh * ow * l.filters, params: weights + l.filters + 2 * bn, weights, bn };
   });
 }
 
@@ -94,19 +98,25 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
     // One block's working set at a time: the largest block decides, wherever it sits (sizing
     // from block 0 alone missed 784-256-4096-4096-10, whose 4096×4096 block is the peak).
     const [a, b, c, d, e] = m.conv;
-    const conv = (x: BlockShape) => a * B * x.in + b * B * x.pre + c * B * x.out + d * x.params + e * B * classes + (x.pool === 'max' ? 0.32 * B * x.pre : 0);
+    // batch norm: 6.1·B·out more per conv block (long-conv-5, momentum; dense BN blocks: not measured)
+    const conv = (x: BlockShape) => a * B * x.in + b * B * x.pre + c * B * x.out + d * x.params + e * B * classes + (x.pool === 'max' ? 0.32 * B * x.pre : 0) + (x.bn ? 6.1 * B * x.out : 0);
     return Math.max(...blocks.map((x) => (x.conv ? conv(x) : denseBase(x))));
   }
   const [ta, tb] = m.denseTape;
   const tape = (b: BlockShape) => ta * B * (b.in + b.out) + tb * (b.in * b.out + b.out);
   const hidden = blocks.slice(0, -1).filter((b) => !b.conv);
   if (!convs.length) {
+    // Batch norm adds its own tape per block (input, x̂, the normalised output before the
+    // activation): fitted on long-fc-5/10 (500-unit sigmoid BN blocks, batch 64, momentum) as
+    // k·B·units per BN block less a fixed 15·B·units (the first blocks' share is in the dense base).
+    const bnOut = hidden.filter((b) => b.bn).map((b) => b.out);
+    const bnTape = bnOut.length ? Math.max(0, m.batchNorm.dense * B * sum(bnOut) - 15 * B * Math.max(...bnOut)) : 0;
     // MLP: the tape of every block but the first (whose working set is the dense base) and the
     // last; or the single update, with every gradient alive and γ·P of scratch for the largest
     // weight (784-256-1024-1024-10: the 1024×1024 block's update is the peak, not block 0's).
     const params = blocks.map((b) => b.params);
     const update = sum(params) + gamma * Math.max(...params);
-    return Math.max(sum(hidden.slice(1).map(tape)) + denseBase(blocks[0]!), update);
+    return Math.max(sum(hidden.slice(1).map(tape)) + denseBase(blocks[0]!) + bnTape, update);
   }
   const s: ConvSums = {
     sPre: B * sum(convs.map((b) => b.pre)),
@@ -119,7 +129,11 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
   };
   let floats = 0;
   for (const f of CONV_FEATURES) if (m.conv[f] !== undefined) floats += m.conv[f] * s[f];
-  return floats + (m.conv.denseTape ? sum(hidden.map(tape)) : 0);
+  // Batch norm in conv blocks: k·B·Σout + 2.7·B·max out, fitted on long-conv-5/10 (BP) and
+  // long-conv-5 (DFA; FA and sign-symmetry take BP's, unmeasured).
+  const bnOut = convs.filter((b) => b.bn).map((b) => b.out);
+  const convBn = bnOut.length ? B * (m.batchNorm.conv * sum(bnOut) + 2.7 * Math.max(...bnOut)) : 0;
+  return floats + (m.conv.denseTape ? sum(hidden.map(tape)) : 0) + convBn;
 }
 
 /**
@@ -139,6 +153,7 @@ export function predictMemory(o: MemoryModelInput): MemoryPrediction {
   const B = o.batchSize;
   const classes = blocks.at(-1)!.out;
   const weights = sum(blocks.map((b) => b.params));
+  const stats = 2 * sum(blocks.map((b) => b.bn)); // running mean and variance: resident, not trained
   const slots = { sgd: 0, momentum: 1, adam: 2 }[o.optimizer ?? 'momentum'];
   // FA's B_i has the shape of W_i for every block but the first; DFA, MEM-DFA and DRTP use a
   // classes×n_out matrix per hidden block. Regenerated, none is resident and the peak does not
@@ -151,7 +166,7 @@ export function predictMemory(o: MemoryModelInput): MemoryPrediction {
     : sum(blocks.slice(0, -1).map((b) => classes * b.out));
   const peakTransientBytes = Math.max(0, Math.round(transientFloats(m, blocks, B))) * F32;
   const resident = {
-    weights: weights * F32,
+    weights: (weights + stats) * F32,
     optimizer: slots * weights * F32,
     feedback: feedback * F32,
     batch: B * (blocks[0]!.in + classes) * F32,

@@ -13,6 +13,7 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
     dense: [4.861, 3.078, 4.25, 25.177],
     denseTape: [5.24, 1.8],
     conv: { sPre: 3.616, sOut: 5.501, fPre: 1.381, sMaxPre: 1.144, denseTape: true },
+    batchNorm: { dense: 5.4, conv: 4.8 },
   },
   // Forward, ∂W per layer, B_i·e for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

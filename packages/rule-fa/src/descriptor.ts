@@ -16,6 +16,7 @@ export const faRule: RuleDescriptor<FaOptions> = {
     dense: [3.798, 3.213, 4, 21.099],
     denseTape: [4.239, 1.723],
     conv: { sOut: 0.964, sP: 1.057, fIn: 3.437, fPre: 6.873, denseIo: 0.209, denseTape: false },
+    batchNorm: { dense: 5.8, conv: 5.94 },
   },
   // As BP: dy·B in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,

@@ -15,6 +15,7 @@ export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
     dense: [3.798, 3.213, 4, 21.099],
     denseTape: [4.239, 1.723],
     conv: { sOut: 0.963, sP: 1.057, fIn: 3.45, fPre: 10.871, denseIo: 0.211, denseTape: false },
+    batchNorm: { dense: 5.8, conv: 5.94 },
   },
   // As BP: dy·sign(W) in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,

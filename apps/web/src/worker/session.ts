@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR10_RECORD_BYTES, cifar10FromBatches, type CifarBuffers } from '@feedback-lab/datasets';
-import { buildModel, mlp, paramBytes, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
+import { buildModel, mlp, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
@@ -145,7 +145,7 @@ export function createSession(deps: SessionDeps) {
     if (modelDataShape.reduce((a, b) => a * b, 1) !== pixels.length) {
       return post({ type: 'error', message: `the pad draws 28×28 images but the last model was trained on ${modelConfig?.dataset}; train on mnist or fashion-mnist to use it` });
     }
-    const probs = tf.tidy(() => tf.softmax(m.forward(tf.tensor2d(pixels, [1, pixels.length]))).dataSync());
+    const probs = tf.tidy(() => tf.softmax(inferLogits(m, tf.tensor2d(pixels, [1, pixels.length]))).dataSync()); // inference mode (batch norm)
     post({ type: 'prediction', probs: Array.from(probs) });
   }
 
@@ -183,7 +183,7 @@ export function createSession(deps: SessionDeps) {
   function logits(requestId: number, pixels: Float32Array): void {
     const m = model;
     if (!m) return post({ type: 'error', message: 'train a model first, then ask for logits' });
-    const out = tf.tidy(() => m.forward(tf.tensor2d(pixels, [1, pixels.length])).dataSync());
+    const out = tf.tidy(() => inferLogits(m, tf.tensor2d(pixels, [1, pixels.length])).dataSync());
     post({ type: 'logits', requestId, logits: Array.from(out) });
   }
 
