@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createOptimizer, mlp, runStep, softmaxCrossEntropy, type Batch, type LearningRule, type Model, type Optimizer } from '@feedback-lab/core';
-import { MODELLED_RULES, predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
+import { RULES } from '@feedback-lab/rules';
+import { predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
+import type { SeededRule } from './runners';
 
 /** One measurement: a rule on an MLP of `depth` hidden blocks of `width` units. */
 export interface MemoryDepthRow {
@@ -21,7 +23,7 @@ export interface MemoryDepthRow {
 
 export interface MemoryDepthOptions {
   /** Rule factories by name; each gets `{ seed }`. */
-  rules: Record<string, (o: { seed: number }) => LearningRule>;
+  rules: Record<string, SeededRule>;
   width: number;
   depths: readonly number[];
   batchSize: number;
@@ -72,9 +74,8 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
         }
         setups.forEach((s) => {
           const p = s.profile!;
-          const predicted = (MODELLED_RULES as readonly string[]).includes(s.name)
-            ? predictMemory({ arch, batchSize: o.batchSize, rule: s.name, optimizer: 'momentum' })
-            : undefined;
+          const modelled = RULES.find((r) => r.name === s.name);
+          const predicted = modelled && predictMemory({ arch, batchSize: o.batchSize, rule: modelled, optimizer: 'momentum' });
           const row: MemoryDepthRow = {
             event: 'memory', rule: s.name, depth, width: o.width, batchSize: o.batchSize,
             peakTransientBytes: p.peakTransientBytes,

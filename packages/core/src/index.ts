@@ -2,6 +2,7 @@ import './register';
 
 export type {
   Batch,
+  BlockStats,
   BatchEndEvent,
   BatchOptions,
   Block,
@@ -33,7 +34,8 @@ export { pool2d, outSize, type PoolOptions, type PoolType } from './pool';
 export { conv2dBlock, flatten, type Conv2dBlockOptions } from './conv-block';
 export { buildModel, validateSpec, type ModelSpec, type DenseLayerSpec, type Conv2dLayerSpec } from './spec';
 export { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, type PresetDefaults, type PresetInfo, type TrainDefaults } from './presets';
-export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
+export { disposeBlock, mlp, parseArch, sequential, size, type MlpOptions } from './model';
+export { blockVariables, inference, modelVariables, predict, withBatchNorm, type BatchNormOptions } from './batch-norm';
 export { softmaxCrossEntropy } from './loss';
 export { selectBackend, describeBackend, loadBackend, BACKENDS, BACKEND_PACKAGES, type BackendInfo, type BackendName } from './backend';
 export { countBytes, paramBytes } from './memory';
@@ -44,3 +46,4 @@ export {
 export { applyUpdate, peekUpdates, runStep, stepSync } from './step';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';
 export { inject, localGrads, paramGrads } from './local-grads';
+export type { AnyRuleOption, ConvTapeFeature, DenseFlops, RuleDescriptor, RuleMemoryModel, RuleOption, RuleOptionSchema } from './descriptor';

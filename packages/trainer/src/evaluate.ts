@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset, Loss, Model, Split } from '@feedback-lab/core';
+import { predict, type Dataset, type Loss, type Model, type Split } from '@feedback-lab/core';
 
 export interface EvalResult {
   loss: number;
@@ -7,7 +7,10 @@ export interface EvalResult {
   samples: number;
 }
 
-/** Mean loss and accuracy of `model` on a split (first `limit` samples), batch by batch. */
+/**
+ * Mean loss and accuracy of `model` on a split (first `limit` samples), batch by batch, in
+ * inference mode (batch-norm blocks use their running statistics).
+ */
 export async function evaluateModel(
   model: Model, dataset: Dataset, loss: Loss,
   o: { split: Split; batchSize?: number; limit?: number },
@@ -18,7 +21,7 @@ export async function evaluateModel(
   for await (const batch of dataset.batches({ split: o.split, batchSize: o.batchSize ?? 500, limit: o.limit })) {
     // read asynchronously: no stall of a GPU backend's pipeline
     const [lossT, predT] = tf.tidy(() => {
-      const logits = model.forward(batch.x);
+      const logits = predict(model, batch.x);
       return [loss.value(logits, batch.y), tf.argMax(logits, -1)];
     });
     const [lv, pred] = await Promise.all([lossT.data(), predT.data()]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  FblError, disposeOptimizerState, optimizerStateFromRecord, optimizerStateToRecord,
+  FblError, blockVariables, disposeOptimizerState, optimizerStateFromRecord, optimizerStateToRecord,
   type LearningRule, type Model, type Optimizer, type OptimizerOptions, type RuleState,
 } from '@feedback-lab/core';
 
@@ -15,8 +15,9 @@ export interface NamedArray {
 /** Everything besides the position that a resumed run needs to continue bit for bit. */
 export interface TrainingState {
   /**
-   * Model parameters (`param/<block>/<index>`), optimizer slots (`opt/<block>/<index>/<slot>`,
-   * e.g. `opt/0/1/m`), rule tensors (`rule/…`).
+   * Model variables (`param/<block>/<index>`: the block's params, then its non-trainable
+   * statistics such as batch norm's running mean and variance), optimizer slots (`opt/…`), rule
+   * tensors (`rule/…`).
    */
   arrays: NamedArray[];
   /** The optimizer's settings and its per-variable numbers (Adam's β powers), by `<block>/<index>`. */
@@ -33,7 +34,7 @@ const toArray = (name: string, t: tf.Tensor): NamedArray => ({
 /** Copies model weights, optimizer state and rule state out of the backend. */
 export async function captureTrainingState(model: Model, opt: Optimizer, rule: LearningRule): Promise<TrainingState> {
   const arrays: NamedArray[] = [];
-  model.blocks.forEach((b, i) => b.params.forEach((p, j) => arrays.push(toArray(`param/${i}/${j}`, p))));
+  model.blocks.forEach((b, i) => blockVariables(b).forEach((p, j) => arrays.push(toArray(`param/${i}/${j}`, p))));
   // Variable names differ between runs; the state is keyed by the parameter's position.
   const position = new Map(model.blocks.flatMap((b, i) => b.params.map((p, j) => [p.name, `${i}/${j}`] as const)));
   const snap = opt.save();
@@ -80,7 +81,8 @@ export async function restoreTrainingState(model: Model, opt: Optimizer, rule: L
   if (s.optimizer.options.name !== opt.options.name) {
     throw new FblError('CHECKPOINT', `checkpoint optimizer is ${s.optimizer.options.name}, not ${opt.options.name}`);
   }
-  const params = model.blocks.flatMap((b, i) => b.params.map((p, j) => ({ p, a: take(`param/${i}/${j}`), label: `${b.name} param ${j}` })));
+  const params = model.blocks.flatMap((b, i) => blockVariables(b).map((p, j) => ({ p, a: take(`param/${i}/${j}`), label: `${b.name} param ${j}` })));
+  // params come first in blockVariables, so `<block>/<index>` names the same parameter
   const byPosition = new Map(model.blocks.flatMap((b, i) => b.params.map((p, j): [string, tf.Variable] => [`${i}/${j}`, p])));
   const optArrays = s.arrays.filter((a) => a.name.startsWith('opt/'));
   const ruleTensors = s.arrays.filter((a) => a.name.startsWith('rule/')).length;

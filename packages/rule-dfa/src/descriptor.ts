@@ -1,0 +1,21 @@
+import type { RuleDescriptor } from '@feedback-lab/core';
+import { DFA_FEEDBACK_OPTIONS } from '@feedback-lab/feedback';
+import type { DfaOptions } from './dfa';
+
+/** DFA for the rule catalog: one tape that also holds each block's signal B_i·e. */
+export const dfaRule: RuleDescriptor<DfaOptions> = {
+  name: 'dfa',
+  label: 'DFA (direct FA)',
+  options: DFA_FEEDBACK_OPTIONS,
+  memory: {
+    schedule: 'tape',
+    feedback: 'direct',
+    dense: [4.861, 3.078, 4.25, 25.177],
+    denseTape: [5.24, 1.8],
+    conv: { sPre: 3.616, sOut: 5.501, fPre: 1.381, sMaxPre: 1.144, denseTape: true },
+    batchNorm: { dense: 5.4, conv: 4.8 },
+  },
+  // Forward, ∂W per layer, B_i·e for every hidden layer; no ∂x.
+  flops: (f) => 2 * f.forward + f.projections,
+  load: async () => (await import('./dfa')).dfa,
+};

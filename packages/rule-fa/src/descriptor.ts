@@ -1,0 +1,24 @@
+import type { RuleDescriptor } from '@feedback-lab/core';
+import { FEEDBACK_OPTIONS } from '@feedback-lab/feedback';
+import type { FaOptions } from './fa';
+
+/** FA for the rule catalog: BP's tape with B in place of W, one B per weight but the first. */
+export const faRule: RuleDescriptor<FaOptions> = {
+  name: 'fa',
+  label: 'FA (feedback alignment)',
+  options: {
+    ...FEEDBACK_OPTIONS,
+    symmetric: { kind: 'boolean', flag: 'fa-symmetric', help: 'use the forward weights as feedback (B = W): FA reduces to backprop, for ablations' },
+  },
+  memory: {
+    schedule: 'tape',
+    feedback: 'mirror',
+    dense: [3.798, 3.213, 4, 21.099],
+    denseTape: [4.239, 1.723],
+    conv: { sOut: 0.964, sP: 1.057, fIn: 3.437, fPre: 6.873, denseIo: 0.209, denseTape: false },
+    batchNorm: { dense: 5.8, conv: 5.94 },
+  },
+  // As BP: dy·B in place of dy·Wᵀ.
+  flops: (f) => 2 * f.forward + f.inputGrads,
+  load: async () => (await import('./fa')).fa,
+};
