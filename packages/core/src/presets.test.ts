@@ -38,13 +38,14 @@ describe('presetDefaults', () => {
 });
 
 describe('the authors\' batch-norm presets', () => {
-  it('long-fc[-L]: L × [dense 500 → BN → sigmoid] then logits, 30 by default, Adam', () => {
+  it('long-fc[-L]: L × [dense 500 → BN → sigmoid] then logits, 30 by default, momentum', () => {
     const spec = presetSpec('long-fc');
     expect(spec.layers).toHaveLength(31);
     expect(spec.layers[0]).toEqual({ type: 'dense', units: 500, activation: 'sigmoid', batchNorm: true });
     expect(spec.layers[30]).toEqual({ type: 'dense', units: 10 });
     expect(presetSpec('long-fc-5', { inputShape: [32, 32, 3] })).toMatchObject({ input: [3072], layers: { length: 6 } });
-    expect(presetDefaults('long-fc-5', 'mem-dfa')).toMatchObject({ optimizer: 'adam', lr: 0.001, feedback: 'he-normal' });
+    expect(presetDefaults('long-fc-5', 'mem-dfa')).toMatchObject({ optimizer: 'momentum', lr: 0.01, epochs: 1, feedbackScale: 1 });
+    expect(presetDefaults('long-fc-5', 'mem-dfa').feedback).toBeUndefined();
     expect(() => presetSpec('long-fc-0')).toThrow('long-fc depth must be 1 to 1000, got 0');
   });
 

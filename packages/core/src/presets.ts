@@ -141,15 +141,14 @@ withBn('mnist-conv-bn', 'mnist-conv', 'mnist-conv with batch norm before each hi
 withBn('cifar-conv-bn', 'cifar-conv', 'cifar-conv with batch norm before each hidden activation (after pooling)');
 
 /**
- * The authors' deep memory nets (long_fc, long_conv): sigmoid blocks with batch norm, trained
- * with Adam as in their memory traces (lr 1e-3). The last block is linear logits for the
- * softmax cross-entropy (theirs adds a sigmoid on the output). DFA/MEM-DFA use the authors'
- * he-normal feedback, FA the per-unit scaled fan-out B.
+ * The authors' deep memory nets (long_fc, long_conv): sigmoid blocks with batch norm. The last
+ * block is linear logits for the softmax cross-entropy (theirs adds a sigmoid on the output).
+ * The authors' traces show Adam (lr 1e-3), but on long-fc-30 (MNIST, first 5 000 samples, 1
+ * epoch, seed 1) momentum 0.9 at lr 0.01 trains better for every rule: BP 87.5 % (Adam: 81.9 %
+ * on 10 000), DFA 56.0 % with the fan-out feedback (Adam with the authors' he-normal B: 8.7 %,
+ * with fan-out 14.4 %). So the library defaults apply, with the BP-matched feedback.
  */
-const LONG: PresetDefaults = {
-  ...BASE, optimizer: 'adam', lr: 0.001, epochs: 1,
-  rules: { fa: { feedback: 'fan-out' }, dfa: { feedback: 'he-normal' }, 'mem-dfa': { feedback: 'he-normal' }, drtp: { feedback: 'he-normal' } },
-};
+const LONG: PresetDefaults = { ...BASE, epochs: 1 };
 const LONG_DEPTH = 30;
 
 const DEEP = /^deep-mlp-(\d+)$/;
