@@ -7,6 +7,8 @@ import { softmaxCrossEntropy } from './loss';
 import { createOptimizer } from './optimizer';
 import { pool2d } from './pool';
 import { buildModel, validateSpec, type ModelSpec } from './spec';
+import { stepSync } from './step';
+import type { LearningRule } from './types';
 import { normals, relErr, useBackend } from './test-numerics';
 import './register';
 
@@ -110,7 +112,7 @@ describe.each(['cpu', 'wasm'] as const)('batch-norm blocks on %s', (backend) => 
 });
 
 describe('batch-norm running statistics', () => {
-  it('advance once per update of γ, with momentum 0.9, and drive inference only', async () => {
+  it('advance once per applied update of the block, with momentum 0.9, and drive inference only', async () => {
     await useBackend('cpu');
     const spec = specs.dense!;
     const start = tf.memory().numTensors;
@@ -126,20 +128,35 @@ describe('batch-norm running statistics', () => {
     const opt = createOptimizer({ name: 'sgd', lr: 0.1 });
     for (let pass = 0; pass < 2; pass++) tf.dispose(tf.tidy(() => model.forward(x)));
     expect(Array.from(mean.dataSync())).toEqual(new Array(9).fill(0));
-    const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy.value(model.forward(x), y), model.blocks.flatMap((b) => b.params));
-    opt.apply(grads);
+    // stepSync folds the pending moments in when it applies the update holding the block's params
+    const bp: LearningRule = {
+      name: 'bp-inline',
+      *updates(mdl) {
+        const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy.value(mdl.forward(x), y), mdl.blocks.flatMap((b) => b.params));
+        yield { block: 'all', grads };
+        return value;
+      },
+      dispose() {},
+    };
+    stepSync(bp, model, { x, y, labels: new Uint8Array(16), size: 16 }, opt, { loss: softmaxCrossEntropy, step: 0 }).dispose();
+    // the step ran one more training forward on the same batch: the moments are x's at the old weights
     expect(relErr(mean.dataSync(), values(() => tf.mul(m.mean, 0.1)))).toBeLessThan(1e-6);
     expect(relErr(variance.dataSync(), values(() => tf.add(0.9, tf.mul(m.variance, 0.1))))).toBeLessThan(1e-6);
     const after = Float32Array.from(mean.dataSync());
     tf.dispose(tf.tidy(() => predict(model, x))); // inference leaves nothing pending
-    opt.apply(grads); // an update with no training forward since the last one: no change
+    bn!.stats!.advance(); // nothing pending since the step: no change
     expect(Array.from(mean.dataSync())).toEqual(Array.from(after));
+    // a gradient update outside stepSync does not advance them either
+    const g2 = tf.variableGrads(() => softmaxCrossEntropy.value(model.forward(x), y), model.blocks.flatMap((b) => b.params));
+    opt.apply(g2.grads);
+    expect(Array.from(mean.dataSync())).toEqual(Array.from(after));
+    tf.dispose([g2.value, ...Object.values(g2.grads)]);
     // inference after the step uses the running statistics, not the batch's
     const logitsTrain = tf.tidy(() => model.forward(x));
     const logitsEval = tf.tidy(() => predict(model, x));
     expect(relErr(logitsTrain.dataSync(), logitsEval.dataSync())).toBeGreaterThan(1e-3);
     expect(values(() => inference(model, () => model.forward(x)))).toEqual(logitsEval.dataSync());
-    tf.dispose([x, y, a, m.mean, m.variance, value, logitsTrain, logitsEval, ...Object.values(grads)]);
+    tf.dispose([x, y, a, m.mean, m.variance, logitsTrain, logitsEval]);
     opt.dispose();
     model.dispose();
     expect(modelVariables(model).every((v) => v.isDisposed)).toBe(true);

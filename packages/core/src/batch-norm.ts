@@ -56,9 +56,9 @@ function batchNormTraining(
  * running ones for the duration of a call. The running statistics advance exactly once per
  * step, whatever the rule: each training forward leaves the batch's moments pending (a
  * recomputation on the same batch, MEM-DFA's second pass or FA's local pass, yields the same
- * moments), and they are folded in when an optimizer writes γ, which every rule does once per
- * step, after the block's last forward of that step. A checkpoint restore writes γ too, with
- * nothing pending, which is a no-op.
+ * moments), and `stepSync` folds them in (`stats.advance()`) when it applies the update that
+ * holds the block's parameters, which every rule yields once per step, after the block's last
+ * forward of that step. A checkpoint restore or an optimizer used by hand does not advance them.
  *
  * FA's split: `preActivation` is the inner block's; `postActivation` is the inner tail, the
  * normalisation (with the block's own γ, β) and the activation, so FA takes the derivative of
@@ -85,6 +85,7 @@ export function withBatchNorm(inner: Block, activation: ActivationName, o: Batch
   const stats: BlockStats = {
     variables: [runningMean, runningVar],
     training: true,
+    advance: () => commit(),
     dispose() {
       dropPending();
       runningMean.dispose();
@@ -100,13 +101,6 @@ export function withBatchNorm(inner: Block, activation: ActivationName, o: Batch
       runningVar.assign(tf.add(tf.mul(runningVar, momentum), tf.mul(variance, 1 - momentum)));
     });
     tf.dispose([mean, variance]);
-  };
-  // Every optimizer writes a variable through `assign`: the step's update of γ is the moment the
-  // step's batch statistics become the running ones.
-  const assign = gamma.assign.bind(gamma);
-  gamma.assign = (value: tf.Tensor) => {
-    assign(value);
-    commit();
   };
   const normalise = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
     if (!stats.training) return tf.batchNorm(a, runningMean, runningVar, b, g, epsilon);

@@ -12,6 +12,14 @@ export function applyUpdate(opt: Optimizer, u: BlockUpdate): void {
 }
 
 /**
+ * After a block's update: its batch-norm statistics (if any) take the step's batch moments. The
+ * update holds the block's parameters once per step, after the block's last forward.
+ */
+function advanceStats(model: Model, u: BlockUpdate): void {
+  for (const b of model.blocks) if (b.stats && b.params.some((p) => p.name in u.grads)) b.stats.advance();
+}
+
+/**
  * One training step, synchronously: drives the rule's `updates` and applies each block's update
  * before the rule computes the next, so only one block's gradients are alive at a time.
  * Returns the batch loss as a tensor, not read (the caller disposes it): nothing here waits
@@ -27,6 +35,7 @@ export function stepSync(rule: LearningRule, model: Model, batch: Batch, opt: Op
     for (let r = it.next(); ; r = it.next()) {
       if (r.done) return r.value;
       applyUpdate(opt, r.value);
+      advanceStats(model, r.value);
     }
   } catch (err) {
     it.return?.(undefined as never); // run the rule's cleanup

@@ -48,6 +48,12 @@ export interface BlockStats {
   readonly variables: readonly tf.Variable[];
   /** true (default): normalise with the batch's statistics; false: with the running ones. */
   training: boolean;
+  /**
+   * Folds the batch statistics of the block's last training forward into the running ones (a
+   * no-op when none are pending). `stepSync` calls it when it applies an update that holds the
+   * block's parameters, which every rule does once per step, after the block's last forward.
+   */
+  advance(): void;
   /** Frees the variables and anything pending. */
   dispose(): void;
 }
