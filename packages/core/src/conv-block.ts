@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activate, type ActivationName } from './activations';
 import { conv2d, type Padding } from './conv';
 import { toVariable } from './dense';
+import { biasAdd } from './tape-memory';
 import { check } from './errors';
 import { initWeights, type InitName } from './init';
 import { outSize, pool2d, type PoolOptions } from './pool';
@@ -60,7 +61,7 @@ export function conv2dBlock(o: Conv2dBlockOptions): Block {
   const preActivation = (x: tf.Tensor, [wt, b]: readonly tf.Tensor[]) =>
     tf.tidy(() => {
       const x4 = (x.rank === 4 ? x : tf.reshape(x, [x.shape[0]!, h, w, c])) as tf.Tensor4D;
-      return tf.add(conv2d(x4, wt as tf.Tensor4D, stride, padding), b!);
+      return biasAdd(conv2d(x4, wt as tf.Tensor4D, stride, padding), b as tf.Tensor1D);
     });
   const postActivation = (a: tf.Tensor) =>
     tf.tidy(() => activate(o.pool ? pool2d(a as tf.Tensor4D, o.pool) : a, activation));

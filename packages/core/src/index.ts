@@ -39,3 +39,4 @@ export { countBytes, paramBytes } from './memory';
 export { disposeOptimizer, freeOptimizerLeftovers } from './optimizer';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';
 export { inject, localGrads, paramGrads } from './local-grads';
+export { untaped } from './tape-memory';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { biasAdd, consumeGrad, passGrad, releaseSaved, shareIdentity } from './tape-memory';
 
 /**
  * Matrix product arranged for the wasm backend's fast path, with a gradient that stays on it.
@@ -29,14 +30,21 @@ tf.registerGradient({
   kernelName: KERNEL,
   inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
+    consumeGrad(dy);
     const [a, b] = saved as [tf.Tensor2D, tf.Tensor2D];
     const g = dy as tf.Tensor2D;
     return {
-      a: () => (prefersSmallRight() ? tf.transpose(tf.matMul(b, tf.transpose(g))) : tf.matMul(g, tf.transpose(b))),
-      b: () => tf.matMul(tf.transpose(a), g),
+      a: () => passGrad(prefersSmallRight() ? tf.transpose(tf.matMul(b, tf.transpose(g))) : tf.matMul(g, tf.transpose(b))),
+      b: () => release(tf.matMul(tf.transpose(a), g), a),
     };
   },
 });
+
+/** Returns `result` after releasing `saved` (the last of its gradient closures to need it). */
+function release<T>(result: T, ...saved: tf.Tensor[]): T {
+  releaseSaved(...saved);
+  return result;
+}
 
 /**
  * The same product whose input gradient goes through a third operand `f` (same shape as b)
@@ -50,11 +58,12 @@ tf.registerGradient({
   kernelName: FEEDBACK_KERNEL,
   inputsToSave: ['a', 'f'],
   gradFunc: (dy, saved) => {
+    consumeGrad(dy);
     const [a, f] = saved as [tf.Tensor2D, tf.Tensor2D];
     const g = dy as tf.Tensor2D;
     return {
-      a: () => (prefersSmallRight() ? tf.transpose(tf.matMul(f, tf.transpose(g))) : tf.matMul(g, tf.transpose(f))),
-      b: () => tf.matMul(tf.transpose(a), g),
+      a: () => passGrad(prefersSmallRight() ? tf.transpose(tf.matMul(f, tf.transpose(g))) : tf.matMul(g, tf.transpose(f))),
+      b: () => release(tf.matMul(tf.transpose(a), g), a),
       f: () => tf.zerosLike(f), // fixed feedback: never trained
     };
   },
@@ -63,6 +72,7 @@ tf.registerGradient({
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 function ensureKernel(backendName: string): void {
+  shareIdentity();
   if (tf.getKernel(KERNEL, backendName)) return;
   const base = tf.getKernel('BatchMatMul', backendName);
   const transpose = tf.getKernel('Transpose', backendName);
@@ -101,5 +111,5 @@ export function matMulWithFeedback(a: tf.Tensor2D, b: tf.Tensor2D, f: tf.Tensor2
 
 /** x·W + b, the dense layer's affine map; with `feedback`, ∂L/∂x goes through it instead of W. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, feedback?: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(feedback ? matMulWithFeedback(x, w, feedback) : matMul(x, w), b);
+  return biasAdd(feedback ? matMulWithFeedback(x, w, feedback) : matMul(x, w), b);
 }
