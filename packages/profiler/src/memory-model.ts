@@ -66,102 +66,69 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
   });
 }
 
-// ---- MLP blocks (dense only) ----
-// Floats per block for the depth-dependent part (X = B·n_in, A = B·n_out, P = n_in·n_out + n_out).
-// BP keeps every block's forward tape (outputs of matMul, add and tanh, plus the tape's saved
-// clones) and every gradient until the single update; FA runs the same tape (its blocks'
-// `applyWithFeedback`), so it costs what BP costs; DFA's one-pass tape also holds each block's
-// signal B_i·e; MEM-DFA and DRTP hold none of it across blocks.
+// ---- the model ----
+// The tape keeps, per block, its output and, under max or average pooling, the pooling input
+// (core's tape-memory.ts: saved tensors are aliases, activations keep only their output), and
+// frees them as the backward pass moves down; parameter gradients pile up until the single update.
+// So BP, FA and sign-symmetry peak at some block k of the backward pass with
+//   Σ_(i<k) saved_i + Σ_(i>k) P_i + work_k + P_k + ℓ·B·classes,
+// or in the update, with every gradient alive plus 4 weight-sized temporaries of the largest
+// block (momentum). DFA's tape also holds every block's signal B_i·e (B·out each); sign-symmetry
+// holds sign(W_i) for every block but the first. work_k = a·B·in + b·B·out + c·B·pre (conv) +
+// d·B·pre (pooled conv); saved_i = B·out_i + s·B·pre_i (pooled conv).
+// MEM-DFA and DRTP run one block at a time: the largest of each block's update
+// (P + 4W + B·(in + out + classes), the input counted from block 1 on) and of its local
+// backward pass (a·B·in + b·B·out + ℓ·B·classes + P + c·B·pre (conv) + d·B·pre (pooled)) decides.
+// Coefficients [a, b, ℓ, c, d, s] fitted (non-negative least squares on relative error) to
+// profiled momentum steps in distinct buffer bytes: MLPs of widths 64/128/256 × depths
+// 1/2/4/6 × batch 32/128 and six irregular ones (96×7, 160×3, 100×10, 300×2, 64-32-512-512,
+// 784-256-1024-1024), mnist-conv and cifar-conv at batch 32/64/128, and four small conv specs
+// (same/valid, stride 2, max/avg/no pooling, 1–3 conv blocks) at 32 and 96. Worst error: bp
+// 10%, fa 6%, dfa 9%, mem-dfa 5%, sign-symmetry 14%, drtp 16% (MLPs at batch 128).
 type Rule = ModelledRule;
-const PER_BLOCK: Record<Rule, (B: number, nIn: number, nOut: number) => number> = {
-  bp: (B, i, o) => 4.239 * B * (i + o) + 1.723 * (i * o + o),
-  fa: (B, i, o) => 4.239 * B * (i + o) + 1.723 * (i * o + o),
-  'sign-symmetry': (B, i, o) => 4.239 * B * (i + o) + 1.723 * (i * o + o),
-  dfa: (B, i, o) => 5.24 * B * (i + o) + 1.8 * (i * o + o),
-  'mem-dfa': () => 0,
-  drtp: () => 0,
-};
-
-// One dense block's working set: max of its backward (α·(X+A) + β·P) and its optimizer update
-// (γ·P), plus δ·B·classes for the loss. Refitted by least squares (with PER_BLOCK) on 24 profiled
-// steps per rule (widths 64/128/256, depths 1/2/4/6, batch 32/128; momentum) after the speed work
-// changed the kernels; checked on 96×7×48, 160×3×64, 100×10×32, 300×2×128: within 3.3%.
-const BASE: Record<Rule, [alpha: number, beta: number, gamma: number, delta: number]> = {
-  bp: [3.798, 3.213, 4, 21.099],
-  fa: [3.798, 3.213, 4, 21.099],
-  'sign-symmetry': [3.798, 3.213, 4, 21.099],
-  dfa: [4.861, 3.078, 4.25, 25.177],
-  'mem-dfa': [5.375, 2, 5.25, 1],
-  drtp: [5.375, 2, 5.25, 1],
-};
-
-// ---- specs with conv blocks ----
-// Fitted by non-negative least squares on 6 conv specs (1–3 conv blocks; kernels 3/5; max, avg or
-// no pooling; same/valid padding; stride 1 and 2; 1–4 input channels; a dense head) at batch 32
-// and 96, momentum, then checked on the mnist-conv and cifar-conv presets at 64 and 128 (table in
-// the README). Features (floats): Σ over conv blocks of B·in, B·pre (conv output before pooling),
-// B·out, and the first conv block's B·in and B·pre (its backward runs last, with every tape and
-// gradient still alive). Dense blocks of a conv net take PER_BLOCK (BP, DFA) or 0.21·B·(in+out)
-// (FA and sign-symmetry, whose dense tape the fit found small); parameters count via S_P.
-interface ConvSums { B: number; sIn: number; sPre: number; sOut: number; sMaxPre: number; sP: number; fIn: number; fPre: number; denseIo: number }
-const CONV_TAPE: Record<'bp' | 'fa' | 'dfa' | 'sign-symmetry', (s: ConvSums) => number> = {
-  bp: (s) => 5.3 * s.sPre + 0.767 * s.sOut + 1.093 * s.fPre,
-  dfa: (s) => 3.616 * s.sPre + 5.501 * s.sOut + 1.381 * s.fPre + 1.144 * s.sMaxPre,
-  fa: (s) => 0.964 * s.sOut + 1.057 * s.sP + 3.437 * s.fIn + 6.873 * s.fPre + 0.209 * s.denseIo,
-  'sign-symmetry': (s) => 0.963 * s.sOut + 1.057 * s.sP + 3.45 * s.fIn + 10.871 * s.fPre + 0.211 * s.denseIo,
-};
-
-// One conv block's working set under MEM-DFA and DRTP (the peak of its feedback/update phases):
-// a·B·in + b·B·pre + c·B·out + d·P + e·B·classes (+ 0.32·B·pre for max pooling's shifted copy).
-// Fitted per block on the same specs and both presets (32 blocks): within 7 %. DRTP's signal is
-// B·out wide (the projected target), DFA's B_i·e too, but MEM-DFA drops its input sooner.
-const CONV_BLOCK: Record<'mem-dfa' | 'drtp', [number, number, number, number, number]> = {
-  'mem-dfa': [2.907, 5.481, 1.283, 3.627, 88.021],
-  drtp: [2.907, 5.481, 7.283, 3.627, 87.023],
+const COEF: Record<Rule, [a: number, b: number, loss: number, c: number, d: number, s: number]> = {
+  bp: [0.464, 2.926, 8.571, 2.626, 0.611, 2.532],
+  fa: [0, 3.289, 9.444, 4.083, 0.289, 2.4],
+  'sign-symmetry': [1.3, 1.816, 9.509, 3.495, 0, 1.792],
+  dfa: [0.699, 0.856, 10.888, 2.422, 1.017, 2.538],
+  'mem-dfa': [1.325, 3.939, 0, 1.49, 1.775, 1],
+  drtp: [1.325, 3.939, 0, 1.49, 1.775, 1],
 };
 
 const F32 = 4;
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Peak transient floats of one step (engine bytes / 4). */
-function transientFloats(rule: Rule, blocks: readonly BlockShape[], B: number): number {
+/** Peak transient floats of one step (distinct buffer bytes / 4). */
+function transientFloats(rule: Rule, blocks: readonly BlockShape[], B: number, regenerate: boolean): number {
   const classes = blocks.at(-1)!.out;
-  const [alpha, beta, gamma, delta] = BASE[rule];
-  const denseBase = (b: BlockShape) => Math.max(alpha * B * (b.in + b.out) + beta * b.params, gamma * b.params) + delta * B * classes;
-  const convs = blocks.filter((b) => b.conv);
+  const [a, b, loss, c, d, s] = COEF[rule];
+  const P = blocks.map((x) => x.params);
+  const W = blocks.map((x) => x.weights);
+  const pooled = (x: BlockShape) => (x.pool ? B * x.pre : 0);
+  const conv = (x: BlockShape) => (x.conv ? B * x.pre : 0);
   if (rule === 'mem-dfa' || rule === 'drtp') {
-    // One block's working set at a time: the largest block decides, wherever it sits (sizing
-    // from block 0 alone missed 784-256-4096-4096-10, whose 4096×4096 block is the peak).
-    const [a, b, c, d, e] = CONV_BLOCK[rule];
-    const conv = (x: BlockShape) => a * B * x.in + b * B * x.pre + c * B * x.out + d * x.params + e * B * classes + (x.pool === 'max' ? 0.32 * B * x.pre : 0);
-    return Math.max(...blocks.map((x) => (x.conv ? conv(x) : denseBase(x))));
+    return Math.max(...blocks.map((x, k) => {
+      const input = k > 0 ? B * x.in : 0;
+      const update = x.params + 4 * x.weights + B * (x.out + classes) + input;
+      const local = a * input + b * B * x.out + loss * B * classes + x.params + c * conv(x) + d * pooled(x);
+      return Math.max(update, local);
+    }));
   }
-  const hidden = blocks.slice(0, -1).filter((b) => !b.conv);
-  if (!convs.length) {
-    // MLP: the tape of every block but the first (whose working set is BASE) and the last; or
-    // the single update, with every gradient alive and γ·P of scratch for the largest weight
-    // (784-256-1024-1024-10: the 1024×1024 block's update is the peak, not block 0's).
-    const params = blocks.map((b) => b.params);
-    const update = sum(params) + gamma * Math.max(...params);
-    return Math.max(sum(hidden.slice(1).map((b) => PER_BLOCK[rule](B, b.in, b.out))) + denseBase(blocks[0]!), update);
+  const saved = blocks.slice(0, -1).map((x) => B * x.out + s * pooled(x));
+  const signals = rule === 'dfa' ? sum(blocks.slice(0, -1).map((x) => B * x.out)) : 0;
+  // sign(W_i), or FA's regenerated B_i: built for the step, alive until it ends
+  const feedback = rule === 'sign-symmetry' || (rule === 'fa' && regenerate) ? sum(W.slice(1)) : 0;
+  let peak = 0;
+  for (let k = blocks.length - 1; k >= 0; k--) {
+    const x = blocks[k]!;
+    const work = a * B * x.in + b * B * x.out + c * conv(x) + d * pooled(x);
+    peak = Math.max(peak, sum(saved.slice(0, k)) + sum(P.slice(k + 1)) + signals + feedback + work + P[k]! + loss * B * classes);
   }
-  const s: ConvSums = {
-    B,
-    sIn: B * sum(convs.map((b) => b.in)),
-    sPre: B * sum(convs.map((b) => b.pre)),
-    sOut: B * sum(convs.map((b) => b.out)),
-    sMaxPre: B * sum(convs.filter((b) => b.pool === 'max').map((b) => b.pre)),
-    sP: sum(blocks.map((b) => b.params)),
-    fIn: B * convs[0]!.in,
-    fPre: B * convs[0]!.pre,
-    denseIo: B * sum(hidden.map((b) => b.in + b.out)),
-  };
-  const dense = rule === 'bp' || rule === 'dfa' ? sum(hidden.map((b) => PER_BLOCK[rule](B, b.in, b.out))) : 0;
-  return CONV_TAPE[rule](s) + dense;
+  return Math.max(peak, sum(P) + 4 * Math.max(...W));
 }
 
 /**
- * Predicts the resident and peak transient tensor bytes (engine `numBytes`) of one training
+ * Predicts the resident and peak transient tensor bytes (distinct buffers) of one training
  * step, from the model's shapes (MLP widths or a spec with conv blocks), the batch size, the
  * rule and the optimizer, without allocating anything. Used for measured-vs-predicted reports,
  * the memory-budget guard and the heap guard's first step.
@@ -182,15 +149,13 @@ export function predictMemory(o: MemoryModelInput): MemoryPrediction {
   const weights = sum(blocks.map((b) => b.params));
   const slots = { sgd: 0, momentum: 1, adam: 2 }[o.optimizer ?? 'momentum'];
   // FA's B_i has the shape of W_i for every block but the first; DFA, MEM-DFA and DRTP use a
-  // classes×n_out matrix per hidden block. Regenerated, none is resident and the peak does not
-  // move: FA's tape saves its own copy of every B in both modes (the transient term counts it),
-  // the others hold one small matrix at a time (FA on 256-256-256-256-10, batch 64: 3.18 MiB
-  // peak transient either way).
+  // classes×n_out matrix per hidden block. Regenerated, none is resident; FA's are built for the
+  // step and alive until it ends (the transient term counts them), the others' one at a time.
   const regen = o.feedback === 'regenerate';
   const feedback = rule === 'fa'
     ? regen ? 0 : sum(blocks.slice(1).map((b) => b.weights))
     : rule === 'bp' || rule === 'sign-symmetry' || regen ? 0 : sum(blocks.slice(0, -1).map((b) => classes * b.out));
-  const peakTransientBytes = Math.max(0, Math.round(transientFloats(rule, blocks, B))) * F32;
+  const peakTransientBytes = Math.max(0, Math.round(transientFloats(rule, blocks, B, regen))) * F32;
   const resident = {
     weights: weights * F32,
     optimizer: slots * weights * F32,
