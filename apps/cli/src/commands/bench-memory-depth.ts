@@ -9,6 +9,7 @@ import { markdownReport, memoryDepth, summarize, svgChart, type DepthModelKind, 
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { RULES, RULE_NAMES, type RuleName } from '../registry';
 import type { Io } from '../io';
+import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 
 export const MEMORY_DEPTH_OPTIONS = {
   rules: { kind: 'string', default: 'bp,fa,dfa,mem-dfa', help: `comma-separated rules (${RULE_NAMES.join(', ')})` },
@@ -19,6 +20,7 @@ export const MEMORY_DEPTH_OPTIONS = {
   steps: { kind: 'int', default: 5, min: 1, help: 'timed steps per measurement (median reported)' },
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data and feedback' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  ...THREADS_OPTION,
   'no-fresh': { kind: 'boolean', help: 'skip the fresh process per rule and depth that measures the wasm heap a user pays' },
   out: { kind: 'string', help: 'directory for memory-depth.json, memory-depth.md and memory-depth.svg' },
   json: { kind: 'boolean', help: 'print one JSON object per measurement, then a summary line' },
@@ -37,7 +39,8 @@ export async function benchMemoryDepth(rest: readonly string[], io: Io): Promise
   for (const n of names) if (!RULE_NAMES.includes(n as RuleName)) throw new UsageError(`--rules: unknown rule "${n}" (expected ${RULE_NAMES.join(', ')})`);
   const depths = o.depths!.split(',').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));
   if (depths.some((d) => !(d >= 1))) throw new UsageError(`--depths must be positive integers joined by ',', got "${o.depths}"`);
-  const backend = await selectBackend(o.backend as BackendName);
+  const backend = await selectBackend(o.backend as BackendName, { threads: threadsFor(o) });
+  noteBackend(backend, io);
   const kind = o.net as DepthModelKind;
   const meta = { backend: describeBackend(backend), net: kind, width: o.width!, 'batch size': o['batch-size']!, optimizer: 'momentum 0.9', activation: 'tanh', date: new Date().toISOString() };
   if (!o.json) io.out(`memory vs depth: rules ${names.join(', ')}, width ${o.width}, depths ${depths.join(', ')}, batch ${o['batch-size']}, backend ${meta.backend}\n`);
@@ -76,7 +79,7 @@ async function freshProfile(rule: string, spec: ModelSpec, batchSize: number, ba
     const file = join(dir, 'model.json');
     writeFileSync(file, JSON.stringify(spec));
     const args = ['--conditions=@feedback-lab/source', '--import', 'tsx', join(CLI_DIR, 'src', 'bin.ts'),
-      'profile', '--rule', rule, '--model', file, '--batch-size', String(batchSize), '--backend', backend, '--seed', String(seed), '--json'];
+      'profile', '--rule', rule, '--model', file, '--batch-size', String(batchSize), '--backend', backend, '--seed', String(seed), '--threads', '1', '--json'];
     const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: CLI_DIR, maxBuffer: 1 << 24 });
     const p = JSON.parse(stdout.trim().split('\n').pop()!) as { wasmHeapBytes?: number; peakBytes: number };
     return { ...(p.wasmHeapBytes !== undefined ? { heapBytes: p.wasmHeapBytes } : {}), peakBytes: p.peakBytes };

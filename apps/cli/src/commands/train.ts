@@ -14,6 +14,7 @@ import { RESULT_KEYS, buildRun, checkPredictedBudget, openRunDataset, predictedS
 import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
 import { openDataset } from '../datasets';
 import type { Io } from '../io';
+import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 
 export const TRAIN_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
@@ -26,6 +27,7 @@ export const TRAIN_OPTIONS = {
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  ...THREADS_OPTION,
   feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the preset\'s, see fbl presets; the rules\' own: fan-out for dfa/mem-dfa/drtp, xavier for fa)' },
   'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries (default: the preset\'s, 1 for --arch)' },
   'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'fa/dfa/mem-dfa/drtp: keep the feedback matrices or regenerate them from the seed when needed (same weights, none resident)' },
@@ -63,7 +65,8 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     if (diffs.length) throw new UsageError(`cannot resume from ${o.resume}: the options differ from its config (${describeDifferences(diffs)})`);
   }
   // A resumed run is only bit-identical on the backend that wrote it: no silent fallback.
-  const backend = await selectBackend(chosen.backend as BackendName, { strict: !!resumed });
+  const backend = await selectBackend(chosen.backend as BackendName, { strict: !!resumed, threads: threadsFor(o) });
+  noteBackend(backend, io);
   const dataset = await (resumed
     ? openRunDataset(resumed.config, (l) => io.err.write(`${l}\n`))
     : openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: chosen.normalize === true, log: (l) => io.err.write(`${l}\n`) }));
