@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Repository rules that a type checker does not see, then ESLint's type-aware rules
-// (eslint.config.mjs: floating promises) on the package's src/. Run from a package directory:
+// Repository rules that a type checker does not see, the import boundaries of
+// .dependency-cruiser.cjs (no cycles; a rule package imports only core and feedback), then
+// ESLint's type-aware rules (eslint.config.mjs: floating promises) on the package's src/. Run
+// from a package directory:
 // `node ../../tooling/scripts/lint.mjs`. Exits 1 listing every violation.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
@@ -50,6 +52,18 @@ try {
   execFileSync(process.execPath, [join(import.meta.dirname, 'turbo-inputs.mjs'), '--check'], { encoding: 'utf8', stdio: 'pipe' });
 } catch (err) {
   problems.push(String(err.stderr).trim());
+}
+
+// Import boundaries, from this package's src/ through every file it reaches in other packages.
+if (files.length) {
+  const root = resolve(import.meta.dirname, '../..');
+  const bin = join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
+  try {
+    execFileSync(process.execPath, [bin, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', relative(root, src)], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  } catch (err) {
+    const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim();
+    problems.push(out || `dependency-cruiser failed: ${err.message}`);
+  }
 }
 
 if (files.length) {

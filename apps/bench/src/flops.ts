@@ -1,36 +1,32 @@
+import type { DenseFlops } from '@feedback-lab/core';
+import { RULES } from '@feedback-lab/rules';
+
 /**
- * Matrix-product FLOPs of one training step of a dense network (2·m·k·n per product), the
- * work a rule must do whatever the backend. Elementwise ops are not counted: they are a few
- * percent of the FLOPs, and GEMM efficiency is what `gemmFraction` is about.
- *
- * - bp, fa: forward x·W per layer, ∂W = xᵀ·dy per layer, ∂x = dy·Wᵀ (or dy·B) for every
- *   layer but the first.
- * - sign-symmetry: as fa (sign(W) in place of B).
- * - dfa, drtp: forward, ∂W per layer, and the projections B_i·e (drtp: B_i·y*) for every hidden
- *   layer; no ∂x.
- * - mem-dfa: dfa plus the recomputed forward of every layer in its second pass.
+ * The matrix-product FLOPs (2·m·k·n per product) of a dense network [arch] at `batchSize`, by
+ * kind: forward x·W per layer, ∂x = dy·Wᵀ for every layer but the first, and the projection of
+ * a classes-wide vector onto every hidden layer. ∂W = xᵀ·dy costs what the forward costs.
+ */
+export function denseFlops(arch: readonly number[], batchSize: number): DenseFlops {
+  const layers = arch.slice(1).map((out, i) => 2 * batchSize * arch[i]! * out);
+  const nOut = arch[arch.length - 1]!;
+  return {
+    forward: sum(layers),
+    inputGrads: sum(layers.slice(1)),
+    projections: sum(arch.slice(1, -1).map((n) => 2 * batchSize * nOut * n)),
+  };
+}
+
+/**
+ * Matrix-product FLOPs of one training step of a dense network, the work a rule must do
+ * whatever the backend: each catalogued rule's own count (its descriptor's `flops`) of the
+ * network's products, and stock tfjs-layers' (backprop's). Elementwise ops are not counted:
+ * they are a few percent of the FLOPs, and GEMM efficiency is what `gemmFraction` is about.
  * Unknown rules return undefined: the benchmark then reports no GFLOP/s for them.
  */
 export function trainingFlops(rule: string, arch: readonly number[], batchSize: number): number | undefined {
-  const layers = arch.slice(1).map((out, i) => 2 * batchSize * arch[i]! * out);
-  const forward = sum(layers);
-  const inputGrads = sum(layers.slice(1));
-  const nOut = arch[arch.length - 1]!;
-  const projections = sum(arch.slice(1, -1).map((n) => 2 * batchSize * nOut * n));
-  switch (rule) {
-    case 'bp':
-    case 'fa':
-    case 'sign-symmetry':
-    case 'tfjs-layers':
-      return 2 * forward + inputGrads;
-    case 'dfa':
-    case 'drtp':
-      return 2 * forward + projections;
-    case 'mem-dfa':
-      return 3 * forward + projections;
-    default:
-      return undefined;
-  }
+  const f = denseFlops(arch, batchSize);
+  if (rule === 'tfjs-layers') return 2 * f.forward + f.inputGrads;
+  return RULES.find((r) => r.name === rule)?.flops(f);
 }
 
 /** The distinct matrix products (m, k, n) a dense layer [inSize → out] runs in training. */

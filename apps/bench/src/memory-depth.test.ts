@@ -1,6 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { bp } from '@feedback-lab/rule-bp';
-import { memDfa } from '@feedback-lab/rule-mem-dfa';
+import { ruleByName } from '@feedback-lab/rules';
 import { useBackend } from '@feedback-lab/test-utils';
 import { depthSpec, markdownReport, memoryDepth, slope, summarize, svgChart, type FreshMeasure } from './index';
 
@@ -10,7 +9,7 @@ describe('memory-depth benchmark', () => {
   it('measures every rule at every depth and reports table, ratios and chart', async () => {
     let t = 0;
     const rows = await memoryDepth({
-      rules: { bp: () => bp(), 'mem-dfa': (o) => memDfa(o) }, width: 32, depths: [1, 2, 8], batchSize: 16, timedSteps: 1,
+      rules: { bp: await ruleByName('bp').load(), 'mem-dfa': await ruleByName('mem-dfa').load() }, width: 32, depths: [1, 2, 8], batchSize: 16, timedSteps: 1,
       now: () => (t += 1),
     });
     expect(rows.map((r) => `${r.rule}@${r.depth}`)).toEqual(['bp@1', 'mem-dfa@1', 'bp@2', 'mem-dfa@2', 'bp@8', 'mem-dfa@8']);
@@ -34,7 +33,7 @@ describe('memory-depth benchmark', () => {
   });
 
   it('measures a rule the memory model does not cover, without a prediction', async () => {
-    const rows = await memoryDepth({ rules: { 'my-rule': () => bp() }, width: 16, depths: [1, 3], batchSize: 8, timedSteps: 1 });
+    const rows = await memoryDepth({ rules: { 'my-rule': await ruleByName('bp').load() }, width: 16, depths: [1, 3], batchSize: 8, timedSteps: 1 });
     expect(rows.map((r) => r.predictedPeakTransientBytes)).toEqual([null, null]);
     expect(rows.every((r) => r.peakTransientBytes > 0)).toBe(true);
     const s = summarize(rows);
@@ -50,7 +49,7 @@ describe('memory-depth benchmark', () => {
       calls.push(`${rule}:${spec.layers.length - 1}:${batch}`);
       return { heapBytes: 2 ** 24 + (spec.layers.length - 1) * 3 * 2 ** 20, peakBytes: 1000 };
     };
-    const rows = await memoryDepth({ rules: { bp: () => bp(), 'mem-dfa': (o) => memDfa(o) }, kind: 'conv', width: 4, depths: [1, 3], batchSize: 8, timedSteps: 1, fresh });
+    const rows = await memoryDepth({ rules: { bp: await ruleByName('bp').load(), 'mem-dfa': await ruleByName('mem-dfa').load() }, kind: 'conv', width: 4, depths: [1, 3], batchSize: 8, timedSteps: 1, fresh });
     expect(calls).toEqual(['bp:1:8', 'mem-dfa:1:8', 'bp:3:8', 'mem-dfa:3:8']);
     expect(rows.every((r) => r.kind === 'conv' && r.freshPeakBytes === 1000)).toBe(true);
     const s = summarize(rows);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, softmaxCrossEntropy, type Batch, type LearningRule, type Model, type ModelSpec } from '@feedback-lab/core';
-import { MODELLED_RULES, predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
+import { RULES } from '@feedback-lab/rules';
+import { predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
+import type { SeededRule } from './runners';
 
 /** One measurement: a rule on a stack of `depth` hidden blocks (dense of `width` units, or conv). */
 export interface MemoryDepthRow {
@@ -58,7 +60,7 @@ const CONV_SIDE = 16;
 
 export interface MemoryDepthOptions {
   /** Rule factories by name; each gets `{ seed }`. */
-  rules: Record<string, (o: { seed: number }) => LearningRule>;
+  rules: Record<string, SeededRule>;
   width: number;
   depths: readonly number[];
   batchSize: number;
@@ -119,9 +121,8 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
         }
         for (const s of setups) {
           const p = s.profile!;
-          const predicted = (MODELLED_RULES as readonly string[]).includes(s.name)
-            ? predictMemory({ spec, batchSize: o.batchSize, rule: s.name, optimizer: 'momentum' })
-            : undefined;
+          const modelled = RULES.find((r) => r.name === s.name);
+          const predicted = modelled && predictMemory({ spec, batchSize: o.batchSize, rule: modelled, optimizer: 'momentum' });
           const fresh = await o.fresh?.(s.name, spec, o.batchSize);
           const row: MemoryDepthRow = {
             event: 'memory', rule: s.name, kind, depth, width: o.width, batchSize: o.batchSize,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mlp, softmaxCrossEntropy, type ActivationName, type Batch, type RuleFactory } from '@feedback-lab/core';
+import { mlp, softmaxCrossEntropy, type ActivationName, type Batch, type LearningRule } from '@feedback-lab/core';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 
 /** One contender in the speed benchmark: takes a batch, trains on it, returns the loss. */
@@ -17,8 +17,11 @@ export interface NetworkOptions {
   seed: number;
 }
 
+/** A rule from its seed alone: a catalog rule's `load()`ed factory, or a factory call. */
+export type SeededRule = (o: { seed: number }) => LearningRule;
+
 /** A feedback-lab rule training an MLP through `rule.step`, as the trainer does. */
-export function ruleRunner(name: string, factory: RuleFactory<{ seed: number }>, n: NetworkOptions): Runner {
+export function ruleRunner(name: string, factory: SeededRule, n: NetworkOptions): Runner {
   const model = mlp({ arch: n.arch, activation: n.activation, seed: n.seed });
   const rule = factory({ seed: n.seed });
   const opt = createOptimizer({ name: n.optimizer, lr: n.lr });

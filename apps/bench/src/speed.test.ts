@@ -2,13 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
-import { bp as bpFactory } from '@feedback-lab/rule-bp';
-import type { RuleFactory } from '@feedback-lab/core';
+import { ruleByName } from '@feedback-lab/rules';
 import { useBackend } from '@feedback-lab/test-utils';
 import { formatSpeed, speedRatios } from './report';
 import { runSpeed } from './speed';
 
-const bp = bpFactory as RuleFactory<{ seed: number }>;
+const bp = await ruleByName('bp').load();
 const base = { arch: [8, 16, 4], activation: 'tanh', optimizer: 'sgd', lr: 0.05, seed: 1, batchSize: 16 } as const;
 
 describe('runSpeed', () => {

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed, FblError, type Batch, type Dataset, type RuleFactory } from '@feedback-lab/core';
+import { deriveSeed, FblError, type Batch, type Dataset } from '@feedback-lab/core';
 import { layerProducts, trainingFlops } from './flops';
 import { layersRunner } from './layers-peer';
 import { matMulProbe, type MatMulRate } from './matmul-rate';
-import { ruleRunner, type NetworkOptions, type Runner } from './runners';
+import { ruleRunner, type NetworkOptions, type Runner, type SeededRule } from './runners';
 import { median } from './stats';
 
 export interface SpeedOptions extends NetworkOptions {
   /** Rules to time, by name; each is built with `{ seed }`. */
-  rules: Readonly<Record<string, RuleFactory<{ seed: number }>>>;
+  rules: Readonly<Record<string, SeededRule>>;
   dataset: Dataset;
   batchSize: number;
   /** Timed steps per contender (default 40), after `warmup` untimed ones (default 5). */

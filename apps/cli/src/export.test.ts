@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
 import { restoreTrainingState } from '@feedback-lab/trainer';
 import { maxAbsDiff } from '@feedback-lab/test-utils';
-import { RULE_NAMES } from './registry';
+import { RULE_NAMES } from '@feedback-lab/rules';
 import { buildRun, openRunDataset } from './run-config';
 import { loadRun } from './run-checkpoint';
 
@@ -42,7 +42,7 @@ async function roundTrip(name: string, trainArgs: string[], layers: number) {
 
   const saved = await loadRun(ck);
   await tf.setBackend(saved.config.backend);
-  const ours = buildRun(saved.config, await openRunDataset(saved.config));
+  const ours = await buildRun(saved.config, await openRunDataset(saved.config));
   await restoreTrainingState(ours.model, ours.optimizer, ours.rule, saved.state);
   const stock = await loadStock(out);
   let x!: tf.Tensor;

@@ -104,7 +104,7 @@ describe('fuzz: checkpoint reader', () => {
   let valid = new Uint8Array();
   beforeAll(async () => {
     await useBackend('cpu');
-    const run = buildRun(config, dataset);
+    const run = await buildRun(config, dataset);
     await createTrainer({ ...run, seed: 1 }).fit({ epochs: 1, batchSize: 10, limit: 30 });
     await saveRun(join(root, 'ck'), config, { epoch: 2, batchInEpoch: 0, step: 3, lossSum: 0, seen: 0 }, run);
     run.dispose();
@@ -153,7 +153,7 @@ describe('fuzz: checkpoint reader', () => {
       seed: 4, cases: CASES, codes: ['CHECKPOINT'], generate: checkpointCase, allocBound: (n) => 2 * n + 2 ** 20,
       parse: async (b) => {
         const ck = parseRunCheckpoint(await decodeCheckpoint(b), 'fuzzed');
-        const run = buildRun(config, dataset);
+        const run = await buildRun(config, dataset);
         try {
           await restoreTrainingState(run.model, run.optimizer, run.rule, ck.state);
         } finally {

@@ -4,17 +4,17 @@ import { buildModel, presetSpec, softmaxCrossEntropy, type ModelSpec } from '@fe
 import { DEFAULT_HEAP_LIMIT, heapGuard, predictMemory, wasmHeapBytes } from '@feedback-lab/profiler';
 import { useBackend } from '@feedback-lab/test-utils';
 import { createOptimizer } from '@feedback-lab/trainer';
-import { RULES, RULE_NAMES, type RuleName } from './registry';
+import { RULE_NAMES, ruleByName } from '@feedback-lab/rules';
 
 // The heap guard as `fbl train` builds it (memory-model prediction before the first measured
 // step, then the measured transient bytes), on random batches of each preset's input shape:
 // two steps each, since step 1 is where the old heap/engine ratio refused cifar-conv.
 const PRESETS = ['mnist-fc', 'mnist-conv', 'cifar-conv', 'deep-mlp-8'];
 
-async function twoGuardedSteps(spec: ModelSpec, rule: RuleName, B: number, predicted: boolean): Promise<number> {
+async function twoGuardedSteps(spec: ModelSpec, rule: string, B: number, predicted: boolean): Promise<number> {
   const classes = 10;
   const model = buildModel(spec, { inputShape: spec.input, numClasses: classes, seed: 1 });
-  const r = RULES[rule]({ seed: 1 });
+  const r = await ruleByName(rule).create({ seed: 1 });
   const optimizer = createOptimizer({ name: 'momentum', lr: 0.001 });
   const labels = Uint8Array.from({ length: B }, (_, i) => i % classes);
   const batch = {
@@ -23,7 +23,7 @@ async function twoGuardedSteps(spec: ModelSpec, rule: RuleName, B: number, predi
     labels, size: B,
   };
   let measured: number | undefined;
-  const need = predicted ? predictMemory({ spec, batchSize: B, rule }).peakTransientBytes : undefined;
+  const need = predicted ? predictMemory({ spec, batchSize: B, rule: ruleByName(rule) }).peakTransientBytes : undefined;
   const guard = heapGuard({ limitBytes: DEFAULT_HEAP_LIMIT, predictStepBytes: () => measured ?? need });
   try {
     for (let step = 0; step < 2; step++) {

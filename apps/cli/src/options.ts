@@ -6,7 +6,7 @@ import { DATASET_NAMES } from './datasets';
 export const MODEL_OPTIONS = {
   arch: { kind: 'string', help: 'MLP layer widths joined by "-", input first, classes last (default 784-800-800-10)' },
   activation: { kind: 'string', choices: ACTIVATIONS, help: 'hidden activation for --arch (default tanh)' },
-  preset: { kind: 'string', help: 'a named model instead of --arch: mnist-fc, mnist-conv, cifar-conv, deep-mlp-<L> (fbl presets)' },
+  preset: { kind: 'string', help: 'a named model instead of --arch: mnist-fc, mnist-conv, cifar-conv, mnist-conv-bn, cifar-conv-bn, deep-mlp-<L>, long-fc[-<L>], long-conv[-<L>] (fbl presets)' },
   model: { kind: 'string', help: 'a JSON model file instead of --arch ({"input": [28,28,1], "layers": [...]})' },
 } satisfies Specs;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
-import { RULE_NAMES } from './registry';
+import { RULE_NAMES } from '@feedback-lab/rules';
 
 const run = runCli;
 

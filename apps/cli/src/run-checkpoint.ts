@@ -3,6 +3,7 @@ import { checkVersion, versionStamp, type CheckpointContent } from '@feedback-la
 import { loadCheckpoint, saveCheckpoint } from '@feedback-lab/checkpoint/node';
 import { captureTrainingState, type TrainingPosition, type TrainingState } from '@feedback-lab/trainer';
 import type { Run, RunConfig } from './run-config';
+import { readRuleFlags } from './rule-options';
 
 /** A run's checkpoint: its config, where it stands, and its weights/optimizer/rule state. */
 export interface RunCheckpoint {
@@ -57,8 +58,7 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
     optimizer: str(cfg.optimizer, 'config.optimizer'), lr: num(cfg.lr, 'config.lr'),
     'batch-size': int(cfg['batch-size'], 'config.batch-size'), epochs: int(cfg.epochs, 'config.epochs'),
     seed: int(cfg.seed, 'config.seed'),
-    ...opt('limit', int), backend: str(cfg.backend, 'config.backend'), ...opt('feedback', str), ...opt('feedback-scale', num),
-    ...opt('feedback-mode', (v, path) => (v === 'stored' || v === 'regenerate' ? v : fail(`${path} must be stored or regenerate, got ${JSON.stringify(v)}`))),
+    ...opt('limit', int), backend: str(cfg.backend, 'config.backend'), ...readRuleFlags(cfg, fail),
   };
   const p = obj(m.position, 'position');
   const position: TrainingPosition = {

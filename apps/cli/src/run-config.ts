@@ -1,12 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, LearningRule, Model, ModelSpec } from '@feedback-lab/core';
-import { generatorByName } from '@feedback-lab/feedback';
-import { DEFAULT_HEAP_LIMIT, checkMemoryBudget, isModelled, predictMemory } from '@feedback-lab/profiler';
+import { DEFAULT_HEAP_LIMIT, checkMemoryBudget, predictMemory } from '@feedback-lab/profiler';
+import { RULES, ruleByName } from '@feedback-lab/rules';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 import { openDataset } from './datasets';
 import { buildChosenModel } from './model-choice';
 import { checkModelFits } from './model-size';
-import { RULES, type RuleName } from './registry';
+import { RULE_FLAGS, ruleValues } from './rule-options';
 
 /**
  * Everything that decides a run's result. It is stored in every checkpoint, and a resumed run
@@ -39,13 +39,15 @@ export interface RunConfig {
   'feedback-mode'?: 'stored' | 'regenerate';
   /** dfa/mem-dfa: `positions` divides a conv block's signal by √(its positions). */
   'feedback-conv'?: 'none' | 'positions';
+  /** The other rule flags (the catalog's: --drtp-schedule, --batch-manhattan, ...). */
+  [ruleFlag: string]: unknown;
 }
 
 /** Options that change the numbers; `epochs` may grow on resume (data order is per epoch). */
-export const RESULT_KEYS = [
+export const RESULT_KEYS: readonly string[] = [
   'rule', 'dataset', 'data-dir', 'normalize', 'arch', 'activation', 'preset', 'model', 'optimizer', 'lr', 'batch-size', 'seed',
-  'limit', 'backend', 'feedback', 'feedback-scale', 'feedback-mode', 'feedback-conv',
-] as const;
+  'limit', 'backend', ...RULE_FLAGS,
+];
 
 export interface Run {
   dataset: Dataset;
@@ -62,14 +64,14 @@ export function openRunDataset(c: RunConfig, log?: (line: string) => void): Prom
 
 /**
  * Builds model, rule and optimizer from a config for `dataset`; everything seeded from it. The
- * model's size is checked against `limitBytes` first, from its spec alone.
+ * model's size is checked against `limitBytes` first, from its spec alone. The rule gets the
+ * rule flags it declares (its descriptor's options) and the seed.
  */
-export function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFAULT_HEAP_LIMIT): Run {
+export async function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFAULT_HEAP_LIMIT): Promise<Run> {
   checkModelFits(c.spec, c.optimizer, limitBytes);
+  const create = await ruleByName(c.rule).load();
   const model = buildChosenModel(c.spec, dataset, c.seed);
-  const scale = c['feedback-scale'];
-  const generator = c.feedback ? generatorByName(c.feedback, { scale, seed: c.seed }) : undefined;
-  const rule = RULES[c.rule as RuleName]({ seed: c.seed, generator, scale, feedback: c['feedback-mode'], convScaling: c['feedback-conv'] });
+  const rule = create(ruleValues(c, c.seed));
   const optimizer = createOptimizer({ name: c.optimizer as OptimizerName, lr: c.lr });
   return {
     dataset, model, rule, optimizer,
@@ -81,20 +83,17 @@ export function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFAULT_HE
   };
 }
 
-/** The memory model's input for a run of a modelled rule (MLPs and conv nets); undefined otherwise. */
+/** The memory model's input for a run (MLPs and conv nets): the rule's descriptor has the formula. */
 function memoryInput(c: RunConfig) {
-  if (!isModelled(c.rule)) return undefined;
-  return { spec: c.spec, batchSize: c['batch-size'], rule: c.rule, optimizer: c.optimizer as OptimizerName, feedback: c['feedback-mode'] };
+  return { spec: c.spec, batchSize: c['batch-size'], rule: ruleByName(c.rule), optimizer: c.optimizer as OptimizerName, feedback: c['feedback-mode'] };
 }
 
-/** The memory model's transient bytes for one step, for modelled rules. */
-export function predictedStepBytes(c: RunConfig): number | undefined {
-  const input = memoryInput(c);
-  return input && predictMemory(input).peakTransientBytes;
+/** The memory model's transient bytes for one step. */
+export function predictedStepBytes(c: RunConfig): number {
+  return predictMemory(memoryInput(c)).peakTransientBytes;
 }
 
 /** The memory model's up-front refusal of a run whose predicted peak is over the budget. */
 export function checkPredictedBudget(c: RunConfig, budgetBytes: number): void {
-  const input = memoryInput(c);
-  if (input) checkMemoryBudget(input, budgetBytes);
+  checkMemoryBudget(memoryInput(c), budgetBytes, RULES);
 }

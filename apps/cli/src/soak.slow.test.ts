@@ -4,7 +4,7 @@ import { mlp, selectBackend } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { heapGuard, wasmHeapBytes } from '@feedback-lab/profiler';
 import { createOptimizer, createTrainer } from '@feedback-lab/trainer';
-import { RULES, RULE_NAMES } from './registry';
+import { RULE_NAMES, ruleByName } from '@feedback-lab/rules';
 
 // Soak: every registered rule for FBL_SOAK_STEPS steps (default 10 000) on a small MLP through
 // the real trainer (divergence and heap guards on). After a warm-up epoch, the tensor count and
@@ -18,7 +18,7 @@ describe.each(RULE_NAMES)('soak: %s', (name) => {
     await selectBackend('wasm', { strict: true });
     const dataset = blobs({ numClasses: 4, dim: 8, perClass: 800, seed: 2 });
     const model = mlp({ arch: [8, 32, 32, 4], activation: 'tanh', seed: 1 });
-    const rule = RULES[name]({ seed: 1 });
+    const rule = await ruleByName(name).create({ seed: 1 });
     const optimizer = createOptimizer({ name: 'momentum', lr: 0.01 });
     const marks: { step: number; tensors: number; heap: number; bytes: number; jsHeap: number }[] = [];
     const mark = (step: number) => marks.push({ step, tensors: tf.memory().numTensors, heap: wasmHeapBytes()!, bytes: tf.memory().numBytes, jsHeap: process.memoryUsage().heapUsed });

@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Browser, Download, Page } from 'playwright-core';
 import { useBackend } from '@feedback-lab/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RULE_NAMES } from '../src/registry';
+import { RULE_NAMES } from '@feedback-lab/rules';
 import { launchChromium } from './browser';
 import { readRows, type Row } from './rows';
 import { serveBuild } from './server';
@@ -18,7 +18,7 @@ const OUT = process.env.FBL_E2E_OUT ?? fileURLToPath(new URL('../e2e-output/', i
 const DIST = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 const DEEP = `784-${'256-'.repeat(8)}10`;
 const STEPS = 30;
-// The depth assertion needs MEM-DFA; it switches on by itself once 'mem-dfa' is in src/registry.ts.
+// The depth assertion needs MEM-DFA; it switches on by itself once 'mem-dfa' is in the rule catalog (@feedback-lab/rules).
 const HAS_MEM_DFA = (RULE_NAMES as readonly string[]).includes('mem-dfa');
 
 /**

@@ -2,10 +2,10 @@
 import type { ActivationName } from '@feedback-lab/core';
 import type { OptimizerName } from '@feedback-lab/trainer';
 import type { RunDataset, SpecPreset, WebBackend } from './presets';
-import type { RuleName } from './registry';
 
 export interface RunConfig {
-  rule: RuleName;
+  /** A catalogued rule's name (@feedback-lab/rules). */
+  rule: string;
   dataset: RunDataset;
   /** MLP widths; ignored when `preset` is set. */
   arch: number[];
@@ -64,7 +64,8 @@ export type ToWorker =
 
 export interface RunInfo {
   id: number;
-  rule: RuleName;
+  /** A catalogued rule's name (@feedback-lab/rules). */
+  rule: string;
   /** e.g. `wasm (SIMD)` or `webgl`. */
   backend: string;
   arch: string;

@@ -8,6 +8,8 @@ export interface ExportLayer {
   padding?: 'same' | 'valid';
   pool?: { type: 'max' | 'avg'; size: number; stride?: number; padding?: 'same' | 'valid' };
   activation?: string;
+  /** Batch normalisation before the activation (after pooling): a `batchNormalization` layer. */
+  batchNorm?: boolean | { momentum?: number; epsilon?: number };
 }
 
 export interface ExportSpec {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, dense, sequential, type ActivationName, type Model, type ModelSpec } from '@feedback-lab/core';
+import { buildModel, dense, modelVariables, predict, sequential, type ActivationName, type Model, type ModelSpec } from '@feedback-lab/core';
 import { NODE_BACKENDS, maxAbsDiff, useBackend } from '@feedback-lab/test-utils';
 import { toLayersModel, type ExportSpec } from './layers';
 import { writeLayersModel } from './node';
@@ -92,6 +92,50 @@ describe.each(NODE_BACKENDS)('export of conv blocks on %s', (backend) => {
     expect(got.shape).toEqual([16, 3]);
     expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-5);
     tf.dispose([x, got, want]);
+    loaded.dispose();
+    model.dispose();
+  });
+});
+
+describe.each(NODE_BACKENDS)('export of batch-norm blocks on %s', (backend) => {
+  it('maps batch norm to a batchNormalization layer: equal logits after training (max |Δ| ≤ 1e-5 relative)', async () => {
+    await useBackend(backend);
+    const bnSpec: ModelSpec = {
+      name: 'tiny-bn',
+      input: [8, 8, 1],
+      layers: [
+        { type: 'conv2d', filters: 4, kernel: 3, padding: 'same', pool: { type: 'max', size: 2 }, activation: 'sigmoid', batchNorm: true },
+        { type: 'conv2d', filters: 5, kernel: 3, activation: 'relu', batchNorm: { momentum: 0.8, epsilon: 1e-4 } },
+        { type: 'dense', units: 12, activation: 'tanh', batchNorm: true },
+        { type: 'dense', units: 3 },
+      ],
+    };
+    const model = buildModel(bnSpec, { inputShape: [64], numClasses: 3, seed: 6 });
+    // a few BP steps, so γ, β and the running statistics are far from their initial values
+    const opt = tf.train.sgd(0.5);
+    for (let s = 0; s < 5; s++) {
+      const x = tf.randomUniform([32, 64], -1, 2, 'float32', s);
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(x))) as tf.Scalar, model.blocks.flatMap((b) => b.params));
+      opt.applyGradients(grads);
+      tf.dispose([x, value, ...Object.values(grads)]);
+    }
+    opt.dispose();
+    const weights = modelVariables(model);
+    expect(Math.max(...weights[4]!.dataSync().map(Math.abs))).toBeGreaterThan(0.05); // block 1's running mean moved
+    const exported = toLayersModel(bnSpec, [64], weights);
+    expect(exported.layers.map((l) => l.getClassName())).toContain('BatchNormalization');
+    await writeLayersModel(exported, join(root, `bn-${backend}`));
+    exported.dispose();
+    const loaded = await tfl.loadLayersModel(`${base}/bn-${backend}/model.json`);
+    const x = tf.randomUniform([16, 64], -1, 2, 'float32', 9);
+    const got = loaded.predict(x) as tf.Tensor;
+    const want = predict(model, x);
+    const scale = Math.max(...want.dataSync().map(Math.abs));
+    expect(maxAbsDiff(got, want) / scale).toBeLessThanOrEqual(1e-5);
+    // training-mode logits (batch statistics) differ: the export is the inference network
+    const train = model.forward(x);
+    expect(maxAbsDiff(train, want)).toBeGreaterThan(1e-3);
+    tf.dispose([x, got, want, train]);
     loaded.dispose();
     model.dispose();
   });

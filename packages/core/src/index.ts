@@ -2,6 +2,7 @@ import './register';
 
 export type {
   Batch,
+  BlockStats,
   BatchEndEvent,
   BatchOptions,
   Block,
@@ -32,7 +33,8 @@ export { pool2d, outSize, type PoolOptions, type PoolType } from './pool';
 export { conv2dBlock, flatten, type Conv2dBlockOptions } from './conv-block';
 export { buildModel, validateSpec, type ModelSpec, type DenseLayerSpec, type Conv2dLayerSpec } from './spec';
 export { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, type PresetDefaults, type PresetInfo, type TrainDefaults } from './presets';
-export { mlp, parseArch, sequential, size, type MlpOptions } from './model';
+export { disposeBlock, mlp, parseArch, sequential, size, type MlpOptions } from './model';
+export { blockVariables, inference, modelVariables, predict, withBatchNorm, type BatchNormOptions } from './batch-norm';
 export { softmaxCrossEntropy } from './loss';
 export { selectBackend, describeBackend, loadBackend, BACKENDS, BACKEND_PACKAGES, type BackendInfo, type BackendName } from './backend';
 export { countBytes, paramBytes } from './memory';
@@ -40,3 +42,4 @@ export { disposeOptimizer, freeOptimizerLeftovers } from './optimizer';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';
 export { inject, localGrads, paramGrads } from './local-grads';
 export { untaped } from './tape-memory';
+export type { AnyRuleOption, DenseFlops, RuleDescriptor, RuleMemoryModel, RuleOption, RuleOptionSchema } from './descriptor';

@@ -22,8 +22,14 @@ export function sequential(blocks: readonly Block[]): Model {
     numClasses: size(last.outputShape),
     forward: (x) =>
       tf.tidy(() => blocks.reduce<tf.Tensor>((h, b) => b.forward(h), x)),
-    dispose: () => blocks.forEach((b) => b.params.forEach((p) => p.dispose())),
+    dispose: () => blocks.forEach(disposeBlock),
   };
+}
+
+/** Frees a block's params and its non-trainable state. */
+export function disposeBlock(b: Block): void {
+  b.params.forEach((p) => p.dispose());
+  b.stats?.dispose();
 }
 
 export interface MlpOptions {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FblError } from './errors';
-import { MLP_DEFAULTS, listPresets, presetDefaults } from './presets';
+import { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec } from './presets';
+import { buildModel } from './spec';
+import { useBackend } from './test-numerics';
+import * as tf from '@tensorflow/tfjs-core';
+import './register';
 
 describe('presetDefaults', () => {
   it('gives --arch MLPs the reference feedback per rule and leaves the other rules at their own', () => {
@@ -22,13 +26,50 @@ describe('presetDefaults', () => {
     expect(presetDefaults('deep-mlp-8', 'dfa')).toEqual(presetDefaults('mnist-fc', 'dfa'));
     expect(presetDefaults('deep-mlp-8', 'dfa').feedbackScale).toBeLessThan(1);
     expect(() => presetDefaults('cifar-resnet', 'bp')).toThrow(FblError);
-    expect(() => presetDefaults('cifar-resnet', 'bp')).toThrow(/unknown preset "cifar-resnet" \(expected mnist-fc, mnist-conv, cifar-conv, deep-mlp-<L>\)/);
+    expect(() => presetDefaults('cifar-resnet', 'bp')).toThrow(/unknown preset "cifar-resnet" \(expected mnist-fc, mnist-conv, cifar-conv, mnist-conv-bn, cifar-conv-bn, deep-mlp-<L>, long-fc\[-<L>\], long-conv\[-<L>\]\)/);
   });
 
   it('lists every preset with the defaults presetDefaults uses', () => {
     const list = listPresets();
-    expect(list.map((p) => p.name)).toEqual(['mnist-fc', 'mnist-conv', 'cifar-conv', 'deep-mlp-<L>']);
-    for (const p of list.slice(0, 3)) expect(presetDefaults(p.name, 'fa')).toMatchObject({ ...p.defaults.rules?.fa, lr: p.defaults.rules?.fa?.lr ?? p.defaults.lr });
+    expect(list.map((p) => p.name)).toEqual(['mnist-fc', 'mnist-conv', 'cifar-conv', 'mnist-conv-bn', 'cifar-conv-bn', 'deep-mlp-<L>', 'long-fc[-<L>]', 'long-conv[-<L>]']);
+    for (const p of list.slice(0, 5)) expect(presetDefaults(p.name, 'fa')).toMatchObject({ ...p.defaults.rules?.fa, lr: p.defaults.rules?.fa?.lr ?? p.defaults.lr });
     expect(MLP_DEFAULTS.normalize).toBe(false);
+  });
+});
+
+describe('the authors\' batch-norm presets', () => {
+  it('long-fc[-L]: L × [dense 500 → BN → sigmoid] then logits, 30 by default, Adam', () => {
+    const spec = presetSpec('long-fc');
+    expect(spec.layers).toHaveLength(31);
+    expect(spec.layers[0]).toEqual({ type: 'dense', units: 500, activation: 'sigmoid', batchNorm: true });
+    expect(spec.layers[30]).toEqual({ type: 'dense', units: 10 });
+    expect(presetSpec('long-fc-5', { inputShape: [32, 32, 3] })).toMatchObject({ input: [3072], layers: { length: 6 } });
+    expect(presetDefaults('long-fc-5', 'mem-dfa')).toMatchObject({ optimizer: 'adam', lr: 0.001, feedback: 'he-normal' });
+    expect(() => presetSpec('long-fc-0')).toThrow('long-fc depth must be 1 to 1000, got 0');
+  });
+
+  it('long-conv[-L]: L × [conv5x5x5 same → BN → sigmoid] on the data\'s image shape', () => {
+    const spec = presetSpec('long-conv-3');
+    expect(spec.input).toEqual([28, 28, 1]);
+    expect(spec.layers.slice(0, 3).every((l) => l.type === 'conv2d' && l.filters === 5 && l.kernel === 5 && l.padding === 'same' && l.batchNorm === true)).toBe(true);
+    expect(presetSpec('long-conv', { inputShape: [32, 32, 3] })).toMatchObject({ input: [32, 32, 3], layers: { length: 31 } });
+    expect(() => presetSpec('long-conv', { inputShape: [10] })).toThrow('long-conv needs image inputs [h, w, c] or a flat square image, got [10]');
+  });
+
+  it('mnist-conv-bn and cifar-conv-bn add batch norm to every hidden block only, and build', async () => {
+    await useBackend('cpu');
+    for (const [name, base] of [['mnist-conv-bn', 'mnist-conv'], ['cifar-conv-bn', 'cifar-conv']] as const) {
+      const spec = presetSpec(name);
+      const plain = presetSpec(base);
+      expect(spec.layers.map((l) => !!l.batchNorm)).toEqual(plain.layers.map((_, i) => i < plain.layers.length - 1));
+      expect(spec.layers.map(({ batchNorm, ...l }) => (void batchNorm, l))).toEqual(plain.layers);
+      expect(presetDefaults(name, 'dfa')).toEqual(presetDefaults(base, 'dfa'));
+      const model = buildModel(spec, { inputShape: spec.input, numClasses: 10, seed: 1 });
+      expect(model.blocks.filter((b) => b.stats)).toHaveLength(spec.layers.length - 1);
+      const out = tf.tidy(() => model.forward(tf.ones([2, ...spec.input])));
+      expect(out.shape).toEqual([2, 10]);
+      out.dispose();
+      model.dispose();
+    }
   });
 });

@@ -123,13 +123,67 @@ const FIXED: Record<string, { description: string; defaults: PresetDefaults; spe
   },
 };
 
+/** A fixed preset with batch norm (the authors' momentum 0.9) before the activation of every hidden block. */
+function withBn(name: string, base: string, description: string) {
+  const b = FIXED[base]!;
+  FIXED[name] = {
+    description,
+    defaults: b.defaults,
+    spec: (k) => {
+      const spec = b.spec(k);
+      return { ...spec, name, layers: spec.layers.map((l, i) => (i < spec.layers.length - 1 ? { ...l, batchNorm: true } : l)) };
+    },
+  };
+}
+// The authors' liao_mnist_bn and liao_cifar_bn. Same defaults as the nets without batch norm,
+// for a like-for-like comparison (not tuned with it).
+withBn('mnist-conv-bn', 'mnist-conv', 'mnist-conv with batch norm before each hidden activation (after pooling)');
+withBn('cifar-conv-bn', 'cifar-conv', 'cifar-conv with batch norm before each hidden activation (after pooling)');
+
+/**
+ * The authors' deep memory nets (long_fc, long_conv): sigmoid blocks with batch norm, trained
+ * with Adam as in their memory traces (lr 1e-3). The last block is linear logits for the
+ * softmax cross-entropy (theirs adds a sigmoid on the output). DFA/MEM-DFA use the authors'
+ * he-normal feedback, FA the per-unit scaled fan-out B.
+ */
+const LONG: PresetDefaults = {
+  ...BASE, optimizer: 'adam', lr: 0.001, epochs: 1,
+  rules: { fa: { feedback: 'fan-out' }, dfa: { feedback: 'he-normal' }, 'mem-dfa': { feedback: 'he-normal' }, drtp: { feedback: 'he-normal' } },
+};
+const LONG_DEPTH = 30;
+
 const DEEP = /^deep-mlp-(\d+)$/;
+const LONG_RE = /^long-(fc|conv)(?:-(\d+))?$/;
+
+/** The spec of long-fc-<L> / long-conv-<L> (L blocks, default 30). */
+function longSpec(name: string, kind: string, depthText: string | undefined, k: number, inputShape: readonly number[] | undefined): ModelSpec {
+  const depth = depthText === undefined ? LONG_DEPTH : Number(depthText);
+  if (depth < 1 || depth > 1000) throw new FblError('INVALID_OPTION', `long-${kind} depth must be 1 to 1000, got ${depthText}`);
+  const out = { type: 'dense' as const, units: k };
+  if (kind === 'fc') {
+    const hidden = Array.from({ length: depth }, () => ({ type: 'dense' as const, units: 500, activation: 'sigmoid' as const, batchNorm: true }));
+    return { name, input: [size(inputShape ?? [784])], layers: [...hidden, out] };
+  }
+  const input = imageShape(inputShape ?? [28, 28, 1], name);
+  const hidden = Array.from({ length: depth }, () => ({ type: 'conv2d' as const, filters: 5, kernel: 5, padding: 'same' as const, activation: 'sigmoid' as const, batchNorm: true }));
+  return { name, input, layers: [...hidden, out] };
+}
+
+/** [h, w, c] of an image dataset: its own 3-D shape, or a flat square grey image (784 → 28×28×1). */
+function imageShape(shape: readonly number[], name: string): number[] {
+  if (shape.length === 3) return [...shape];
+  const side = Math.round(Math.sqrt(size(shape)));
+  if (side * side !== size(shape)) throw new FblError('SHAPE_MISMATCH', `${name} needs image inputs [h, w, c] or a flat square image, got [${shape}]`);
+  return [side, side, 1];
+}
 
 /** Presets for `fbl presets`. */
 export function listPresets(): PresetInfo[] {
   return [
     ...Object.entries(FIXED).map(([name, p]) => ({ name, description: p.description, defaults: p.defaults })),
     { name: 'deep-mlp-<L>', description: 'L hidden layers of 256 relu (any input size), e.g. deep-mlp-8', defaults: RELU_MLP },
+    { name: 'long-fc[-<L>]', description: `L × [dense 500 → batch norm → sigmoid] → fc (default L = ${LONG_DEPTH}; any input size), e.g. long-fc-10`, defaults: LONG },
+    { name: 'long-conv[-<L>]', description: `L × [conv5x5x5 same → batch norm → sigmoid] → fc (default L = ${LONG_DEPTH}; image input), e.g. long-conv-10`, defaults: LONG },
   ];
 }
 
@@ -141,14 +195,15 @@ export function listPresets(): PresetInfo[] {
  * const { optimizer, lr, batchSize } = presetDefaults('cifar-conv', 'dfa');
  */
 export function presetDefaults(name: string | undefined, rule?: string): TrainDefaults {
-  const base = name === undefined ? MLP_DEFAULTS : FIXED[name]?.defaults ?? (DEEP.test(name) ? RELU_MLP : undefined);
+  const base = name === undefined ? MLP_DEFAULTS : FIXED[name]?.defaults ?? (DEEP.test(name) ? RELU_MLP : LONG_RE.test(name) ? LONG : undefined);
   if (!base) presetSpec(name!); // throws the unknown-preset error
   const { rules, ...d } = base!;
   return { ...d, ...(rule ? rules?.[rule] : undefined) };
 }
 
 /**
- * The spec of a named preset. `inputShape` (deep-mlp only) and `numClasses` default to MNIST's.
+ * The spec of a named preset. `inputShape` (deep-mlp, long-fc, long-conv) and `numClasses`
+ * default to MNIST's.
  *
  * @example
  * const model = buildModel(presetSpec('deep-mlp-4'), { inputShape: [784], numClasses: 10, seed: 1 });
@@ -164,5 +219,7 @@ export function presetSpec(name: string, o: { inputShape?: readonly number[]; nu
     const hidden = Array.from({ length: depth }, () => ({ type: 'dense' as const, units: 256, activation: relu }));
     return { name, input: [size(o.inputShape ?? [784])], layers: [...hidden, { type: 'dense', units: k }] };
   }
-  throw new FblError('INVALID_OPTION', `unknown preset "${name}" (expected ${[...Object.keys(FIXED), 'deep-mlp-<L>'].join(', ')})`);
+  const long = LONG_RE.exec(name);
+  if (long) return longSpec(name, long[1]!, long[2], k, o.inputShape);
+  throw new FblError('INVALID_OPTION', `unknown preset "${name}" (expected ${[...Object.keys(FIXED), 'deep-mlp-<L>', 'long-fc[-<L>]', 'long-conv[-<L>]'].join(', ')})`);
 }

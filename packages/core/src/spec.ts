@@ -1,8 +1,10 @@
 import { ACTIVATIONS, type ActivationName } from './activations';
+import { withBatchNorm, type BatchNormOptions } from './batch-norm';
 import { conv2dBlock } from './conv-block';
 import { dense } from './dense';
 import { FblError } from './errors';
-import { sequential, size } from './model';
+import { disposeBlock, sequential, size } from './model';
+import type { InitName } from './init';
 import type { PoolOptions } from './pool';
 import { deriveSeed } from './rng';
 import type { Block, Model } from './types';
@@ -11,6 +13,8 @@ export interface DenseLayerSpec {
   type: 'dense';
   units: number;
   activation?: ActivationName;
+  /** Batch normalisation between the affine map and the activation (true: momentum 0.9). */
+  batchNorm?: boolean | BatchNormOptions;
 }
 
 export interface Conv2dLayerSpec {
@@ -23,6 +27,8 @@ export interface Conv2dLayerSpec {
   /** Pooling inside the block, after the conv and before the activation. */
   pool?: PoolOptions;
   activation?: ActivationName;
+  /** Batch normalisation per channel after the conv (and pooling), before the activation. */
+  batchNorm?: boolean | BatchNormOptions;
 }
 
 /** A declarative model: the JSON of `--model file.json` and what presets expand to. */
@@ -55,7 +61,8 @@ export function validateSpec(raw: unknown, what = 'model spec'): ModelSpec {
     if (typeof l !== 'object' || l === null) return fail(p, 'must be an object', l);
     const L = l as Record<string, unknown>;
     const activation = L.activation === undefined ? undefined : oneOf(L.activation, `${p}.activation`, ACTIVATIONS);
-    if (L.type === 'dense') return { type: 'dense', units: posInt(L.units, `${p}.units`), activation };
+    const batchNorm = L.batchNorm === undefined ? {} : { batchNorm: batchNormOf(L.batchNorm, `${p}.batchNorm`, fail) };
+    if (L.type === 'dense') return { type: 'dense', units: posInt(L.units, `${p}.units`), activation, ...batchNorm };
     if (L.type !== 'conv2d') return fail(`${p}.type`, 'must be dense or conv2d', L.type);
     let pool: PoolOptions | undefined;
     if (L.pool !== undefined) {
@@ -75,6 +82,7 @@ export function validateSpec(raw: unknown, what = 'model spec'): ModelSpec {
       padding: L.padding === undefined ? undefined : oneOf(L.padding, `${p}.padding`, ['same', 'valid'] as const),
       pool,
       activation,
+      ...batchNorm,
     };
   });
   return { name: typeof o.name === 'string' ? o.name : undefined, input, layers };
@@ -103,22 +111,43 @@ export function buildModel(spec: ModelSpec, o: { inputShape: readonly number[]; 
     spec.layers.forEach((l, i) => {
     const isLast = i === spec.layers.length - 1;
     const common = { name: `${l.type}${i + 1}`, seed: deriveSeed(seed, 'init', i + 1) };
+    const act = l.activation ?? (isLast && l.type === 'dense' ? 'linear' : 'relu');
+    // With batch norm, the inner block is linear and the activation follows the normalisation.
+    const bn = l.batchNorm ? (l.batchNorm === true ? {} : l.batchNorm) : undefined;
+    const activation = bn ? 'linear' : act;
     let block: Block;
     if (l.type === 'dense') {
-      block = dense({ ...common, inputSize: size(shape), units: l.units, activation: l.activation ?? (isLast ? 'linear' : 'relu') });
+      block = dense({ ...common, inputSize: size(shape), units: l.units, activation, init: bn ? initFor(act) : undefined });
     } else {
       if (shape.length !== 3) throw new FblError('SHAPE_MISMATCH', `${label}: layers[${i}] is conv2d but its input has shape [${shape}] (needs [h, w, c]; put convs before dense layers)`);
       block = conv2dBlock({
         ...common, inputShape: shape as [number, number, number], filters: l.filters, kernelSize: l.kernel,
-        stride: l.stride, padding: l.padding, pool: l.pool, activation: l.activation ?? 'relu',
+        stride: l.stride, padding: l.padding, pool: l.pool, activation, init: bn ? initFor(act) : undefined,
       });
     }
-    blocks.push(block);
+    blocks.push(bn ? withBatchNorm(block, act, bn) : block);
     shape = block.outputShape;
     });
   } catch (err) {
-    blocks.forEach((b) => b.params.forEach((p) => p.dispose())); // no variables left behind by a bad spec
+    blocks.forEach(disposeBlock); // no variables left behind by a bad spec
     throw err;
   }
   return sequential(blocks);
+}
+
+/** The initialiser a block with `activation` gets (he-normal for relu), kept when batch norm moves the activation out. */
+function initFor(activation: ActivationName): InitName {
+  return activation === 'relu' ? 'he-normal' : 'glorot-uniform';
+}
+
+/** `batchNorm` of a layer spec: a boolean, or `{ momentum?, epsilon? }` with momentum in [0, 1) and epsilon > 0. */
+function batchNormOf(v: unknown, path: string, fail: (path: string, msg: string, v: unknown) => never): boolean | BatchNormOptions {
+  if (typeof v === 'boolean') return v;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(path, 'must be true, false or { momentum?, epsilon? }', v);
+  const o = v as Record<string, unknown>;
+  const extra = Object.keys(o).filter((k) => k !== 'momentum' && k !== 'epsilon');
+  if (extra.length) fail(`${path}.${extra[0]}`, 'is not a batch-norm option (momentum, epsilon)', o[extra[0]!]);
+  const num = (k: 'momentum' | 'epsilon', ok: (x: number) => boolean, msg: string) =>
+    o[k] === undefined ? {} : typeof o[k] === 'number' && ok(o[k]) ? { [k]: o[k] } : fail(`${path}.${k}`, msg, o[k]);
+  return { ...num('momentum', (x) => x >= 0 && x < 1, 'must be a number in [0, 1)'), ...num('epsilon', (x) => x > 0 && Number.isFinite(x), 'must be a positive number') };
 }

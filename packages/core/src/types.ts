@@ -35,6 +35,21 @@ export interface Block {
    * backward pass, so FA can run one BP-like tape instead of recomputing each block.
    */
   applyWithFeedback?(x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly tf.Tensor[]): tf.Tensor;
+  /**
+   * Optional non-trainable state with a training and an inference mode: batch normalisation's
+   * running statistics (see `withBatchNorm`). Checkpoints carry `stats.variables`.
+   */
+  readonly stats?: BlockStats;
+}
+
+/** Non-trainable state of a block (batch normalisation's running mean and variance). */
+export interface BlockStats {
+  /** The variables, in a fixed order; never in `params`, so no rule or optimizer trains them. */
+  readonly variables: readonly tf.Variable[];
+  /** true (default): normalise with the batch's statistics; false: with the running ones. */
+  training: boolean;
+  /** Frees the variables and anything pending. */
+  dispose(): void;
 }
 
 /** A chain of blocks; the last block's output is the logits. */

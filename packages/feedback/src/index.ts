@@ -6,3 +6,4 @@ export { generatorByName, GENERATOR_NAMES, type GeneratorName, type ByNameOption
 export type { ScaleOptions } from './fill';
 export { feedbackBank, feedbackSeedOf, type FeedbackBank, type FeedbackBankOptions, type FeedbackKey, type FeedbackMode, type FeedbackOptions } from './bank';
 export { dfaFeedbackBank, dfaSignal, directSignal, type ConvScaling, type DfaFeedbackOptions } from './direct';
+export { FEEDBACK_OPTIONS, DFA_FEEDBACK_OPTIONS } from './options';

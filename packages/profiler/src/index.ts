@@ -3,6 +3,6 @@ export { measureAlignment, angle, type AlignmentReport, type FeedbackInspectable
 export { profilePhases, type PhaseProfile, type PhaseMemory, type TimelinePoint } from './phase-profile';
 export { profileStep, type StepProfile, type ProfileStepOptions, type ResidentBytes } from './step-profile';
 export { wasmHeapBytes } from './heap';
-export { predictMemory, isModelled, MODELLED_RULES, type MemoryModelInput, type MemoryPrediction, type ModelledRule } from './memory-model';
+export { predictMemory, type MemoryModelInput, type MemoryModelRule, type MemoryPrediction } from './memory-model';
 export { checkMemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES, WASM32_LIMIT_BYTES } from './budget';
 export { heapGuard, DEFAULT_HEAP_LIMIT, type HeapGuard, type HeapGuardOptions } from './heap-guard';

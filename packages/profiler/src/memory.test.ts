@@ -1,16 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { FblError, buildModel, mlp, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
-import { bp } from '@feedback-lab/rule-bp';
-import { dfa } from '@feedback-lab/rule-dfa';
-import { fa } from '@feedback-lab/rule-fa';
-import { memDfa } from '@feedback-lab/rule-mem-dfa';
+import { bp, bpRule } from '@feedback-lab/rule-bp';
+import { dfa, dfaRule } from '@feedback-lab/rule-dfa';
+import { fa, faRule } from '@feedback-lab/rule-fa';
+import { memDfa, memDfaRule } from '@feedback-lab/rule-mem-dfa';
 import { useBackend } from '@feedback-lab/test-utils';
 import { checkMemoryBudget } from './budget';
 import { predictMemory } from './memory-model';
 import { profileStep } from './step-profile';
 
 const RULES: Record<string, () => LearningRule> = { bp, fa, dfa, 'mem-dfa': memDfa };
+/** The rules' descriptors: their memory formulas are what is checked here. */
+const MODELS = { bp: bpRule, fa: faRule, dfa: dfaRule, 'mem-dfa': memDfaRule } as const;
+const memoryOf = (rule: string) => MODELS[rule as keyof typeof MODELS];
 
 function batchOf(size: number, dim: number, classes: number): Batch {
   const labels = Uint8Array.from({ length: size }, (_, i) => i % classes);
@@ -33,7 +36,7 @@ async function measure(rule: string, width: number, depth: number, batchSize: nu
   r.dispose();
   optimizer.dispose();
   model.dispose();
-  return { p, predicted: predictMemory({ arch, batchSize, rule }) };
+  return { p, predicted: predictMemory({ arch, batchSize, rule: memoryOf(rule) }) };
 }
 
 describe('memory vs depth', () => {
@@ -87,7 +90,7 @@ describe('memory of conv nets and of MLPs whose largest block is not the first',
     r.dispose();
     optimizer.dispose();
     model.dispose();
-    return { p, predicted: predictMemory({ spec, batchSize, rule }) };
+    return { p, predicted: predictMemory({ spec, batchSize, rule: memoryOf(rule) }) };
   }
 
   it.each(['bp', 'fa', 'dfa', 'mem-dfa'])('%s on mnist-conv and cifar-conv: peak transient within 10%, resident exactly', async (rule) => {
@@ -110,19 +113,25 @@ describe('memory of conv nets and of MLPs whose largest block is not the first',
 describe('memory budget guard', () => {
   it('stops a rule whose predicted peak exceeds the budget and names one that fits', () => {
     const arch = [784, ...Array<number>(100).fill(1024), 10];
-    const bpNeed = predictMemory({ arch, batchSize: 512, rule: 'bp' }).peakBytes;
-    const memNeed = predictMemory({ arch, batchSize: 512, rule: 'mem-dfa', feedback: 'regenerate' }).peakBytes;
+    const bpNeed = predictMemory({ arch, batchSize: 512, rule: bpRule }).peakBytes;
+    const memNeed = predictMemory({ arch, batchSize: 512, rule: memDfaRule, feedback: 'regenerate' }).peakBytes;
     const budget = Math.round((bpNeed + memNeed) / 2);
     let err: unknown;
     try {
-      checkMemoryBudget({ arch, batchSize: 512, rule: 'bp' }, budget);
+      checkMemoryBudget({ arch, batchSize: 512, rule: bpRule }, budget, Object.values(MODELS));
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(FblError);
     expect((err as FblError).code).toBe('MEMORY_BUDGET');
     expect((err as Error).message).toMatch(/rule bp needs about \d+ MiB .* budget of \d+ MiB; --rule mem-dfa would fit/);
-    expect(() => checkMemoryBudget({ arch, batchSize: 512, rule: 'mem-dfa', feedback: 'regenerate' }, budget)).not.toThrow();
-    expect(() => checkMemoryBudget({ arch, batchSize: 512, rule: 'mem-dfa' }, 1000)).toThrow(/no rule fits/);
+    expect((err as Error).message).toMatch(/would fit \(\d+ MiB\)$/);
+    expect(() => checkMemoryBudget({ arch, batchSize: 512, rule: memDfaRule, feedback: 'regenerate' }, budget)).not.toThrow();
+    expect(() => checkMemoryBudget({ arch, batchSize: 512, rule: memDfaRule }, 1000, Object.values(MODELS))).toThrow(/no rule fits/);
+    // FA fits only without its resident feedback matrices (W-sized): the hint says so.
+    const faNeed = (feedback: 'stored' | 'regenerate') => predictMemory({ arch, batchSize: 512, rule: faRule, feedback }).peakBytes;
+    const between = Math.round((faNeed('stored') + faNeed('regenerate')) / 2);
+    expect(() => checkMemoryBudget({ arch, batchSize: 512, rule: dfaRule }, between, [faRule]))
+      .toThrow(/; --rule fa would fit \(\d+ MiB, with --feedback-mode regenerate\)$/);
   });
 });

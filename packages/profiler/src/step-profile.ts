@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { countBytes, paramBytes, type Batch, type LearningRule, type Loss, type Model } from '@feedback-lab/core';
+import { countBytes, modelVariables, type Batch, type LearningRule, type Loss, type Model } from '@feedback-lab/core';
 import { wasmHeapBytes } from './heap';
 import { profilePhases, type PhaseMemory, type TimelinePoint } from './phase-profile';
 
 export interface ResidentBytes {
+  /** Model variables: trainable params and batch-norm running statistics. */
   weights: number;
   /** Feedback matrices the rule keeps (0 when regenerated). */
   feedback: number;
@@ -50,7 +51,7 @@ export interface ProfileStepOptions {
  */
 export async function profileStep(o: ProfileStepOptions): Promise<StepProfile> {
   for (let s = 0; s < (o.warmup ?? 1); s++) o.rule.step(o.model, o.batch, o.optimizer, { loss: o.loss, step: s });
-  const weights = paramBytes(o.model);
+  const weights = countBytes(modelVariables(o.model)); // params and batch-norm statistics
   const feedback = o.rule.residentBytes?.() ?? 0;
   const batch = countBytes([o.batch.x, o.batch.y]);
   const p = await profilePhases((mark) => o.rule.step(o.model, o.batch, o.optimizer, { loss: o.loss, step: o.warmup ?? 1, mark }));

@@ -1,1 +1,2 @@
 export { bp, type BpOptions } from './bp';
+export { bpRule } from './descriptor';

@@ -7,3 +7,4 @@ export {
   dfaFeedbackBank, dfaSignal, feedbackBank, feedbackSeedOf,
   type ConvScaling, type FeedbackBank, type FeedbackBankOptions, type FeedbackMode,
 } from '@feedback-lab/feedback';
+export { dfaRule } from './descriptor';

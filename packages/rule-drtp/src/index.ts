@@ -1,1 +1,2 @@
 export { drtp, type DrtpOptions, type DrtpSchedule } from './drtp';
+export { drtpRule } from './descriptor';

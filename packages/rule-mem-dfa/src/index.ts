@@ -1,1 +1,2 @@
 export { memDfa, type MemDfaOptions } from './mem-dfa';
+export { memDfaRule } from './descriptor';

@@ -15,8 +15,6 @@ export interface SignSymmetryOptions {
   magnitude?: FeedbackMagnitude;
   /** Batch manhattan: apply sign(gradient) instead of the gradient (default false). */
   batchManhattan?: boolean;
-  /** Unused: sign-symmetry has no randomness. Accepted so CLI option objects fit. */
-  seed?: number;
 }
 
 /**

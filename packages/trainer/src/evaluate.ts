@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset, Loss, Model, Split } from '@feedback-lab/core';
+import { predict, type Dataset, type Loss, type Model, type Split } from '@feedback-lab/core';
 
 export interface EvalResult {
   loss: number;
@@ -7,7 +7,10 @@ export interface EvalResult {
   samples: number;
 }
 
-/** Mean loss and accuracy of `model` on a split (first `limit` samples), batch by batch. */
+/**
+ * Mean loss and accuracy of `model` on a split (first `limit` samples), batch by batch, in
+ * inference mode (batch-norm blocks use their running statistics).
+ */
 export async function evaluateModel(
   model: Model, dataset: Dataset, loss: Loss,
   o: { split: Split; batchSize?: number; limit?: number },
@@ -17,7 +20,7 @@ export async function evaluateModel(
   let lossSum = 0;
   for await (const batch of dataset.batches({ split: o.split, batchSize: o.batchSize ?? 500, limit: o.limit })) {
     const [l, pred] = tf.tidy(() => {
-      const logits = model.forward(batch.x);
+      const logits = predict(model, batch.x);
       return [loss.value(logits, batch.y).dataSync()[0]!, tf.argMax(logits, -1).dataSync()] as const;
     });
     for (let i = 0; i < batch.size; i++) if (pred[i] === batch.labels[i]) correct++;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp } from '@feedback-lab/core';
+import { buildModel, mlp, modelVariables, type Model, type ModelSpec } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { NODE_BACKENDS, snapshot, useBackend } from '@feedback-lab/test-utils';
@@ -45,5 +45,38 @@ describe.each(NODE_BACKENDS)('resume on %s', (backend) => {
       s.model.dispose();
     }
     expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
+  });
+});
+
+describe('resume with batch norm', () => {
+  it('checkpoints carry the running statistics: a resumed run ends bit-identical, statistics included', async () => {
+    await useBackend('cpu');
+    const spec: ModelSpec = { input: [2], layers: [{ type: 'dense', units: 12, activation: 'sigmoid', batchNorm: true }, { type: 'dense', units: 12, activation: 'relu', batchNorm: { momentum: 0.8 } }, { type: 'dense', units: 3 }] };
+    const build = () => ({ model: buildModel(spec, { inputShape: [2], numClasses: 3, seed: 4 }), rule: bp(), optimizer: createOptimizer({ name: 'momentum', lr: 0.05 }), dataset, seed: 9 });
+    const all = (m: Model) => snapshot(modelVariables(m)).map((a) => Buffer.from(a.buffer).toString('base64'));
+    const fit = { epochs: 2, batchSize: 16 };
+    const ref = build();
+    const initial = all(ref.model);
+    const refEvents = await createTrainer(ref).fit(fit);
+    const stats = ref.model.blocks.flatMap((b) => b.stats?.variables ?? []);
+    expect(stats).toHaveLength(4);
+    expect(all(ref.model).slice(-2)).not.toEqual(initial.slice(-2)); // the statistics moved
+    const a = build();
+    let saved: { pos: TrainingPosition; state: TrainingState } | undefined;
+    const stop = new Error('crash');
+    await expect(createTrainer({ ...a, checkpoint: { every: 1, save: async (pos) => {
+      if (pos.step === 8) saved = { pos, state: await captureTrainingState(a.model, a.optimizer, a.rule) };
+      if (pos.step === 9) throw stop;
+      return 'memory';
+    } } }).fit(fit)).rejects.toBe(stop);
+    const b = build();
+    await restoreTrainingState(b.model, b.optimizer, b.rule, saved!.state);
+    const events = await createTrainer({ ...b, start: saved!.pos }).fit(fit);
+    expect(all(b.model)).toEqual(all(ref.model));
+    expect(events.at(-1)!.testAccuracy).toBe(refEvents.at(-1)!.testAccuracy);
+    for (const s of [ref, a, b]) {
+      s.optimizer.dispose();
+      s.model.dispose();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  FblError, deriveSeed, softmaxCrossEntropy,
+  FblError, deriveSeed, modelVariables, softmaxCrossEntropy,
   type BatchEndEvent, type Dataset, type EpochEndEvent, type LearningRule, type Loss, type MemoryStats, type Model,
   type TrainerCallback,
 } from '@feedback-lab/core';
@@ -93,7 +93,8 @@ export function createTrainer(o: TrainerOptions): Trainer {
   const now = o.now ?? (() => performance.now());
   let step = o.start?.step ?? 0;
   const policy = o.onDiverge ?? 'stop';
-  const params = o.model.blocks.flatMap((b) => b.params);
+  // with batch-norm running statistics, so a skipped batch undoes their update too
+  const params = modelVariables(o.model);
   let lastCheckpoint: { where: string; step: number } | undefined;
   let skipsInARow = 0;
   const explosion = o.explosion === false ? undefined : explosionGuard(o.explosion);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FblError, type LearningRule, type Model, type RuleState } from '@feedback-lab/core';
+import { FblError, blockVariables, type LearningRule, type Model, type RuleState } from '@feedback-lab/core';
 import { disposeSnapshot, restoreOptimizer, snapshotOptimizer } from './optimizer-state';
 
 /** A tensor as plain data, ready to be written to a file. */
@@ -12,7 +12,11 @@ export interface NamedArray {
 
 /** Everything besides the position that a resumed run needs to continue bit for bit. */
 export interface TrainingState {
-  /** Model parameters (`param/<block>/<index>`), optimizer slots (`opt/…`), rule tensors (`rule/…`). */
+  /**
+   * Model variables (`param/<block>/<index>`: the block's params, then its non-trainable
+   * statistics such as batch norm's running mean and variance), optimizer slots (`opt/…`), rule
+   * tensors (`rule/…`).
+   */
   arrays: NamedArray[];
   optimizer: { className: string; iterations: number; slots: string[]; extras: string[] };
   /** The JSON part of the rule's `getState()`; tensors are in `arrays` as `rule/<key>`. */
@@ -27,7 +31,7 @@ const toArray = (name: string, t: tf.Tensor): NamedArray => ({
 /** Copies model weights, optimizer state and rule state out of the backend. */
 export async function captureTrainingState(model: Model, opt: tf.Optimizer, rule: LearningRule): Promise<TrainingState> {
   const arrays: NamedArray[] = [];
-  model.blocks.forEach((b, i) => b.params.forEach((p, j) => arrays.push(toArray(`param/${i}/${j}`, p))));
+  model.blocks.forEach((b, i) => blockVariables(b).forEach((p, j) => arrays.push(toArray(`param/${i}/${j}`, p))));
   const snap = await snapshotOptimizer(opt);
   try {
     snap.slots.forEach((s, k) => arrays.push(toArray(`opt/${k}`, s.tensor)));
@@ -66,7 +70,7 @@ export async function restoreTrainingState(model: Model, opt: tf.Optimizer, rule
   if (s.optimizer.className !== opt.getClassName()) {
     throw new FblError('CHECKPOINT', `checkpoint optimizer is ${s.optimizer.className}, not ${opt.getClassName()}`);
   }
-  const params = model.blocks.flatMap((b, i) => b.params.map((p, j) => ({ p, a: take(`param/${i}/${j}`), label: `${b.name} param ${j}` })));
+  const params = model.blocks.flatMap((b, i) => blockVariables(b).map((p, j) => ({ p, a: take(`param/${i}/${j}`), label: `${b.name} param ${j}` })));
   const expected = params.length + s.optimizer.slots.length + s.optimizer.extras.length;
   const ruleTensors = s.arrays.filter((a) => a.name.startsWith('rule/')).length;
   if (s.arrays.length !== expected + ruleTensors) {

@@ -2,14 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, describeBackend, presetDefaults, selectBackend, type BackendName, type TrainDefaults } from '@feedback-lab/core';
-import { generatorByName } from '@feedback-lab/feedback';
 import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { accuracyTable, type AccuracyRun } from '../bench/accuracy-table';
 import { openDataset } from '../datasets';
 import { buildChosenModel, resolveSpec } from '../model-choice';
 import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
-import { RULES, RULE_NAMES, type RuleName } from '../registry';
+import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
 
 export const ACCURACY_OPTIONS = {
@@ -64,7 +63,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   const rules = list(o.rules!, 'rules');
-  for (const r of rules) if (!(r in RULES)) throw new UsageError(`unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
+  for (const r of rules) if (!isRuleName(r)) throw new UsageError(`unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
   const seeds = list(o.seeds!, 'seeds').map((s) => {
     if (!/^\d+$/.test(s)) throw new UsageError(`--seeds must be non-negative integers joined by ","; got "${s}"`);
     return Number(s);
@@ -94,9 +93,9 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
       const d = defaults(ruleName);
       const lr = lrs.get(ruleName) ?? o.lr ?? d.lr;
       const scale = scales.get(ruleName) ?? d.feedbackScale;
-      const generator = d.feedback ? generatorByName(d.feedback, { scale, seed }) : undefined;
+      const create = await ruleByName(ruleName).load();
       const model = buildChosenModel(spec, dataset, seed);
-      const rule = RULES[ruleName as RuleName]({ seed, scale, generator, convScaling: d.feedbackConv });
+      const rule = create({ seed, 'feedback-scale': scale, feedback: d.feedback, 'feedback-conv': d.feedbackConv });
       const optimizer = createOptimizer({ name: optimizerName as OptimizerName, lr });
       const t0 = performance.now();
       try {

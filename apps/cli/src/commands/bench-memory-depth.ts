@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { BACKENDS, describeBackend, selectBackend, type BackendName, type ModelSpec } from '@feedback-lab/core';
 import { markdownReport, memoryDepth, summarize, svgChart, type DepthModelKind, type FreshMeasure } from '@feedback-lab/bench';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
-import { RULES, RULE_NAMES, type RuleName } from '../registry';
+import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 
@@ -36,7 +36,7 @@ export async function benchMemoryDepth(rest: readonly string[], io: Io): Promise
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   const names = o.rules!.split(',').map((s) => s.trim());
-  for (const n of names) if (!RULE_NAMES.includes(n as RuleName)) throw new UsageError(`--rules: unknown rule "${n}" (expected ${RULE_NAMES.join(', ')})`);
+  for (const n of names) if (!isRuleName(n)) throw new UsageError(`--rules: unknown rule "${n}" (expected ${RULE_NAMES.join(', ')})`);
   const depths = o.depths!.split(',').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));
   if (depths.some((d) => !(d >= 1))) throw new UsageError(`--depths must be positive integers joined by ',', got "${o.depths}"`);
   const backend = await selectBackend(o.backend as BackendName, { threads: threadsFor(o) });
@@ -45,7 +45,7 @@ export async function benchMemoryDepth(rest: readonly string[], io: Io): Promise
   const meta = { backend: describeBackend(backend), net: kind, width: o.width!, 'batch size': o['batch-size']!, optimizer: 'momentum 0.9', activation: 'tanh', date: new Date().toISOString() };
   if (!o.json) io.out(`memory vs depth: rules ${names.join(', ')}, width ${o.width}, depths ${depths.join(', ')}, batch ${o['batch-size']}, backend ${meta.backend}\n`);
   const rows = await memoryDepth({
-    rules: Object.fromEntries(names.map((n) => [n, (opts: { seed: number }) => RULES[n as RuleName](opts)])),
+    rules: Object.fromEntries(await Promise.all(names.map(async (n) => [n, await ruleByName(n).load()] as const))),
     width: o.width!, depths, batchSize: o['batch-size']!, timedSteps: o.steps, seed: o.seed, kind,
     ...(o['no-fresh'] ? {} : { fresh: (rule: string, spec: ModelSpec, batch: number) => freshProfile(rule, spec, batch, backend.name, o.seed!) }),
     onRow: (r) => io.out(o.json ? JSON.stringify({ ...r, backend: backend.name }) + '\n'

@@ -6,7 +6,7 @@ import { formatSpeed, runSpeed, speedEvents } from '@feedback-lab/bench';
 import { OPTIMIZERS, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { DATASET_NAMES, openDataset } from '../datasets';
-import { RULES, RULE_NAMES, type RuleName } from '../registry';
+import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 
@@ -45,14 +45,14 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   const names = o.rules!.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!RULE_NAMES.includes(n as RuleName)) throw new UsageError(`unknown rule "${n}" in --rules (expected ${RULE_NAMES.join(', ')})`);
+  for (const n of names) if (!isRuleName(n)) throw new UsageError(`unknown rule "${n}" in --rules (expected ${RULE_NAMES.join(', ')})`);
   const arch = parseArch(o.arch!);
   const backend = await selectBackend(o.backend as BackendName, { threads: threadsFor(o) });
   noteBackend(backend, io);
   const dataset = await openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed });
   const loadBefore = loadavg()[0]!;
   const report = await runSpeed({
-    rules: Object.fromEntries(names.map((n) => [n, RULES[n as RuleName]])),
+    rules: Object.fromEntries(await Promise.all(names.map(async (n) => [n, await ruleByName(n).load()] as const))),
     dataset, arch, batchSize: o['batch-size']!, steps: o.steps, warmup: o.warmup,
     activation: o.activation as ActivationName, optimizer: o.optimizer as OptimizerName, lr: o.lr!, seed: o.seed!,
     layersPeer: !o['no-layers'],

@@ -25,7 +25,7 @@ export async function evaluate(argv: readonly string[], io: Io): Promise<number>
   if (!o.checkpoint) throw new UsageError('--checkpoint DIR is required');
   const ck = await loadRun(o.checkpoint);
   const backend = await selectBackend(ck.config.backend as BackendName);
-  const run = buildRun(ck.config, await openRunDataset(ck.config, (l) => io.err.write(`${l}\n`)));
+  const run = await buildRun(ck.config, await openRunDataset(ck.config, (l) => io.err.write(`${l}\n`)));
   try {
     await restoreTrainingState(run.model, run.optimizer, run.rule, ck.state);
     const split = o.split as 'test' | 'train';

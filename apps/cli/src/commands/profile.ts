@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, buildModel, describeBackend, selectBackend, size, softmaxCrossEntropy, type BackendName, type ModelSpec } from '@feedback-lab/core';
-import { isModelled, predictMemory, profileStep } from '@feedback-lab/profiler';
+import { predictMemory, profileStep } from '@feedback-lab/profiler';
+import { RULE_NAMES, ruleByName } from '@feedback-lab/rules';
 import { OPTIMIZERS, createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { resolveSpec } from '../model-choice';
 import { MODEL_OPTIONS } from '../options';
-import { RULES, RULE_NAMES, type RuleName } from '../registry';
 import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 
@@ -54,7 +54,7 @@ export async function profile(argv: readonly string[], io: Io): Promise<number> 
   const feedback = o['feedback-mode'] as 'stored' | 'regenerate';
   const optimizerName = o.optimizer as OptimizerName;
   const model = buildModel(spec, { inputShape: spec.input, numClasses: classes, seed: o.seed });
-  const rule = RULES[o.rule as RuleName]({ seed: o.seed!, feedback });
+  const rule = (await ruleByName(o.rule!).load())({ seed: o.seed!, 'feedback-mode': feedback });
   const optimizer = createOptimizer({ name: optimizerName, lr: 0.001 });
   const labels = Uint8Array.from({ length: B }, (_, i) => i % classes);
   const batch = {
@@ -64,19 +64,19 @@ export async function profile(argv: readonly string[], io: Io): Promise<number> 
   };
   try {
     const p = await profileStep({ model, rule, optimizer, batch, loss: softmaxCrossEntropy });
-    // Rules without a formula in the profiler's memory model are measured, not predicted.
-    const pred = isModelled(o.rule!) ? predictMemory({ spec, batchSize: B, rule: o.rule!, optimizer: optimizerName, feedback }) : undefined;
+    // Every catalogued rule's descriptor carries its memory formula.
+    const pred = predictMemory({ spec, batchSize: B, rule: ruleByName(o.rule!), optimizer: optimizerName, feedback });
     const measuredPeak = p.resident.total + p.peakTransientBytes;
     if (o.json) {
       io.out(JSON.stringify({
         event: 'profile', rule: o.rule, model: label, ...(o.arch ? { arch: o.arch } : {}), batchSize: B, backend: backend.name,
         resident: p.resident, peakTransientBytes: p.peakTransientBytes, peakBytes: measuredPeak, wasmHeapBytes: p.wasmHeapBytes,
-        predicted: pred ? { resident: pred.resident, peakTransientBytes: pred.peakTransientBytes, peakBytes: pred.peakBytes } : null,
+        predicted: { resident: pred.resident, peakTransientBytes: pred.peakTransientBytes, peakBytes: pred.peakBytes },
         phases: p.phases.map(({ phase, kernels, peakTransientBytes, ms }) => ({ phase, kernels, peakTransientBytes, ms: Math.round(ms * 100) / 100 })),
       }) + '\n');
       return 0;
     }
-    const predicted = (pick: (x: NonNullable<typeof pred>) => number) => (pred ? mib(pick(pred)) : 'not modelled').padStart(12);
+    const predicted = (pick: (x: typeof pred) => number) => mib(pick(pred)).padStart(12);
     const ratio = (m: number, x: number) => `  (measured/predicted ${(m / x).toFixed(3)})`;
     const w = Math.max(12, ...p.phases.map((x) => x.phase.length));
     io.out(`profile of one ${o.rule} step: ${label}, ${size(spec.input)} inputs, batch ${B}, ${o.optimizer}, backend ${describeBackend(backend)}\n\n` +
@@ -88,9 +88,9 @@ export async function profile(argv: readonly string[], io: Io): Promise<number> 
       `feedback       ${mib(p.resident.feedback).padStart(12)}  ${predicted((x) => x.resident.feedback)}\n` +
       `batch          ${mib(p.resident.batch).padStart(12)}  ${predicted((x) => x.resident.batch)}\n` +
       `peak transient ${mib(p.peakTransientBytes).padStart(12)}  ${predicted((x) => x.peakTransientBytes)}` +
-      (pred ? `${ratio(p.peakTransientBytes, pred.peakTransientBytes)}\n` : '\n') +
+      `${ratio(p.peakTransientBytes, pred.peakTransientBytes)}\n` +
       `peak total     ${mib(measuredPeak).padStart(12)}  ${predicted((x) => x.peakBytes)}` +
-      (pred ? `${ratio(measuredPeak, pred.peakBytes)}\n` : '\n') +
+      `${ratio(measuredPeak, pred.peakBytes)}\n` +
       (p.wasmHeapBytes !== undefined
         ? `wasm heap      ${mib(p.wasmHeapBytes).padStart(12)}  (engine counters miss XNNPACK caches; the heap never shrinks)\n`
         : ''));

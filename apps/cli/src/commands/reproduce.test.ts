@@ -71,6 +71,10 @@ describe('fbl reproduce', () => {
     expect(r.code, r.err).toBe(0);
     expect(readFileSync(join(dir, 'results.md'), 'utf8')).toMatch(/\| dfa \| \d+\.\d\d ± 0\.00 \|/);
     expect(readFileSync(join(dir, 'accuracy-cifar-conv.svg'), 'utf8')).toContain('>dfa<');
+    // The hyperparameter table names what the preset changed besides lr: feedback, conv signal, inputs.
+    const d = presetDefaults('cifar-conv', 'dfa');
+    expect(readFileSync(join(dir, 'results.md'), 'utf8')).toContain(
+      `| cifar-conv | dfa | ${d.optimizer} | ${d.lr} | ${d.batchSize} | 1 | ${d.feedback ?? 'rule default'} | ${d.feedbackScale} | positions | standardised |`);
     const epoch = lines(join(dir, 'cells', 'cifar-conv-dfa-s1', 'epochs.jsonl')).find((l) => l.event === 'epoch')!;
     expect(epoch).toMatchObject({ epoch: 1, rule: 'dfa', dataset: 'cifar10', model: 'preset cifar-conv' });
   });

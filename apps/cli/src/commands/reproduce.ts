@@ -4,10 +4,10 @@ import { join, resolve } from 'node:path';
 import { FblError } from '@feedback-lab/core';
 import { CIFAR10_FILES } from '@feedback-lab/datasets';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
-import { RULE_NAMES } from '../registry';
+import { RULE_NAMES } from '@feedback-lab/rules';
 import { MEMORY_DEPTH_OPTIONS } from './bench-memory-depth';
 import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
-import type { CellTask, CommandTask, TaskResult } from '../reproduce/cell-worker';
+import type { CellTask, CommandTask, TaskResult } from '../reproduce/tasks';
 import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, trainArgs, type Cell, type ReproduceModel } from '../reproduce/plan';
 import { createPool, lockOut } from '../reproduce/pool';
 import { formatDuration, progressReporter } from '../reproduce/progress';
@@ -61,7 +61,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   const rules = list(o.rules!, 'rules');
-  for (const r of rules) if (!(RULE_NAMES as string[]).includes(r)) throw new UsageError(`--rules: unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
+  for (const r of rules) if (!RULE_NAMES.includes(r)) throw new UsageError(`--rules: unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
   const models = (o.models ? list(o.models, 'models') : ['mnist-fc', 'mnist-conv', ...(o['data-dir'] ? ['cifar-conv'] : [])]) as ReproduceModel[];
   for (const m of models) if (!REPRODUCE_MODEL_NAMES.includes(m)) throw new UsageError(`--models: unknown model "${m}" (expected ${REPRODUCE_MODEL_NAMES.join(', ')})`);
   if (models.includes('cifar-conv') && !o['data-dir']) throw new UsageError('cifar-conv needs --data-dir DIR with the CIFAR-10 binary batches');

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, describeBackend, presetDefaults, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
 import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
-import { GENERATOR_NAMES } from '@feedback-lab/feedback';
 import { DEFAULT_MEMORY_BUDGET_BYTES, heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
 import { DIVERGE_POLICIES, OPTIMIZERS, createTrainer, restoreTrainingState, type DivergePolicy } from '@feedback-lab/trainer';
 import { UsageError, explicitOptions, formatHelp, parseOptions, type Specs } from '../args';
@@ -9,7 +8,8 @@ import { resolveSpec } from '../model-choice';
 import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
 import { alignmentReporter } from '../alignment';
-import { RULE_NAMES } from '../registry';
+import { RULE_NAMES } from '@feedback-lab/rules';
+import { RULE_OPTIONS } from '../rule-options';
 import { RESULT_KEYS, buildRun, checkPredictedBudget, openRunDataset, predictedStepBytes, type RunConfig } from '../run-config';
 import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
 import { openDataset } from '../datasets';
@@ -28,10 +28,7 @@ export const TRAIN_OPTIONS = {
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   ...THREADS_OPTION,
-  feedback: { kind: 'string', choices: GENERATOR_NAMES, help: 'feedback-matrix generator for fa/dfa (default: the preset\'s, see fbl presets; the rules\' own: fan-out for dfa/mem-dfa/drtp, xavier for fa)' },
-  'feedback-scale': { kind: 'number', help: 'multiplies the feedback matrices\' entries (default: the preset\'s, 1 for --arch)' },
-  'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'fa/dfa/mem-dfa/drtp: keep the feedback matrices or regenerate them from the seed when needed (same weights, none resident)' },
-  'feedback-conv': { kind: 'string', choices: ['none', 'positions'], help: 'dfa/mem-dfa: positions divides a conv block\'s signal by √(its positions) (default: the preset\'s; none)' },
+  ...RULE_OPTIONS,
   'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
   'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
@@ -74,7 +71,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);
   const config = { ...chosen, spec, data: { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses } } as RunConfig;
   checkPredictedBudget(config, o['memory-budget']! * 2 ** 20);
-  const run = buildRun(config, dataset, o['heap-limit-mb']! * 2 ** 20);
+  const run = await buildRun(config, dataset, o['heap-limit-mb']! * 2 ** 20);
   const profiler = stepMemoryProfiler({ every: o['profile-every'] });
   // Measured transient bytes once the profiler has a record, the memory model's prediction before.
   const predicted = predictedStepBytes(config);

@@ -4,29 +4,7 @@ import { wasmHeapBytes } from '@feedback-lab/profiler';
 import { main } from '../main';
 import type { Io } from '../io';
 import { cellLogPath } from './cell-log';
-
-/** Train one cell: a fresh `fbl train` run, or `fbl train --resume` from its checkpoint. */
-export interface CellTask {
-  kind: 'cell';
-  id: string;
-  dir: string;
-  /** `fbl train` options of a fresh run (see trainArgs); ignored when resuming. */
-  args: string[];
-  epochs: number;
-  checkpointEvery: number;
-}
-
-/** Any other fbl command run in a worker (the memory-vs-depth sweep); its stdout is dropped. */
-export interface CommandTask {
-  kind: 'command';
-  argv: string[];
-}
-
-export interface TaskResult {
-  code: number;
-  /** What the command wrote to stderr (its one-line error on failure). */
-  err: string;
-}
+import type { CellTask, CommandTask, TaskResult } from './tasks';
 
 // A pool worker is a child process talking to its parent over IPC. If the parent dies without
 // cleaning up (SIGKILL), stop too, rather than train on unsupervised and race a rerun that

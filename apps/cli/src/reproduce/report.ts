@@ -191,11 +191,11 @@ function markdown(m: MarkdownInput): string {
     lines.push('Not measured yet (the sweep writes memory-depth/ when it finishes).');
   }
   lines.push('', '## Hyperparameters (presetDefaults(preset, rule) at run time)', '',
-    '| model | rule | optimizer | lr | batch | epochs | feedback scale | train samples | wall s / cell |', '|---|---|---|---:|---:|---:|---:|---:|---:|',
+    '| model | rule | optimizer | lr | batch | epochs | feedback | feedback scale | conv signal | inputs | train samples | wall s / cell |', '|---|---|---|---:|---:|---:|---|---:|---|---|---:|---:|',
     ...m.models.flatMap((model) => m.rules.map((r) => {
       const c = m.cells.find((x) => x.config.model === model && x.config.rule === r)!;
       const wall = g(model, r).wallSeconds;
-      return `| ${model} | ${r} | ${c.config.optimizer} | ${c.config.lr} | ${c.config.batchSize} | ${c.epochs} | ${c.config.feedbackScale} | ${cellSamples(c.config)} | ${wall === undefined ? '—' : wall.toFixed(0)} |`;
+      return `| ${model} | ${r} | ${c.config.optimizer} | ${c.config.lr} | ${c.config.batchSize} | ${c.epochs} | ${c.config.feedback ?? 'rule default'} | ${c.config.feedbackScale} | ${c.config.feedbackConv ?? 'uniform'} | ${c.config.normalize ? 'standardised' : '[0, 1]'} | ${cellSamples(c.config)} | ${wall === undefined ? '—' : wall.toFixed(0)} |`;
     })));
   const open = m.cells.filter((c) => !isFinished(c, m.logs.get(c.id)!));
   if (open.length) {

@@ -1,6 +1,6 @@
 import { ACTIVATION_CHOICES, INPUT_SIZE, PRESET_INPUT_SIZE, RUN_DATASETS, isRunDataset, MODEL_PRESETS, OPTIMIZER_CHOICES, SPEC_PRESETS, WEB_BACKENDS, isSpecPreset, type WebBackend } from '../presets';
 import type { BackendStatus, RunConfig } from '../protocol';
-import { RULES, RULE_NAMES, isRuleName, type RuleName } from '../registry';
+import { RULES, isRuleName } from '@feedback-lab/rules';
 import { byId, h } from './dom';
 
 const select = (id: string) => byId<HTMLSelectElement>(id);
@@ -8,10 +8,10 @@ const input = (id: string) => byId<HTMLInputElement>(id);
 
 /** Fills the pickers from the registries and returns readers for the form. */
 export function setupControls() {
-  for (const name of RULE_NAMES) {
-    select('rule').append(h('option', { value: name }, RULES[name].label));
+  for (const { name, label } of RULES) {
+    select('rule').append(h('option', { value: name }, label));
     byId('compare-rules').append(h('label', { class: 'check' },
-      h('input', { type: 'checkbox', value: name, checked: true, 'data-testid': `compare-${name}` }), ` ${RULES[name].label}`));
+      h('input', { type: 'checkbox', value: name, checked: true, 'data-testid': `compare-${name}` }), ` ${label}`));
   }
   for (const b of WEB_BACKENDS) select('backend').append(h('option', { value: b }, b));
   for (const d of RUN_DATASETS) select('dataset').append(h('option', { value: d }, d === 'cifar10' ? 'cifar10 (pick the files)' : d));
@@ -58,7 +58,7 @@ export function setupControls() {
       if (select('backend').selectedOptions[0]?.disabled) select('backend').value = 'wasm';
     },
     /** The form as a run config for `rule`, or an error naming the bad field. */
-    read(rule?: RuleName): RunConfig | { error: string } {
+    read(rule?: string): RunConfig | { error: string } {
       const r = rule ?? select('rule').value;
       if (!isRuleName(r)) return { error: `unknown rule "${r}"` };
       const dataset = select('dataset').value;
@@ -92,7 +92,7 @@ export function setupControls() {
         backend: select('backend').value as WebBackend,
       };
     },
-    compareRules(): RuleName[] {
+    compareRules(): string[] {
       return [...byId('compare-rules').querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value).filter(isRuleName);
     },
     compareSteps(): number {

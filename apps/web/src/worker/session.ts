@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR10_RECORD_BYTES, cifar10FromBatches, type CifarBuffers } from '@feedback-lab/datasets';
-import { buildModel, mlp, paramBytes, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
-import { generatorByName } from '@feedback-lab/feedback';
+import { buildModel, mlp, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
-import { RULES } from '../registry';
+import { ruleByName } from '@feedback-lab/rules';
 import { cifarBuffers, type PickedFile } from './cifar';
 import { modelFiles } from './export-model';
 import { phaseStepProfiler } from './step-profiler';
@@ -78,8 +77,7 @@ export function createSession(deps: SessionDeps) {
     // The feedback each rule uses on this model, as the CLI's `fbl train` (presetDefaults):
     // per-unit feedback on MLPs, a fraction of BP's step on the relu conv preset.
     const d = presetDefaults(c.preset, c.rule);
-    const generator = d.feedback ? generatorByName(d.feedback, { scale: d.feedbackScale, seed: c.seed }) : undefined;
-    const rule = (await RULES[c.rule].load())({ seed: c.seed, generator, scale: d.feedbackScale, convScaling: d.feedbackConv });
+    const rule = await ruleByName(c.rule).create({ seed: c.seed, feedback: d.feedback, 'feedback-scale': d.feedbackScale, 'feedback-conv': d.feedbackConv });
     const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr });
     const profiler = phaseStepProfiler({ every: c.profileEvery });
     let sent = 0;
@@ -147,7 +145,7 @@ export function createSession(deps: SessionDeps) {
     if (modelDataShape.reduce((a, b) => a * b, 1) !== pixels.length) {
       return post({ type: 'error', message: `the pad draws 28×28 images but the last model was trained on ${modelConfig?.dataset}; train on mnist or fashion-mnist to use it` });
     }
-    const probs = tf.tidy(() => tf.softmax(m.forward(tf.tensor2d(pixels, [1, pixels.length]))).dataSync());
+    const probs = tf.tidy(() => tf.softmax(inferLogits(m, tf.tensor2d(pixels, [1, pixels.length]))).dataSync()); // inference mode (batch norm)
     post({ type: 'prediction', probs: Array.from(probs) });
   }
 
@@ -185,7 +183,7 @@ export function createSession(deps: SessionDeps) {
   function logits(requestId: number, pixels: Float32Array): void {
     const m = model;
     if (!m) return post({ type: 'error', message: 'train a model first, then ask for logits' });
-    const out = tf.tidy(() => m.forward(tf.tensor2d(pixels, [1, pixels.length])).dataSync());
+    const out = tf.tidy(() => inferLogits(m, tf.tensor2d(pixels, [1, pixels.length])).dataSync());
     post({ type: 'logits', requestId, logits: Array.from(out) });
   }
 

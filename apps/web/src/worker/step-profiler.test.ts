@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { mlp } from '@feedback-lab/core';
+import { mlp, type LearningRule } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
-import { bp } from '@feedback-lab/rule-bp';
-import { memDfa } from '@feedback-lab/rule-mem-dfa';
+import { ruleByName } from '@feedback-lab/rules';
 import { createOptimizer, createTrainer } from '@feedback-lab/trainer';
 import { useBackend } from '@feedback-lab/test-utils';
 import { phaseStepProfiler } from './step-profiler';
 
-async function train(rule: ReturnType<typeof bp>, arch: number[]) {
+async function train(rule: LearningRule, arch: number[]) {
   const prof = phaseStepProfiler({ every: 3 });
   const model = mlp({ arch, activation: 'tanh', seed: 1 });
   const optimizer = createOptimizer({ name: 'momentum', lr: 0.01 });
@@ -25,7 +24,7 @@ describe('phaseStepProfiler', () => {
   it('records profiled steps with the phases the rule marked, and leaks nothing', async () => {
     await useBackend('wasm');
     const before = tf.memory().numTensors;
-    const records = await train(bp(), [8, 32, 32, 4]);
+    const records = await train(await ruleByName('bp').create({ seed: 1 }), [8, 32, 32, 4]);
     expect(records.map((r) => r.step)).toEqual([0, 3, 6]);
     for (const r of records) {
       expect(r.transientBytes).toBe(r.peakBytes - r.startBytes);
@@ -38,8 +37,8 @@ describe('phaseStepProfiler', () => {
 
   it('shows MEM-DFA below BP in transient bytes on a deep MLP', async () => {
     const deep = [8, ...Array<number>(8).fill(64), 4];
-    const bpPeak = (await train(bp(), deep)).at(-1)!.transientBytes;
-    const memPeak = (await train(memDfa({ seed: 1 }), deep)).at(-1)!.transientBytes;
+    const bpPeak = (await train(await ruleByName('bp').create({ seed: 1 }), deep)).at(-1)!.transientBytes;
+    const memPeak = (await train(await ruleByName('mem-dfa').create({ seed: 1 }), deep)).at(-1)!.transientBytes;
     expect(memPeak).toBeLessThan(bpPeak);
   });
 });

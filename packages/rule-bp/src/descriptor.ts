@@ -1,0 +1,18 @@
+import type { RuleDescriptor } from '@feedback-lab/core';
+import type { BpOptions } from './bp';
+
+/** BP for the rule catalog: no options; every block's tape alive until the one update. */
+export const bpRule: RuleDescriptor<BpOptions> = {
+  name: 'bp',
+  label: 'BP (backprop)',
+  options: {},
+  memory: {
+    schedule: 'tape',
+    feedback: 'none',
+    coefficients: [0.463, 3.259, 7.992, 2.3, 0.858, 2.533],
+    batchNorm: { dense: 5.8, conv: 5.94 },
+  },
+  // Forward, ∂W per layer, ∂x for every layer but the first.
+  flops: (f) => 2 * f.forward + f.inputGrads,
+  load: async () => (await import('./bp')).bp,
+};

@@ -1,0 +1,20 @@
+import type { RuleDescriptor } from '@feedback-lab/core';
+import { DFA_FEEDBACK_OPTIONS } from '@feedback-lab/feedback';
+import type { DfaOptions } from './dfa';
+
+/** DFA for the rule catalog: one tape that also holds each block's signal B_i·e. */
+export const dfaRule: RuleDescriptor<DfaOptions> = {
+  name: 'dfa',
+  label: 'DFA (direct FA)',
+  options: DFA_FEEDBACK_OPTIONS,
+  memory: {
+    schedule: 'tape',
+    feedback: 'direct',
+    coefficients: [0.854, 1.804, 5.276, 1.337, 1.807, 2.558],
+    holds: 'signals',
+    batchNorm: { dense: 5.4, conv: 4.8 },
+  },
+  // Forward, ∂W per layer, B_i·e for every hidden layer; no ∂x.
+  flops: (f) => 2 * f.forward + f.projections,
+  load: async () => (await import('./dfa')).dfa,
+};

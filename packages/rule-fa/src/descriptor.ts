@@ -1,0 +1,22 @@
+import type { RuleDescriptor } from '@feedback-lab/core';
+import { FEEDBACK_OPTIONS } from '@feedback-lab/feedback';
+import type { FaOptions } from './fa';
+
+/** FA for the rule catalog: BP's tape with B in place of W, one B per weight but the first. */
+export const faRule: RuleDescriptor<FaOptions> = {
+  name: 'fa',
+  label: 'FA (feedback alignment)',
+  options: {
+    ...FEEDBACK_OPTIONS,
+    symmetric: { kind: 'boolean', flag: 'fa-symmetric', help: 'use the forward weights as feedback (B = W): FA reduces to backprop, for ablations' },
+  },
+  memory: {
+    schedule: 'tape',
+    feedback: 'mirror',
+    coefficients: [0, 3.701, 8.206, 3.686, 0.604, 1],
+    batchNorm: { dense: 5.8, conv: 5.94 },
+  },
+  // As BP: dy·B in place of dy·Wᵀ.
+  flops: (f) => 2 * f.forward + f.inputGrads,
+  load: async () => (await import('./fa')).fa,
+};

@@ -1,0 +1,19 @@
+import type { RuleDescriptor } from '@feedback-lab/core';
+import { DFA_FEEDBACK_OPTIONS } from '@feedback-lab/feedback';
+import type { MemDfaOptions } from './mem-dfa';
+
+/** MEM-DFA for the rule catalog: one block's working set at a time, DFA's feedback. */
+export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
+  name: 'mem-dfa',
+  label: 'MEM-DFA (memory-efficient DFA)',
+  options: DFA_FEEDBACK_OPTIONS,
+  memory: {
+    schedule: 'block',
+    feedback: 'direct',
+    coefficients: [1.112, 3.937, 0.893, 1.559, 1.703, 1],
+    batchNorm: { dense: 0, conv: 0 },
+  },
+  // DFA plus the forward recomputed in the second pass.
+  flops: (f) => 3 * f.forward + f.projections,
+  load: async () => (await import('./mem-dfa')).memDfa,
+};

@@ -1,0 +1,22 @@
+import type { RuleDescriptor } from '@feedback-lab/core';
+import type { SignSymmetryOptions } from './sign-symmetry';
+
+/** Sign-symmetry for the rule catalog: BP's tape with sign(W); nothing stored between steps. */
+export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
+  name: 'sign-symmetry',
+  label: 'Sign-symmetry',
+  options: {
+    magnitude: { kind: 'choice', flag: 'sign-magnitude', choices: ['mean-abs', 'unit'], help: 'scale of the sign feedback: mean-abs (default), the mean |W| of the weight, or unit (±1)' },
+    batchManhattan: { kind: 'boolean', flag: 'batch-manhattan', help: 'apply the sign of each batch gradient instead of the gradient' },
+  },
+  memory: {
+    schedule: 'tape',
+    feedback: 'none',
+    coefficients: [1.267, 2.327, 8.63, 3.216, 0.125, 1.813],
+    holds: 'weight-copies',
+    batchNorm: { dense: 5.8, conv: 5.94 },
+  },
+  // As BP: dy·sign(W) in place of dy·Wᵀ.
+  flops: (f) => 2 * f.forward + f.inputGrads,
+  load: async () => (await import('./sign-symmetry')).signSymmetry,
+};

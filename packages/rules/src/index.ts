@@ -1,0 +1,3 @@
+export { RULES, RULE_NAMES, isRuleName, type CatalogRule, type RuleField } from './catalog';
+export { ruleByName, ruleFlags, type RuleFlag } from './lookup';
+export { ruleOptions, type RuleValues } from './create';
