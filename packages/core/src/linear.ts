@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { biasAdd, consumeGrad, passGrad, releaseSaved, shareIdentity } from './tape-memory';
+import { biasAdd, consumeGrad, passGrad, releaseSaved, sharingSaves } from './tape-memory';
 
 /**
  * Matrix product arranged for the wasm backend's fast path, with a gradient that stays on it.
@@ -72,7 +72,6 @@ tf.registerGradient({
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 function ensureKernel(backendName: string): void {
-  shareIdentity();
   if (tf.getKernel(KERNEL, backendName)) return;
   const base = tf.getKernel('BatchMatMul', backendName);
   const transpose = tf.getKernel('Transpose', backendName);
@@ -100,13 +99,13 @@ function ensureKernel(backendName: string): void {
 /** a·b for 2-D tensors, with the fast explicit-transpose gradient. */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   ensureKernel(tf.getBackend());
-  return tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D;
+  return sharingSaves(() => tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D);
 }
 
 /** a·b whose gradient with respect to a goes through `f` in place of b (see FEEDBACK_KERNEL). */
 export function matMulWithFeedback(a: tf.Tensor2D, b: tf.Tensor2D, f: tf.Tensor2D): tf.Tensor2D {
   ensureKernel(tf.getBackend());
-  return tf.engine().runKernel(FEEDBACK_KERNEL, { a, b, f } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D;
+  return sharingSaves(() => tf.engine().runKernel(FEEDBACK_KERNEL, { a, b, f } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D);
 }
 
 /** x·W + b, the dense layer's affine map; with `feedback`, ∂L/∂x goes through it instead of W. */

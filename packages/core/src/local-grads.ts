@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { passGrad } from './tape-memory';
+import { passGrad, sharingSaves } from './tape-memory';
 import type { Block } from './types';
 
 /**
@@ -19,7 +19,7 @@ export function inject(h: tf.Tensor, signal: tf.Tensor): tf.Scalar {
     void args;
     return {
       value: tf.scalar(0),
-      gradFunc: (dy: tf.Tensor) => passGrad(isOne(dy) ? signal.clone() : tf.mul(signal, dy)),
+      gradFunc: (dy: tf.Tensor) => passGrad(isOne(dy) ? sharingSaves(() => signal.clone()) : tf.mul(signal, dy)),
     };
   });
   return op(h) as tf.Scalar;

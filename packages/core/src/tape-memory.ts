@@ -8,8 +8,10 @@ import { runAliasKernel } from './kernel-alias';
  * Identity kernel. The cpu backend's Identity shares the data (a reference count); the wasm
  * backend's copies it. So every saved input or output was a second full copy of an activation
  * already alive as the next op's input: a dense tanh layer kept 4–5 activation-sized buffers.
- * {@link shareIdentity} registers a sharing Identity for wasm (tensors are immutable in tfjs, and
- * wasm's own Reshape shares data the same way), so a saved alias costs nothing.
+ * {@link sharingSaves} runs feedback-lab's own ops with a sharing Identity on wasm (tensors are
+ * immutable in tfjs, and wasm's own Reshape shares data the same way), so a saved alias costs
+ * nothing. Only while they run: the registered kernel is the stock one again afterwards, so other
+ * tfjs code (the tfjs-layers peer of the speed benchmark) runs as shipped.
  *
  * The engine also frees nothing until the whole backward pass ends: saved tensors and every
  * intermediate gradient stay alive to the end. {@link releaseSaved} lets a gradient free what it
@@ -18,26 +20,29 @@ import { runAliasKernel } from './kernel-alias';
  * gradient an op of ours hands to the op before it is freed once that op's gradient has run.
  * Both act only outside higher-order gradients, where the tape is reused.
  */
-export function shareIdentity(): void {
-  const backendName = tf.getBackend();
-  if (backendName !== 'wasm' || shared.has(backendName)) return;
-  const stock = tf.getKernel('Identity', backendName);
-  if (!stock) return;
-  tf.unregisterKernel('Identity', backendName);
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName,
-    kernelFunc: (args) => {
-      const x = (args.inputs as { x: tf.TensorInfo }).x;
-      if (x.dtype === 'string') return stock.kernelFunc(args);
-      (args.backend as tf.KernelBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  });
-  shared.add(backendName);
+export function sharingSaves<T>(f: () => T): T {
+  const kernel = depth === 0 && tf.getBackend() === 'wasm' ? tf.getKernel('Identity', 'wasm') : undefined;
+  const stock = kernel?.kernelFunc;
+  if (kernel && stock) (kernel as { kernelFunc: tf.KernelFunc }).kernelFunc = sharingIdentity(stock);
+  depth++;
+  try {
+    return f();
+  } finally {
+    depth--;
+    if (kernel && stock) (kernel as { kernelFunc: tf.KernelFunc }).kernelFunc = stock;
+  }
 }
 
-const shared = new Set<string>();
+let depth = 0;
+
+function sharingIdentity(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const x = (args.inputs as { x: tf.TensorInfo }).x;
+    if (x.dtype === 'string') return stock(args);
+    (args.backend as tf.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
 
 function tapeReused(): boolean {
   return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
@@ -102,14 +107,13 @@ tf.registerGradient({
 });
 
 export function biasAdd<T extends tf.Tensor>(a: T, b: tf.Tensor1D): T {
-  shareIdentity();
   return runAliasKernel(BIAS_ADD, 'Add', { a, b }, {}) as T;
 }
 
 /**
  * An elementwise activation whose derivative is a function of its output y (tanh: 1 − y²,
  * sigmoid: y(1 − y), relu: [y > 0]). The tape keeps only y, which is also the next op's input,
- * so with {@link shareIdentity} it costs no memory of its own; y is released as soon as the
+ * so under {@link sharingSaves} it costs no memory of its own; y is released as soon as the
  * derivative has used it, and the derivative's temporaries are freed at once.
  */
 export function fromOutput(forward: (a: tf.Tensor) => tf.Tensor, derivative: (y: tf.Tensor) => tf.Tensor): (a: tf.Tensor) => tf.Tensor {
@@ -128,10 +132,7 @@ export function fromOutput(forward: (a: tf.Tensor) => tf.Tensor, derivative: (y:
       },
     };
   });
-  return (a) => {
-    shareIdentity();
-    return op(a);
-  };
+  return (a) => sharingSaves(() => op(a));
 }
 
 /**
