@@ -73,7 +73,7 @@ describe('fbl train with random-feedback rules', () => {
 
   it('refuses to start when the predicted peak exceeds --memory-budget, naming a rule that fits', async () => {
     const arch = ['784', ...Array(60).fill('2048'), '10'].join('-');
-    const r = await run('train', '--rule', 'bp', '--arch', arch, '--batch-size', '512', '--memory-budget', '3000');
+    const r = await run('train', '--rule', 'bp', '--arch', arch, '--batch-size', '4096', '--memory-budget', '3000');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^fbl: rule bp needs about \d+ MiB \(predicted\), over the memory budget of 3000 MiB; --rule \S+ would fit/);
     expect(r.err.trim().split('\n')).toHaveLength(1);
