@@ -1,5 +1,5 @@
-export { memoryDepth, type MemoryDepthOptions, type MemoryDepthRow } from './memory-depth';
-export { summarize, type MemoryDepthSummary } from './summary';
+export { depthSpec, memoryDepth, type DepthModelKind, type FreshMeasure, type MemoryDepthOptions, type MemoryDepthRow } from './memory-depth';
+export { summarize, slope, type MemoryDepthSummary } from './summary';
 export { markdownReport } from './markdown';
 export { svgChart } from './svg';
 export { lineChart, type LineChartOptions, type LineSeries } from './line-chart';

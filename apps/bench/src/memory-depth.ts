@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createOptimizer, mlp, runStep, softmaxCrossEntropy, type Batch, type LearningRule, type Model, type Optimizer } from '@feedback-lab/core';
+import { buildModel, createOptimizer, runStep, softmaxCrossEntropy, type Batch, type LearningRule, type Model, type ModelSpec, type Optimizer } from '@feedback-lab/core';
 import { RULES } from '@feedback-lab/rules';
 import { predictMemory, profileStep, type StepProfile } from '@feedback-lab/profiler';
 import type { SeededRule } from './runners';
 
-/** One measurement: a rule on an MLP of `depth` hidden blocks of `width` units. */
+/** One measurement: a rule on a stack of `depth` hidden blocks (dense of `width` units, or conv). */
 export interface MemoryDepthRow {
   event: 'memory';
   rule: string;
+  /** `mlp`: width → depth × width → classes; `conv`: depth 3×3 same-padded conv blocks, then dense. */
+  kind: DepthModelKind;
   depth: number;
   width: number;
   batchSize: number;
@@ -18,8 +20,43 @@ export interface MemoryDepthRow {
   predictedResidentBytes: number | null;
   /** Median wall time of an unprofiled step. */
   stepMs: number;
-  wasmHeapBytes?: number;
+  /**
+   * What a user pays: the wasm heap after one warm-up and one measured step of this rule and
+   * depth alone, in a fresh process (the heap never shrinks, so this is its high-water mark).
+   */
+  heapBytes?: number;
+  /** Peak tensor buffer bytes (resident + transient) in that fresh process. */
+  freshPeakBytes?: number;
 }
+
+export type DepthModelKind = 'mlp' | 'conv';
+
+/** What a fresh process measured for one (rule, model). */
+export interface FreshMeasure {
+  heapBytes?: number;
+  peakBytes: number;
+}
+
+/**
+ * The benchmark's model at one depth. `mlp`: input `width`, `depth` tanh blocks of `width` units,
+ * `classes` logits. `conv`: input 16×16×`width` (`width` = channels), `depth` 3×3 same-padded tanh
+ * conv blocks of `width` filters (so every block's activation is the same size, like the MLP's),
+ * then a dense layer to `classes`.
+ */
+export function depthSpec(kind: DepthModelKind, width: number, depth: number, classes = 10): ModelSpec {
+  if (kind === 'conv') {
+    return {
+      input: [CONV_SIDE, CONV_SIDE, width],
+      layers: [
+        ...Array.from({ length: depth }, () => ({ type: 'conv2d' as const, filters: width, kernel: 3, padding: 'same' as const, activation: 'tanh' as const })),
+        { type: 'dense' as const, units: classes },
+      ],
+    };
+  }
+  return { input: [width], layers: [...Array<number>(depth).fill(width), classes].map((units, i) => ({ type: 'dense' as const, units, ...(i < depth ? { activation: 'tanh' as const } : {}) })) };
+}
+
+const CONV_SIDE = 16;
 
 export interface MemoryDepthOptions {
   /** Rule factories by name; each gets `{ seed }`. */
@@ -33,13 +70,21 @@ export interface MemoryDepthOptions {
   classes?: number;
   onRow?: (row: MemoryDepthRow) => void;
   now?: () => number;
+  /** Model family (default `mlp`). */
+  kind?: DepthModelKind;
+  /**
+   * Measures one (rule, spec) in a fresh process, for the heap a user pays (this process's heap
+   * is the high-water mark of everything run before). Without it rows carry no heap figure.
+   */
+  fresh?: (rule: string, spec: ModelSpec, batchSize: number) => Promise<FreshMeasure>;
 }
 
 /**
- * Measures, for each rule and depth, one step's peak transient tensor bytes (profiled), the
- * resident bytes, the model's prediction and the median step time, on an MLP
- * width → depth × width → classes with tanh and momentum, fed a fixed random batch (memory does
- * not depend on the data). This is the paper's memory-vs-depth experiment (Chu et al. 2020).
+ * Measures, for each rule and depth, one step's peak transient tensor bytes (profiled, distinct
+ * buffers), the resident bytes, the model's prediction, the median step time and, with `fresh`,
+ * the wasm heap of that rule and depth alone in a fresh process, on {@link depthSpec}'s model
+ * with momentum, fed a fixed random batch (memory does not depend on the data). This is the
+ * paper's memory-vs-depth experiment (Chu et al. 2020), plus a conv variant.
  *
  * @example
  * const rows = await memoryDepth({ rules: { bp, 'mem-dfa': memDfa }, width: 256, depths: [2, 20], batchSize: 128 });
@@ -48,20 +93,22 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
   const classes = o.classes ?? 10;
   const now = o.now ?? (() => performance.now());
   const seed = o.seed ?? 1;
+  const kind = o.kind ?? 'mlp';
   const rows: MemoryDepthRow[] = [];
-  const batch = randomBatch(o.batchSize, o.width, classes, seed);
+  const input = depthSpec(kind, o.width, 1, classes).input;
+  const batch = randomBatch(o.batchSize, input, classes, seed);
   try {
     // Depth by depth, all rules side by side: the timed steps alternate between the rules in
     // rounds, so a change in machine load hits every rule alike and the ratios stay fair.
     for (const depth of o.depths) {
-      const arch = [o.width, ...Array<number>(depth).fill(o.width), classes];
+      const spec = depthSpec(kind, o.width, depth, classes);
       // Each rule is built and profiled before the next is built, so its resident bytes are
       // its own; then all stay alive for the interleaved timing.
       const setups: Setup[] = [];
       try {
         for (const [name, factory] of Object.entries(o.rules)) {
           const baselineBytes = tf.memory().numBytes;
-          const s: Setup = { name, model: mlp({ arch, activation: 'tanh', seed }), rule: factory({ seed }), optimizer: createOptimizer({ name: 'momentum', lr: 0.001 }), times: [] };
+          const s: Setup = { name, model: buildModel(spec, { inputShape: spec.input, numClasses: classes, seed }), rule: factory({ seed }), optimizer: createOptimizer({ name: 'momentum', lr: 0.001 }), times: [] };
           setups.push(s);
           s.profile = await profileStep({ model: s.model, rule: s.rule, optimizer: s.optimizer, batch, loss: softmaxCrossEntropy, baselineBytes });
         }
@@ -72,22 +119,24 @@ export async function memoryDepth(o: MemoryDepthOptions): Promise<MemoryDepthRow
             s.times.push(now() - t0);
           }
         }
-        setups.forEach((s) => {
+        for (const s of setups) {
           const p = s.profile!;
           const modelled = RULES.find((r) => r.name === s.name);
-          const predicted = modelled && predictMemory({ arch, batchSize: o.batchSize, rule: modelled, optimizer: 'momentum' });
+          const predicted = modelled && predictMemory({ spec, batchSize: o.batchSize, rule: modelled, optimizer: 'momentum' });
+          const fresh = await o.fresh?.(s.name, spec, o.batchSize);
           const row: MemoryDepthRow = {
-            event: 'memory', rule: s.name, depth, width: o.width, batchSize: o.batchSize,
+            event: 'memory', rule: s.name, kind, depth, width: o.width, batchSize: o.batchSize,
             peakTransientBytes: p.peakTransientBytes,
             residentBytes: p.resident.total - p.resident.batch,
             predictedPeakTransientBytes: predicted ? predicted.peakTransientBytes : null,
             predictedResidentBytes: predicted ? predicted.resident.total - predicted.resident.batch : null,
             stepMs: Math.round(median(s.times) * 100) / 100,
-            ...(p.wasmHeapBytes !== undefined ? { wasmHeapBytes: p.wasmHeapBytes } : {}),
+            ...(fresh?.heapBytes !== undefined ? { heapBytes: fresh.heapBytes } : {}),
+            ...(fresh ? { freshPeakBytes: fresh.peakBytes } : {}),
           };
           rows.push(row);
           o.onRow?.(row);
-        });
+        }
       } finally {
         for (const s of setups) {
           s.rule.dispose();
@@ -111,10 +160,10 @@ interface Setup {
   profile?: StepProfile;
 }
 
-function randomBatch(size: number, dim: number, classes: number, seed: number): Batch {
+function randomBatch(size: number, shape: readonly number[], classes: number, seed: number): Batch {
   const labels = Uint8Array.from({ length: size }, (_, i) => (i * 7 + seed) % classes);
   return {
-    x: tf.randomUniform([size, dim], 0, 1, 'float32', seed),
+    x: tf.randomUniform([size, ...shape], 0, 1, 'float32', seed),
     y: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes), 'float32')),
     labels,
     size,

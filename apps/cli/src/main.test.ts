@@ -73,7 +73,7 @@ describe('fbl train with random-feedback rules', () => {
 
   it('refuses to start when the predicted peak exceeds --memory-budget, naming a rule that fits', async () => {
     const arch = ['784', ...Array(60).fill('2048'), '10'].join('-');
-    const r = await run('train', '--rule', 'bp', '--arch', arch, '--batch-size', '512', '--memory-budget', '3000');
+    const r = await run('train', '--rule', 'bp', '--arch', arch, '--batch-size', '4096', '--memory-budget', '3000');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^fbl: rule bp needs about \d+ MiB \(predicted\), over the memory budget of 3000 MiB; --rule \S+ would fit/);
     expect(r.err.trim().split('\n')).toHaveLength(1);
@@ -92,7 +92,7 @@ describe('fbl profile and fbl bench', () => {
   });
 
   it('runs memory-depth and prints one JSON line per measurement plus a summary', async () => {
-    const r = await run('bench', 'memory-depth', '--rules', 'bp,mem-dfa', '--width', '16', '--depths', '1,3', '--batch-size', '8', '--steps', '1', '--json');
+    const r = await run('bench', 'memory-depth', '--rules', 'bp,mem-dfa', '--width', '16', '--depths', '1,3', '--batch-size', '8', '--steps', '1', '--no-fresh', '--json');
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.event === 'memory')).toHaveLength(4);
@@ -102,4 +102,17 @@ describe('fbl profile and fbl bench', () => {
     expect(bad.code).toBe(2);
     expect((await run('bench', 'nope')).err).toMatch(/unknown benchmark "nope" \(expected speed, accuracy, memory-depth\)/);
   });
+
+  it('measures the heap of each memory-depth row in a fresh process, for the conv net too', async () => {
+    const r = await run('bench', 'memory-depth', '--net', 'conv', '--rules', 'bp', '--width', '2', '--depths', '1,2', '--batch-size', '4', '--steps', '1', '--json');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = lines.filter((l) => l.event === 'memory');
+    expect(rows.map((l) => [l.kind, l.depth])).toEqual([['conv', 1], ['conv', 2]]);
+    for (const row of rows) {
+      expect(row.heapBytes).toBeGreaterThanOrEqual(16 * 2 ** 20); // wasm's initial heap
+      expect(row.freshPeakBytes).toBeGreaterThan(row.residentBytes);
+    }
+    expect(lines.at(-1).perLayer.bp).toHaveProperty('heapBytes');
+  }, 60_000);
 });

@@ -24,7 +24,7 @@ describe.each(RULE_NAMES)('registered rule %s', (rule) => {
   });
 
   it('runs in fbl bench memory-depth', async () => {
-    const r = await run('bench', 'memory-depth', '--rules', rule, '--width', '16', '--depths', '1,3', '--batch-size', '8', '--steps', '1', '--json');
+    const r = await run('bench', 'memory-depth', '--rules', rule, '--width', '16', '--depths', '1,3', '--batch-size', '8', '--steps', '1', '--no-fresh', '--json');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const rows = r.out.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.event === 'memory');

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FblError } from './errors';
 import { fastTanh } from './fast-tanh';
+import { fromOutput } from './tape-memory';
+
+// Gradients from the output (see tape-memory.ts): the stock Relu gradient saves the
+// pre-activation, which nothing else keeps alive.
+const relu = fromOutput((a) => tf.relu(a), (y) => tf.step(y));
+const sigmoid = fromOutput((a) => tf.sigmoid(a), (y) => tf.mul(y, tf.sub(1, y)));
 
 export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'linear';
 export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
@@ -12,11 +18,11 @@ export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid'
 export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
   switch (name) {
     case 'relu':
-      return tf.relu(x);
+      return relu(x);
     case 'tanh':
       return fastTanh(x);
     case 'sigmoid':
-      return tf.sigmoid(x);
+      return sigmoid(x);
     case 'linear':
       return x;
     default:

@@ -47,6 +47,47 @@ export interface BackendInfo {
   simd?: boolean;
   /** Why the fallback happened. */
   reason?: string;
+  /** wasm: threads in XNNPACK's pool (1 unless more were asked for and could start). */
+  threads?: number;
+  /** One line for the user when fewer threads than asked for run (why). */
+  notice?: string;
+}
+
+/**
+ * Threads asked for: `threads` if given, else the `FBL_THREADS` environment variable, else 1.
+ * 0 or `all` means every logical core. Throws a one-line INVALID_OPTION error for anything else.
+ */
+export function requestedThreads(threads?: number | string): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const raw = threads ?? env?.FBL_THREADS ?? 1;
+  const text = String(raw).trim();
+  if (text === 'all' || text === '0') return allCores();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new FblError('INVALID_OPTION', `threads must be a positive integer, 0 or "all", got "${text}"`);
+  return n;
+}
+
+function allCores(): number {
+  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined;
+  if (os) return os.availableParallelism?.() ?? os.cpus().length;
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
+/** Starts the wasm backend with `threads` threads where that works; otherwise one, with a notice. */
+async function startWasm(threads: number): Promise<{ threads: number; notice?: string }> {
+  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  if (threads <= 1) return { threads: 1 };
+  if (!isNode) return { threads: 1, notice: `wasm threads: ${threads} asked for, but threads run only in Node here (the browser needs cross-origin isolation); using one thread` };
+  // not tf.findBackend: that would start the backend (single-threaded) to answer
+  if ((tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm) return { threads: 1, notice: `wasm threads: the wasm backend had already started in this process; using one thread` };
+  try {
+    const { initThreadedWasm } = await import('./wasm-threads');
+    const got = await initThreadedWasm(threads);
+    return got === threads ? { threads } : { threads: got, notice: `wasm threads: ${threads} asked for, ${got} started` };
+  } catch (err) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return { threads: 1, notice: `wasm threads: could not start ${threads} (${err instanceof Error ? err.message : String(err)}); using one thread` };
+  }
 }
 
 /**
@@ -60,7 +101,7 @@ export interface BackendInfo {
  */
 export async function selectBackend(
   requested: BackendName = 'wasm',
-  opts: { strict?: boolean } = {},
+  opts: { strict?: boolean; threads?: number | string } = {},
 ): Promise<BackendInfo> {
   if (!BACKENDS.includes(requested)) {
     throw new FblError('INVALID_OPTION', `unknown backend "${String(requested)}" (expected one of ${BACKENDS.join(', ')})`);
@@ -68,6 +109,7 @@ export async function selectBackend(
   let reason: string | undefined;
   try {
     await loadBackend(requested);
+    const threaded = requested === 'wasm' ? await startWasm(requestedThreads(opts.threads)) : undefined;
     const ok = await tf.setBackend(requested);
     if (ok) {
       await tf.ready();
@@ -76,7 +118,8 @@ export async function selectBackend(
         name: tf.getBackend(),
         requested,
         fellBack: false,
-        ...(requested === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') } : {}),
+        ...(requested === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: threaded!.threads } : {}),
+        ...(threaded?.notice ? { notice: threaded.notice } : {}),
       };
     }
     reason = `tf.setBackend('${requested}') returned false`;
@@ -98,7 +141,8 @@ export async function selectBackend(
 /** One line for logs: `wasm (SIMD)`, or `cpu (fallback from wasm: …)`. */
 export function describeBackend(info: BackendInfo): string {
   if (info.fellBack) return `${info.name} (fallback from ${info.requested}: ${info.reason ?? 'unavailable'})`;
-  return info.simd ? `${info.name} (SIMD)` : info.name;
+  const threads = (info.threads ?? 1) > 1 ? `, ${info.threads} threads` : '';
+  return info.simd ? `${info.name} (SIMD${threads})` : threads ? `${info.name} (${info.threads} threads)` : info.name;
 }
 
 /**

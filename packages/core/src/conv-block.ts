@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activate, type ActivationName } from './activations';
 import { conv2d, type Padding } from './conv';
 import { toVariable } from './dense';
+import { biasAdd, sharingSaves } from './tape-memory';
 import { check } from './errors';
 import { initWeights, type InitName } from './init';
 import { outSize, pool2d, type PoolOptions } from './pool';
@@ -57,13 +58,14 @@ export function conv2dBlock(o: Conv2dBlockOptions): Block {
   const bias = toVariable(tf.zeros([o.filters]));
   // pre: the parametrised op; post: the local non-parametric tail (pool, activation), whose
   // derivative FA takes at the true pre-activation while sending the error through B.
+  // the tape saves aliases inside the block (see tape-memory.ts)
   const preActivation = (x: tf.Tensor, [wt, b]: readonly tf.Tensor[]) =>
-    tf.tidy(() => {
+    sharingSaves(() => tf.tidy(() => {
       const x4 = (x.rank === 4 ? x : tf.reshape(x, [x.shape[0]!, h, w, c])) as tf.Tensor4D;
-      return tf.add(conv2d(x4, wt as tf.Tensor4D, stride, padding), b!);
-    });
+      return biasAdd(conv2d(x4, wt as tf.Tensor4D, stride, padding), b as tf.Tensor1D);
+    }));
   const postActivation = (a: tf.Tensor) =>
-    tf.tidy(() => activate(o.pool ? pool2d(a as tf.Tensor4D, o.pool) : a, activation));
+    sharingSaves(() => tf.tidy(() => activate(o.pool ? pool2d(a as tf.Tensor4D, o.pool) : a, activation)));
   const apply = (x: tf.Tensor, weights: readonly tf.Tensor[]) => tf.tidy(() => postActivation(preActivation(x, weights)));
   const params = [kernel, bias];
   return {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runAliasKernel } from './kernel-alias';
+import { consumeGrad, passGrad, releaseSaved, sharingSaves } from './tape-memory';
 
 /**
  * 2-D convolution (NHWC, filter [kh, kw, cin, cout]) whose gradients are forward convolutions.
@@ -28,12 +29,17 @@ tf.registerGradient({
   kernelName: KERNEL,
   inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs) => {
+    consumeGrad(dy);
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
     const { strides, pad } = attrs as unknown as ConvAttrs;
     const g = dy as tf.Tensor4D;
     return {
-      x: () => inputGrad(x.shape, filter, g, strides, pad),
-      filter: () => filterGrad(x, filter.shape, g, strides, pad),
+      x: () => passGrad(inputGrad(x.shape, filter, g, strides, pad)),
+      filter: () => {
+        const dw = filterGrad(x, filter.shape, g, strides, pad);
+        releaseSaved(x); // the last closure that needs x
+        return dw;
+      },
     };
   },
 });
@@ -76,7 +82,7 @@ function inputGrad(xShape: number[], filter: tf.Tensor4D, dy: tf.Tensor4D, strid
  * const y = conv2d(tf.zeros([8, 28, 28, 1]), tf.zeros([5, 5, 1, 20]), 1, 'valid'); // [8, 24, 24, 20]
  */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, pad: Padding): tf.Tensor4D {
-  return runAliasKernel(KERNEL, 'Conv2D', { x, filter }, {
+  return sharingSaves(() => runAliasKernel(KERNEL, 'Conv2D', { x, filter }, {
     strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
-  }) as tf.Tensor4D;
+  }) as tf.Tensor4D);
 }

@@ -33,44 +33,40 @@ export type AnyRuleOption =
 type Coefficients<K extends string> = { readonly [P in K]?: number };
 
 /** Per-sample conv-net features (floats, times the batch) that a tape rule's peak is fitted on. */
-export type ConvTapeFeature = 'sPre' | 'sOut' | 'fIn' | 'fPre' | 'sMaxPre' | 'sP' | 'denseIo';
-
 /**
  * The rule's memory formula: fitted coefficients the profiler's `predictMemory` evaluates on a
- * model's shapes (B batch, X = B·n_in, A = B·n_out, P parameters of a block; floats).
- * - `tape` rules keep every block's activations alive until one update (BP, FA, DFA).
- * - `block` rules hold one block's working set at a time (MEM-DFA, DRTP).
+ * model's shapes (B batch; a block's in, out and pre-pool sizes per sample; P its parameters;
+ * floats). The tape keeps each block's output (a pooled conv block also its pooling input) and
+ * frees it as the backward pass moves down, while parameter gradients pile up until the update.
+ * - `tape` rules (BP, FA, DFA, sign-symmetry) peak at some block k of their one backward pass:
+ *   Σ_(i<k) saved_i + Σ_(i>k) P_i + work_k + P_k + ℓ·B·classes (+ what `holds` adds), or in the
+ *   update, every gradient alive plus 4 weight-sized temporaries of the largest block.
+ * - `block` rules (MEM-DFA, DRTP) hold one block's working set at a time: the larger of its
+ *   update (P + 4W + B·(in + out + classes)) and its local backward pass (work + ℓ·B·classes + P).
+ * work = a·B·in + b·B·out + c·B·pre (conv) + d·B·pre (pooled conv); saved_i = B·out_i + s·B·pre_i
+ * (pooled conv). See the profiler's memory-model.ts for the fit.
  */
-export type RuleMemoryModel = {
+export interface RuleMemoryModel {
   /**
    * Resident feedback: `none`; `mirror`, one B shaped like each weight but the first block's
    * (FA); `direct`, one classes×n_out matrix per hidden block (DFA, DRTP).
    */
   readonly feedback: 'none' | 'mirror' | 'direct';
+  readonly schedule: 'tape' | 'block';
+  /** [a, b, ℓ, c, d, s] of the formula above. */
+  readonly coefficients: readonly [a: number, b: number, loss: number, c: number, d: number, s: number];
   /**
-   * A dense block's working set max(α·(X+A) + β·P, γ·P) + δ·B·classes: [α, β, γ, δ].
+   * What a tape rule also holds for the whole step: `signals`, each hidden block's B_i·e (DFA);
+   * `weight-copies`, a matrix shaped like each weight but the first block's (sign(W) of
+   * sign-symmetry).
    */
-  readonly dense: readonly [alpha: number, beta: number, gamma: number, delta: number];
-} & ({
-  readonly schedule: 'tape';
-  /** Floats each hidden dense block (but the first) keeps on the tape: a·B·(in+out) + b·P. */
-  readonly denseTape: readonly [a: number, b: number];
-  /**
-   * Conv nets: Σ coefficient·feature, where sX sums X over conv blocks (sP: all parameters), fX
-   * is the first conv block's, sMaxPre the max-pooled blocks' pre-pool outputs and denseIo the
-   * hidden dense blocks' B·(in+out); `denseTape` adds the dense blocks' tape as in an MLP.
-   */
-  readonly conv: Coefficients<ConvTapeFeature> & { readonly denseTape: boolean };
+  readonly holds?: 'signals' | 'weight-copies';
   /**
    * Batch-norm blocks' own tape, in floats per B·(block output): `dense` for dense BN blocks (less
    * a fixed 15·B·units, the first block's share), `conv` for conv BN blocks (plus 2.7·B·max out).
    */
   readonly batchNorm: { readonly dense: number; readonly conv: number };
-} | {
-  readonly schedule: 'block';
-  /** A conv block's working set a·B·in + b·B·pre + c·B·out + d·P + e·B·classes. */
-  readonly conv: readonly [a: number, b: number, c: number, d: number, e: number];
-});
+}
 
 /**
  * Matrix-product FLOPs (2·m·k·n per product) of one dense training step, by kind of product,

@@ -46,4 +46,5 @@ export {
 export { applyUpdate, peekUpdates, runStep, stepSync } from './step';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';
 export { inject, localGrads, paramGrads } from './local-grads';
-export type { AnyRuleOption, ConvTapeFeature, DenseFlops, RuleDescriptor, RuleMemoryModel, RuleOption, RuleOptionSchema } from './descriptor';
+export { untaped } from './tape-memory';
+export type { AnyRuleOption, DenseFlops, RuleDescriptor, RuleMemoryModel, RuleOption, RuleOptionSchema } from './descriptor';

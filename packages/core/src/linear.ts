@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { biasAdd, consumeGrad, passGrad, releaseSaved, sharingSaves } from './tape-memory';
 
 /**
  * Matrix product arranged for the wasm backend's fast path, with a gradient that stays on it.
@@ -29,14 +30,21 @@ tf.registerGradient({
   kernelName: KERNEL,
   inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
+    consumeGrad(dy);
     const [a, b] = saved as [tf.Tensor2D, tf.Tensor2D];
     const g = dy as tf.Tensor2D;
     return {
-      a: () => (prefersSmallRight() ? tf.transpose(tf.matMul(b, tf.transpose(g))) : tf.matMul(g, tf.transpose(b))),
-      b: () => tf.matMul(tf.transpose(a), g),
+      a: () => passGrad(prefersSmallRight() ? tf.transpose(tf.matMul(b, tf.transpose(g))) : tf.matMul(g, tf.transpose(b))),
+      b: () => release(tf.matMul(tf.transpose(a), g), a),
     };
   },
 });
+
+/** Returns `result` after releasing `saved` (the last of its gradient closures to need it). */
+function release<T>(result: T, ...saved: tf.Tensor[]): T {
+  releaseSaved(...saved);
+  return result;
+}
 
 /**
  * The same product whose input gradient goes through a third operand `f` (same shape as b)
@@ -50,11 +58,12 @@ tf.registerGradient({
   kernelName: FEEDBACK_KERNEL,
   inputsToSave: ['a', 'f'],
   gradFunc: (dy, saved) => {
+    consumeGrad(dy);
     const [a, f] = saved as [tf.Tensor2D, tf.Tensor2D];
     const g = dy as tf.Tensor2D;
     return {
-      a: () => (prefersSmallRight() ? tf.transpose(tf.matMul(f, tf.transpose(g))) : tf.matMul(g, tf.transpose(f))),
-      b: () => tf.matMul(tf.transpose(a), g),
+      a: () => passGrad(prefersSmallRight() ? tf.transpose(tf.matMul(f, tf.transpose(g))) : tf.matMul(g, tf.transpose(f))),
+      b: () => release(tf.matMul(tf.transpose(a), g), a),
       f: () => tf.zerosLike(f), // fixed feedback: never trained
     };
   },
@@ -90,16 +99,16 @@ function ensureKernel(backendName: string): void {
 /** a·b for 2-D tensors, with the fast explicit-transpose gradient. */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   ensureKernel(tf.getBackend());
-  return tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D;
+  return sharingSaves(() => tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D);
 }
 
 /** a·b whose gradient with respect to a goes through `f` in place of b (see FEEDBACK_KERNEL). */
 export function matMulWithFeedback(a: tf.Tensor2D, b: tf.Tensor2D, f: tf.Tensor2D): tf.Tensor2D {
   ensureKernel(tf.getBackend());
-  return tf.engine().runKernel(FEEDBACK_KERNEL, { a, b, f } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D;
+  return sharingSaves(() => tf.engine().runKernel(FEEDBACK_KERNEL, { a, b, f } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D);
 }
 
 /** x·W + b, the dense layer's affine map; with `feedback`, ∂L/∂x goes through it instead of W. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, feedback?: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(feedback ? matMulWithFeedback(x, w, feedback) : matMul(x, w), b);
+  return biasAdd(feedback ? matMulWithFeedback(x, w, feedback) : matMul(x, w), b);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { passGrad, sharingSaves } from './tape-memory';
 import type { Block } from './types';
 
 /**
@@ -7,16 +8,26 @@ import type { Block } from './types';
  * signal (DFA). It replaces Σ⟨h_i, s_i⟩, whose Mul and Sum kernels, their gradients and the
  * tape's copies of h_i and s_i cost ~5 elementwise passes per block for the same result.
  * The caller keeps `signal` alive until the gradients are computed (the tape does not save it).
+ *
+ * The seed is 1 in every use here (the injected scalars are summed and differentiated), and
+ * then the gradient is an alias of `signal`, not a product: DFA's backward pass meets all its
+ * inject nodes first, so products would put one more activation-sized tensor per block alive
+ * at the peak. The seed is read only where that is a plain memory read (wasm, cpu).
  */
 export function inject(h: tf.Tensor, signal: tf.Tensor): tf.Scalar {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     void args;
     return {
       value: tf.scalar(0),
-      gradFunc: (dy: tf.Tensor) => tf.mul(signal, dy),
+      gradFunc: (dy: tf.Tensor) => passGrad(isOne(dy) ? sharingSaves(() => signal.clone()) : tf.mul(signal, dy)),
     };
   });
   return op(h) as tf.Scalar;
+}
+
+function isOne(dy: tf.Tensor): boolean {
+  const backend = tf.getBackend();
+  return dy.size === 1 && (backend === 'wasm' || backend === 'cpu') && dy.dataSync()[0] === 1;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FblError } from './errors';
 import { runAliasKernel } from './kernel-alias';
+import { consumeGrad, passGrad, releaseSaved } from './tape-memory';
 import type { Padding } from './conv';
 
 /**
@@ -26,6 +27,7 @@ tf.registerGradient({
   inputsToSave: ['x'],
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
+    consumeGrad(dy);
     const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
     const a = attrs as unknown as PoolAttrs;
     return {
@@ -33,9 +35,11 @@ tf.registerGradient({
         const shift = tf.getBackend() === 'wasm' ? tf.sub(1, tf.min(x)) : undefined;
         const xs = shift ? tf.add(x, shift) : x;
         const ys = shift ? tf.add(y, shift) : y;
-        return tf.engine().runKernel('MaxPoolGrad', { dy, input: xs, output: ys } as unknown as tf.NamedTensorMap, {
+        const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: xs, output: ys } as unknown as tf.NamedTensorMap, {
           filterSize: a.filterSize, strides: a.strides, pad: a.pad, dimRoundingMode: undefined,
         } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        releaseSaved(x, y);
+        return passGrad(dx);
       },
     };
   },

@@ -97,4 +97,21 @@ describe('direct signals', () => {
     expect(bank.residentBytes()).toBe(0);
     tf.dispose([e, last, hidden, B, expected, ...blocks.flatMap((b) => b.params)]);
   });
+
+  it('a regenerated B_i is freed at once even on a gradient tape (the signal is computed off it)', () => {
+    const block = convLike([64, 64]);
+    const bank = dfaFeedbackBank({ seed: 4, feedback: 'regenerate' });
+    const e = tf.randomNormal([3, 2], 0, 1, 'float32', 2);
+    const w = tf.variable(tf.ones([3, 2]));
+    let during = 0;
+    const before = tf.memory().numBytes;
+    const { value, grads } = tf.variableGrads(() => {
+      const s = directSignal(e, block, 0, bank); // B is 2×4096 floats, the signal 3×4096
+      during = tf.memory().numBytes - before;
+      return tf.sum(tf.mul(tf.sum(s), tf.sum(tf.mul(w, e))));
+    }, [w]);
+    expect(during).toBe(3 * 4096 * 4); // the signal only: B is gone
+    tf.dispose([value, e, w, ...Object.values(grads)]);
+    expect(tf.memory().numBytes).toBe(before - 3 * 2 * 4 * 2); // e and w freed, nothing left behind
+  });
 });

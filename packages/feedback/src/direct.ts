@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Block } from '@feedback-lab/core';
+import { untaped, type Block } from '@feedback-lab/core';
 import { feedbackBank, type FeedbackBank, type FeedbackOptions } from './bank';
 import { fanOut } from './random';
 
@@ -26,7 +26,9 @@ export function directSignal(
   const positions = shape.length === 3 ? width / shape[2]! : 1;
   const factor = conv === 'positions' ? 1 / Math.sqrt(positions) : 1;
   const B = bank.get(index, [source.shape[1]!, width]);
-  const s = tf.tidy(() => {
+  // Off the tape: a product recorded there would save B until the step's backward pass ends,
+  // so a regenerated B would be resident after all.
+  const s = untaped(() => {
     const signal = tf.reshape(tf.matMul(source as tf.Tensor2D, B as tf.Tensor2D), [source.shape[0]!, ...shape]);
     return factor === 1 ? signal : tf.mul(signal, factor);
   });

@@ -1,4 +1,4 @@
-import { FblError, outSize, size, type ConvTapeFeature, type ModelSpec, type RuleDescriptor } from '@feedback-lab/core';
+import { FblError, outSize, size, type ModelSpec, type RuleDescriptor } from '@feedback-lab/core';
 
 /** What the memory model needs of a rule: its name (for messages) and its descriptor's formula. */
 export type MemoryModelRule = Pick<RuleDescriptor, 'name' | 'memory'>;
@@ -66,78 +66,61 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
   });
 }
 
-// The formula's shape is here; each rule's fitted coefficients are in its descriptor (its
-// package's descriptor.ts), where they were refitted by least squares on profiled steps:
-// - MLP, tape rules: each hidden block but the first keeps a·B·(in+out) + b·P on the tape (BP's
-//   forward tape and gradients until the single update; FA runs the same tape; DFA's one-pass
-//   tape also holds each block's signal B_i·e). Block rules (MEM-DFA, DRTP) hold none of it.
-// - One dense block's working set: max of its backward (α·(X+A) + β·P) and its optimizer update
-//   (γ·P), plus δ·B·classes for the loss (24 profiled steps per rule: widths 64/128/256, depths
-//   1/2/4/6, batch 32/128, momentum; checked on 96×7×48, 160×3×64, 100×10×32, 300×2×128: within
-//   3.3 %).
-// - Conv nets, tape rules: a linear formula in per-sample features times the batch (below),
-//   fitted by non-negative least squares on 6 conv specs (1–3 conv blocks; kernels 3/5; max, avg
-//   or no pooling; same/valid padding; stride 1 and 2; 1–4 input channels; a dense head) at
-//   batch 32 and 96, then checked on the mnist-conv and cifar-conv presets at 64 and 128.
-// - Conv nets, block rules: one block's working set a·B·in + b·B·pre + c·B·out + d·P +
-//   e·B·classes (+ 0.32·B·pre for max pooling's shifted copy), fitted per block: within 7 %.
-type ConvSums = Record<ConvTapeFeature, number>;
-/** Summation order of the conv features (fixed, so a prediction does not depend on key order). */
-const CONV_FEATURES: readonly ConvTapeFeature[] = ['sPre', 'sOut', 'sP', 'fIn', 'fPre', 'sMaxPre', 'denseIo'];
+// The formula's shape is here (see RuleMemoryModel in core's descriptor.ts); each rule's
+// coefficients [a, b, ℓ, c, d, s] are in its descriptor. They were fitted by non-negative least
+// squares on relative error to profiled momentum steps, in distinct tensor buffers (core's lean
+// tape: saved tensors are aliases, activations keep only their output, saved tensors and passed
+// gradients are freed as the backward pass uses them): MLPs of widths 64/128/256 × depths 1/2/4/6
+// × batch 32/128/1024 and six irregular ones (96×7, 160×3, 100×10, 300×2, 64-32-512-512,
+// 784-256-1024-1024), mnist-conv and cifar-conv at batch 32/64/128, and four small conv specs
+// (same/valid, stride 2, max/avg/no pooling, 1–3 conv blocks) at 32 and 96. Worst error: bp 10 %,
+// fa 7 %, dfa 10 %, mem-dfa 6 %, sign-symmetry 12 %, drtp 16 % (MLPs at batch 128). The
+// batch-norm terms were fitted on the earlier, heavier tape (long-fc, long-conv) and are kept as
+// they were.
 
 const F32 = 4;
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Peak transient floats of one step (engine bytes / 4). */
-function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShape[], B: number): number {
+/** Peak transient floats of one step (distinct buffer bytes / 4). */
+function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShape[], B: number, regenerate: boolean): number {
   const classes = blocks.at(-1)!.out;
-  const [alpha, beta, gamma, delta] = m.dense;
-  const denseBase = (b: BlockShape) => Math.max(alpha * B * (b.in + b.out) + beta * b.params, gamma * b.params) + delta * B * classes;
-  const convs = blocks.filter((b) => b.conv);
+  const [a, b, loss, c, d, s] = m.coefficients;
+  const P = blocks.map((x) => x.params);
+  const W = blocks.map((x) => x.weights);
+  const pooled = (x: BlockShape) => (x.pool ? B * x.pre : 0);
+  const conv = (x: BlockShape) => (x.conv ? B * x.pre : 0);
   if (m.schedule === 'block') {
-    // One block's working set at a time: the largest block decides, wherever it sits (sizing
-    // from block 0 alone missed 784-256-4096-4096-10, whose 4096×4096 block is the peak).
-    const [a, b, c, d, e] = m.conv;
-    // batch norm: 6.1·B·out more per conv block (long-conv-5, momentum; dense BN blocks: not measured)
-    const conv = (x: BlockShape) => a * B * x.in + b * B * x.pre + c * B * x.out + d * x.params + e * B * classes + (x.pool === 'max' ? 0.32 * B * x.pre : 0) + (x.bn ? 6.1 * B * x.out : 0);
-    return Math.max(...blocks.map((x) => (x.conv ? conv(x) : denseBase(x))));
+    // one block's working set at a time: the largest decides, wherever it sits
+    return Math.max(...blocks.map((x, k) => {
+      const input = k > 0 ? B * x.in : 0;
+      const update = x.params + 3 * x.weights + B * (x.out + classes) + input;
+      const local = a * input + b * B * x.out + loss * B * classes + x.params + c * conv(x) + d * pooled(x);
+      return Math.max(update, local) + (x.conv && x.bn ? 6.1 * B * x.out : 0);
+    }));
   }
-  const [ta, tb] = m.denseTape;
-  const tape = (b: BlockShape) => ta * B * (b.in + b.out) + tb * (b.in * b.out + b.out);
-  const hidden = blocks.slice(0, -1).filter((b) => !b.conv);
-  if (!convs.length) {
-    // Batch norm adds its own tape per block (input, x̂, the normalised output before the
-    // activation): fitted on long-fc-5/10 (500-unit sigmoid BN blocks, batch 64, momentum) as
-    // k·B·units per BN block less a fixed 15·B·units (the first blocks' share is in the dense base).
-    const bnOut = hidden.filter((b) => b.bn).map((b) => b.out);
-    const bnTape = bnOut.length ? Math.max(0, m.batchNorm.dense * B * sum(bnOut) - 15 * B * Math.max(...bnOut)) : 0;
-    // MLP: the tape of every block but the first (whose working set is the dense base) and the
-    // last; or the single update, with every gradient alive and γ·P of scratch for the largest
-    // weight (784-256-1024-1024-10: the 1024×1024 block's update is the peak, not block 0's).
-    const params = blocks.map((b) => b.params);
-    const update = sum(params) + gamma * Math.max(...params);
-    return Math.max(sum(hidden.slice(1).map(tape)) + denseBase(blocks[0]!) + bnTape, update);
+  const saved = blocks.slice(0, -1).map((x) => B * x.out + s * pooled(x));
+  const signals = m.holds === 'signals' ? sum(blocks.slice(0, -1).map((x) => B * x.out)) : 0;
+  // sign(W_i), or FA's regenerated B_i: built for the step, alive until it ends
+  const copies = m.holds === 'weight-copies' || (m.feedback === 'mirror' && regenerate) ? sum(W.slice(1)) : 0;
+  let peak = 0;
+  for (let k = blocks.length - 1; k >= 0; k--) {
+    const x = blocks[k]!;
+    const work = a * B * x.in + b * B * x.out + c * conv(x) + d * pooled(x);
+    peak = Math.max(peak, sum(saved.slice(0, k)) + sum(P.slice(k + 1)) + signals + copies + work + P[k]! + loss * B * classes);
   }
-  const s: ConvSums = {
-    sPre: B * sum(convs.map((b) => b.pre)),
-    sOut: B * sum(convs.map((b) => b.out)),
-    sP: sum(blocks.map((b) => b.params)),
-    fIn: B * convs[0]!.in,
-    fPre: B * convs[0]!.pre,
-    sMaxPre: B * sum(convs.filter((b) => b.pool === 'max').map((b) => b.pre)),
-    denseIo: B * sum(hidden.map((b) => b.in + b.out)),
-  };
-  let floats = 0;
-  for (const f of CONV_FEATURES) if (m.conv[f] !== undefined) floats += m.conv[f] * s[f];
-  // Batch norm in conv blocks: k·B·Σout + 2.7·B·max out, fitted on long-conv-5/10 (BP) and
-  // long-conv-5 (DFA; FA and sign-symmetry take BP's, unmeasured).
-  const bnOut = convs.filter((b) => b.bn).map((b) => b.out);
-  const convBn = bnOut.length ? B * (m.batchNorm.conv * sum(bnOut) + 2.7 * Math.max(...bnOut)) : 0;
-  return floats + (m.conv.denseTape ? sum(hidden.map(tape)) : 0) + convBn;
+  // batch norm's own tape (fitted before the lean tape; see above)
+  const hidden = blocks.slice(0, -1);
+  const denseBn = hidden.filter((x) => !x.conv && x.bn).map((x) => x.out);
+  const convBn = hidden.filter((x) => x.conv && x.bn).map((x) => x.out);
+  const bn = (denseBn.length ? Math.max(0, m.batchNorm.dense * B * sum(denseBn) - 15 * B * Math.max(...denseBn)) : 0)
+    + (convBn.length ? B * (m.batchNorm.conv * sum(convBn) + 2.7 * Math.max(...convBn)) : 0);
+  // or the update, with every gradient alive and 3·W of scratch for the largest weight (core's
+  // momentum update: m·accum, accum + g, lr·accum)
+  return Math.max(peak + bn, sum(P) + 3 * Math.max(...W));
 }
 
 /**
- * Predicts the resident and peak transient tensor bytes (engine `numBytes`) of one training
+ * Predicts the resident and peak transient tensor bytes (distinct buffers) of one training
  * step, from the model's shapes (MLP widths or a spec with conv blocks), the batch size, the
  * rule and the optimizer, without allocating anything. Used for measured-vs-predicted reports,
  * the memory-budget guard and the heap guard's first step.
@@ -156,15 +139,13 @@ export function predictMemory(o: MemoryModelInput): MemoryPrediction {
   const stats = 2 * sum(blocks.map((b) => b.bn)); // running mean and variance: resident, not trained
   const slots = { sgd: 0, momentum: 1, adam: 2 }[o.optimizer ?? 'momentum'];
   // FA's B_i has the shape of W_i for every block but the first; DFA, MEM-DFA and DRTP use a
-  // classes×n_out matrix per hidden block. Regenerated, none is resident and the peak does not
-  // move: FA's tape saves its own copy of every B in both modes (the transient term counts it),
-  // the others hold one small matrix at a time (FA on 256-256-256-256-10, batch 64: 3.18 MiB
-  // peak transient either way).
+  // classes×n_out matrix per hidden block. Regenerated, none is resident; FA's are built for the
+  // step and alive until it ends (the transient term counts them), the others' one at a time.
   const regen = o.feedback === 'regenerate';
   const feedback = regen || m.feedback === 'none' ? 0
     : m.feedback === 'mirror' ? sum(blocks.slice(1).map((b) => b.weights))
     : sum(blocks.slice(0, -1).map((b) => classes * b.out));
-  const peakTransientBytes = Math.max(0, Math.round(transientFloats(m, blocks, B))) * F32;
+  const peakTransientBytes = Math.max(0, Math.round(transientFloats(m, blocks, B, regen))) * F32;
   const resident = {
     weights: (weights + stats) * F32,
     optimizer: slots * weights * F32,

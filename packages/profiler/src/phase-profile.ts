@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PhaseMarker } from '@feedback-lab/core';
+import { meterBuffers } from './buffer-meter';
 
-/** Engine tensor bytes right after one kernel of the step. */
+/** Tensor buffer bytes (start + change so far) right after one kernel of the step. */
 export interface TimelinePoint {
   kernel: string;
   phase: string;
@@ -11,7 +12,7 @@ export interface TimelinePoint {
 export interface PhaseMemory {
   phase: string;
   kernels: number;
-  /** Highest engine bytes after any kernel of the phase. */
+  /** Highest tensor buffer bytes during the phase. */
   peakBytes: number;
   /** Kernel time, from tf.profile (synchronised per kernel, so slower than a real step). */
   ms: number;
@@ -30,9 +31,10 @@ export interface PhaseProfile<T = number> {
 
 /**
  * Runs `run` under `tf.profile` and splits its kernel records by the phase the rule had marked
- * when each kernel ran (`ctx.mark`), giving a memory timeline per step. Bytes are the engine's
- * `numBytes`: logical tensor bytes, counting a tensor that aliases another's data (clone,
- * reshape, the tape's saved inputs) once more; XNNPACK caches are not in it (see the heap).
+ * when each kernel ran (`ctx.mark`), giving a memory timeline per step. Bytes are distinct
+ * tensor buffers ({@link meterBuffers}): the engine's `numBytes` at the start plus the buffers
+ * the step has created and freed since, so an alias (clone, reshape, a tensor the tape saved)
+ * costs nothing; XNNPACK caches are not in it (see the heap).
  */
 export async function profilePhases<T>(run: (mark: PhaseMarker) => T): Promise<PhaseProfile<T>> {
   const startBytes = tf.memory().numBytes;
@@ -40,23 +42,40 @@ export async function profilePhases<T>(run: (mark: PhaseMarker) => T): Promise<P
   const engine = tf.engine();
   const mark: PhaseMarker = (phase) => marks.push({ phase, at: engine.state.activeProfile.kernels.length });
   let result: T | undefined;
-  const info = await tf.profile(() => {
-    result = run(mark);
-    return [];
-  });
-  const timeline: TimelinePoint[] = [];
-  const byPhase = new Map<string, PhaseMemory>();
-  let m = 0;
-  info.kernels.forEach((k, i) => {
+  const meter = meterBuffers();
+  let info: Awaited<ReturnType<typeof tf.profile>>;
+  try {
+    info = await tf.profile(() => {
+      result = run(mark);
+      return [];
+    });
+  } finally {
+    meter.stop();
+  }
+  // buffer bytes after kernel i: the last change noted before its record was added
+  const after: number[] = [];
+  let level = 0;
+  let j = 0;
+  const phaseOf = (i: number) => {
+    let m = 0;
     while (m + 1 < marks.length && marks[m + 1]!.at <= i) m++;
-    const phase = marks[m]!.phase;
-    timeline.push({ kernel: k.name, phase, bytes: k.totalBytesSnapshot });
-    const p = byPhase.get(phase) ?? { phase, kernels: 0, peakBytes: 0, ms: 0 };
+    return marks[m]!.phase;
+  };
+  const byPhase = new Map<string, PhaseMemory>();
+  const phase = (name: string) => byPhase.get(name) ?? byPhase.set(name, { phase: name, kernels: 0, peakBytes: startBytes, ms: 0 }).get(name)!;
+  info.kernels.forEach((k, i) => {
+    const p = phase(phaseOf(i));
+    while (j < meter.samples.length && meter.samples[j]!.kernel <= i) {
+      // changes noted while kernel i ran (i kernels recorded so far) belong to it
+      level = meter.samples[j]!.bytes;
+      p.peakBytes = Math.max(p.peakBytes, startBytes + level);
+      j++;
+    }
+    after.push(startBytes + level);
     p.kernels++;
-    p.peakBytes = Math.max(p.peakBytes, k.totalBytesSnapshot);
     p.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    byPhase.set(phase, p);
   });
-  const peakBytes = Math.max(startBytes, ...timeline.map((t) => t.bytes));
+  const timeline: TimelinePoint[] = info.kernels.map((k, i) => ({ kernel: k.name, phase: phaseOf(i), bytes: after[i]! }));
+  const peakBytes = startBytes + meter.peak();
   return { startBytes, peakBytes, timeline, phases: [...byPhase.values()], result: result as T };
 }

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MemoryStats, TrainerCallback } from '@feedback-lab/core';
+import { meterBuffers } from './buffer-meter';
 
 /** Memory of one profiled step, from the engine's tensor accounting. */
 export interface StepMemory {
   step: number;
   /** Tensor bytes held before the step (weights, optimizer state, feedback, the batch). */
   startBytes: number;
-  /** Highest tensor bytes after any kernel of the step. */
+  /** Highest tensor buffer bytes during the step (an alias of a live buffer counts once). */
   peakBytes: number;
   /** peakBytes − startBytes: what the step itself needed at its worst moment. */
   transientBytes: number;
@@ -39,11 +40,17 @@ export function stepMemoryProfiler(o: { every?: number } = {}): StepMemoryProfil
       if (info.step % every !== 0) return run();
       const startBytes = tf.memory().numBytes;
       let loss: tf.Scalar | undefined;
-      const p = await tf.profile(() => {
-        loss = run();
-        return [];
-      });
-      const peak = Math.max(startBytes, p.peakBytes);
+      const meter = meterBuffers();
+      let p: Awaited<ReturnType<typeof tf.profile>>;
+      try {
+        p = await tf.profile(() => {
+          loss = run();
+          return [];
+        });
+      } finally {
+        meter.stop();
+      }
+      const peak = startBytes + meter.peak(); // distinct buffers: aliases count once
       records.push({
         step: info.step, startBytes, peakBytes: peak, transientBytes: peak - startBytes,
         // less the loss tensor the step hands back, which the trainer reads and frees

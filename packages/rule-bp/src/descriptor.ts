@@ -9,9 +9,7 @@ export const bpRule: RuleDescriptor<BpOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    dense: [3.798, 3.213, 4, 21.099],
-    denseTape: [4.239, 1.723],
-    conv: { sPre: 5.3, sOut: 0.767, fPre: 1.093, denseTape: true },
+    coefficients: [0.463, 3.259, 7.992, 2.3, 0.858, 2.533],
     batchNorm: { dense: 5.8, conv: 5.94 },
   },
   // Forward, ∂W per layer, ∂x for every layer but the first.

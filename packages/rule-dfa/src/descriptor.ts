@@ -10,9 +10,8 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'direct',
-    dense: [4.861, 3.078, 4.25, 25.177],
-    denseTape: [5.24, 1.8],
-    conv: { sPre: 3.616, sOut: 5.501, fPre: 1.381, sMaxPre: 1.144, denseTape: true },
+    coefficients: [0.854, 1.804, 5.276, 1.337, 1.807, 2.558],
+    holds: 'signals',
     batchNorm: { dense: 5.4, conv: 4.8 },
   },
   // Forward, ∂W per layer, B_i·e for every hidden layer; no ∂x.

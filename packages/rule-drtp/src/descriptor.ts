@@ -13,9 +13,8 @@ export const drtpRule: RuleDescriptor<DrtpOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    dense: [5.375, 2, 5.25, 1],
-    // The signal B_i·y* is B·out wide, and the block's input is kept while it is formed.
-    conv: [2.907, 5.481, 7.283, 3.627, 87.023],
+    coefficients: [1.112, 3.937, 0.893, 1.559, 1.703, 1],
+    batchNorm: { dense: 0, conv: 0 },
   },
   // Forward, ∂W per layer, B_i·y* for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

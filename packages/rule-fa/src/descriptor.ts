@@ -13,9 +13,7 @@ export const faRule: RuleDescriptor<FaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'mirror',
-    dense: [3.798, 3.213, 4, 21.099],
-    denseTape: [4.239, 1.723],
-    conv: { sOut: 0.964, sP: 1.057, fIn: 3.437, fPre: 6.873, denseIo: 0.209, denseTape: false },
+    coefficients: [0, 3.701, 8.206, 3.686, 0.604, 1],
     batchNorm: { dense: 5.8, conv: 5.94 },
   },
   // As BP: dy·B in place of dy·Wᵀ.

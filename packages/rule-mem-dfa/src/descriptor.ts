@@ -10,8 +10,8 @@ export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    dense: [5.375, 2, 5.25, 1],
-    conv: [2.907, 5.481, 1.283, 3.627, 88.021],
+    coefficients: [1.112, 3.937, 0.893, 1.559, 1.703, 1],
+    batchNorm: { dense: 0, conv: 0 },
   },
   // DFA plus the forward recomputed in the second pass.
   flops: (f) => 3 * f.forward + f.projections,

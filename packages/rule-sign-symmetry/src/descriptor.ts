@@ -12,9 +12,8 @@ export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    dense: [3.798, 3.213, 4, 21.099],
-    denseTape: [4.239, 1.723],
-    conv: { sOut: 0.963, sP: 1.057, fIn: 3.45, fPre: 10.871, denseIo: 0.211, denseTape: false },
+    coefficients: [1.267, 2.327, 8.63, 3.216, 0.125, 1.813],
+    holds: 'weight-copies',
     batchNorm: { dense: 5.8, conv: 5.94 },
   },
   // As BP: dy·sign(W) in place of dy·Wᵀ.

@@ -8,6 +8,7 @@ import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { DATASET_NAMES, openDataset } from '../datasets';
 import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
+import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 
 export const SPEED_OPTIONS = {
   rules: { kind: 'string', default: RULE_NAMES.join(','), help: `comma-separated rules to time (${RULE_NAMES.join(', ')})` },
@@ -22,6 +23,7 @@ export const SPEED_OPTIONS = {
   dataset: { kind: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'dataset the batches come from' },
   'data-dir': { kind: 'string', help: 'directory with the four MNIST-format IDX files (plain or .gz) instead of the bundled ones' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  ...THREADS_OPTION,
   'no-layers': { kind: 'boolean', help: 'skip the stock tfjs-layers peer' },
   json: { kind: 'boolean', help: 'print JSON lines instead of a table' },
   out: { kind: 'string', help: 'directory to write speed.jsonl and speed.txt into' },
@@ -45,7 +47,8 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
   const names = o.rules!.split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) if (!isRuleName(n)) throw new UsageError(`unknown rule "${n}" in --rules (expected ${RULE_NAMES.join(', ')})`);
   const arch = parseArch(o.arch!);
-  const backend = await selectBackend(o.backend as BackendName);
+  const backend = await selectBackend(o.backend as BackendName, { threads: threadsFor(o) });
+  noteBackend(backend, io);
   const dataset = await openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed });
   const loadBefore = loadavg()[0]!;
   const report = await runSpeed({

@@ -7,6 +7,7 @@ import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { resolveSpec } from '../model-choice';
 import { MODEL_OPTIONS } from '../options';
 import type { Io } from '../io';
+import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 
 export const PROFILE_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'mem-dfa', help: 'learning rule' },
@@ -16,6 +17,7 @@ export const PROFILE_OPTIONS = {
   'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'fa/dfa/mem-dfa/drtp: keep feedback matrices or regenerate them' },
   seed: { kind: 'int', default: 1, min: 0, help: 'seed' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  ...THREADS_OPTION,
   json: { kind: 'boolean', help: 'print one JSON object' },
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
@@ -42,7 +44,8 @@ export async function profile(argv: readonly string[], io: Io): Promise<number> 
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
-  const backend = await selectBackend(o.backend as BackendName);
+  const backend = await selectBackend(o.backend as BackendName, { threads: threadsFor(o) });
+  noteBackend(backend, io);
   const { spec, label } = profiledSpec(o);
   const last = spec.layers.at(-1)!;
   if (last.type !== 'dense') throw new UsageError(`${label}: the last layer must be dense (one unit per class)`);

@@ -14,6 +14,7 @@ import { RESULT_KEYS, buildRun, checkPredictedBudget, openRunDataset, predictedS
 import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
 import { openDataset } from '../datasets';
 import type { Io } from '../io';
+import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 
 export const TRAIN_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
@@ -26,6 +27,7 @@ export const TRAIN_OPTIONS = {
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
+  ...THREADS_OPTION,
   ...RULE_OPTIONS,
   'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
@@ -60,7 +62,8 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     if (diffs.length) throw new UsageError(`cannot resume from ${o.resume}: the options differ from its config (${describeDifferences(diffs)})`);
   }
   // A resumed run is only bit-identical on the backend that wrote it: no silent fallback.
-  const backend = await selectBackend(chosen.backend as BackendName, { strict: !!resumed });
+  const backend = await selectBackend(chosen.backend as BackendName, { strict: !!resumed, threads: threadsFor(o) });
+  noteBackend(backend, io);
   const dataset = await (resumed
     ? openRunDataset(resumed.config, (l) => io.err.write(`${l}\n`))
     : openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: chosen.normalize === true, log: (l) => io.err.write(`${l}\n`) }));
