@@ -62,10 +62,10 @@ export interface RuleMemoryModel {
    */
   readonly holds?: 'signals' | 'weight-copies';
   /**
-   * Batch-norm blocks' own tape, in floats per B·(block output): `dense` for dense BN blocks (less
-   * a fixed 15·B·units, the first block's share), `conv` for conv BN blocks (plus 2.7·B·max out).
+   * Batch-norm blocks' own tape, floats: B·(k·Σout + c·max out) over the dense BN blocks (at
+   * least 0) and over the conv BN blocks, as [k, c] each; [0, 0] for rules that hold one block.
    */
-  readonly batchNorm: { readonly dense: number; readonly conv: number };
+  readonly batchNorm: { readonly dense: readonly [k: number, c: number]; readonly conv: readonly [k: number, c: number] };
 }
 
 /**

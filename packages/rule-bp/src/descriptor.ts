@@ -10,7 +10,7 @@ export const bpRule: RuleDescriptor<BpOptions> = {
     schedule: 'tape',
     feedback: 'none',
     coefficients: [0.463, 3.259, 7.992, 2.3, 0.858, 2.533],
-    batchNorm: { dense: 5.8, conv: 5.94 },
+    batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },
   // Forward, ∂W per layer, ∂x for every layer but the first.
   flops: (f) => 2 * f.forward + f.inputGrads,

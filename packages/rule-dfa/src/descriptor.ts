@@ -12,7 +12,7 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
     feedback: 'direct',
     coefficients: [0.854, 1.804, 5.276, 1.337, 1.807, 2.558],
     holds: 'signals',
-    batchNorm: { dense: 5.4, conv: 4.8 },
+    batchNorm: { dense: [7.104, -1.401], conv: [6.003, -0.79] },
   },
   // Forward, ∂W per layer, B_i·e for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

@@ -14,7 +14,7 @@ export const drtpRule: RuleDescriptor<DrtpOptions> = {
     schedule: 'block',
     feedback: 'direct',
     coefficients: [1.112, 3.937, 0.893, 1.559, 1.703, 1],
-    batchNorm: { dense: 0, conv: 0 },
+    batchNorm: { dense: [0, 0], conv: [0, 0] },
   },
   // Forward, ∂W per layer, B_i·y* for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

@@ -14,7 +14,7 @@ export const faRule: RuleDescriptor<FaOptions> = {
     schedule: 'tape',
     feedback: 'mirror',
     coefficients: [0, 3.701, 8.206, 3.686, 0.604, 1],
-    batchNorm: { dense: 5.8, conv: 5.94 },
+    batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },
   // As BP: dy·B in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,

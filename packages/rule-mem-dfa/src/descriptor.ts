@@ -11,7 +11,7 @@ export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
     schedule: 'block',
     feedback: 'direct',
     coefficients: [1.112, 3.937, 0.893, 1.559, 1.703, 1],
-    batchNorm: { dense: 0, conv: 0 },
+    batchNorm: { dense: [0, 0], conv: [0, 0] },
   },
   // DFA plus the forward recomputed in the second pass.
   flops: (f) => 3 * f.forward + f.projections,

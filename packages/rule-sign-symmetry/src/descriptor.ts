@@ -14,7 +14,7 @@ export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
     feedback: 'none',
     coefficients: [1.267, 2.327, 8.63, 3.216, 0.125, 1.813],
     holds: 'weight-copies',
-    batchNorm: { dense: 5.8, conv: 5.94 },
+    batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },
   // As BP: dy·sign(W) in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,
