@@ -9,25 +9,22 @@ import type { Block } from './types';
  * tape's copies of h_i and s_i cost ~5 elementwise passes per block for the same result.
  * The caller keeps `signal` alive until the gradients are computed (the tape does not save it).
  *
- * The seed is 1 in every use here (the injected scalars are summed and differentiated), and
- * then the gradient is an alias of `signal`, not a product: DFA's backward pass meets all its
- * inject nodes first, so products would put one more activation-sized tensor per block alive
- * at the peak. The seed is read only where that is a plain memory read (wasm, cpu).
+ * Its gradient is `signal` itself (an alias, not a product with the incoming gradient), so
+ * differentiate it, or a plain sum of such scalars, as the objective with the default seed 1
+ * (`tf.variableGrads(() => ...)`, `tf.grads`): a scaled objective (2·inject(h, s)) does not scale
+ * the gradient. A product would put one more activation-sized tensor per block alive at DFA's
+ * peak (its backward pass meets every inject node first), and checking the seed would read a
+ * tensor synchronously, a stall on GPU backends.
  */
 export function inject(h: tf.Tensor, signal: tf.Tensor): tf.Scalar {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     void args;
     return {
       value: tf.scalar(0),
-      gradFunc: (dy: tf.Tensor) => passGrad(isOne(dy) ? sharingSaves(() => signal.clone()) : tf.mul(signal, dy)),
+      gradFunc: () => passGrad(sharingSaves(() => signal.clone())),
     };
   });
   return op(h) as tf.Scalar;
-}
-
-function isOne(dy: tf.Tensor): boolean {
-  const backend = tf.getBackend();
-  return dy.size === 1 && (backend === 'wasm' || backend === 'cpu') && dy.dataSync()[0] === 1;
 }
 
 /**
