@@ -32,7 +32,7 @@ export interface PhaseProfile<T = number> {
 /**
  * Runs `run` under `tf.profile` and splits its kernel records by the phase the rule had marked
  * when each kernel ran (`ctx.mark`), giving a memory timeline per step. Bytes are distinct
- * tensor buffers ({@link meterBuffers}): the engine's `numBytes` at the start plus the buffers
+ * tensor buffers (the internal buffer meter): the engine's `numBytes` at the start plus the buffers
  * the step has created and freed since, so an alias (clone, reshape, a tensor the tape saved)
  * costs nothing; XNNPACK caches are not in it (see the heap).
  */
