@@ -68,6 +68,9 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   const seeds = integers(o.seeds!, 'seeds', 0);
   const depths = integers(o.depths ?? (o.quick ? QUICK.depths.join(',') : String(MEMORY_DEPTH_OPTIONS.depths.default)), 'depths', 1);
   const workers = o.workers ?? availableParallelism();
+  // The cores are shared among the cells: two-thread cells on a 2-core machine with two workers
+  // would oversubscribe it (XNNPACK's workers spin), measured 0.5–0.7× of one thread each.
+  const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const dataDir = o['data-dir'] && resolve(o['data-dir']);
   if (dataDir && models.includes('cifar-conv') && !existsSync(join(dataDir, CIFAR10_FILES.test))) {
     throw new FblError('DATA_MISSING', `--data-dir ${dataDir} has no ${CIFAR10_FILES.test}: give the directory of the CIFAR-10 binary batches (data_batch_1.bin … test_batch.bin)`);
@@ -115,7 +118,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
             if (r.code !== 0) failures.push(`memory-depth: ${lastLine(r.err)}`);
             else say('memory vs depth: done', { event: 'memory-depth-done', dir: memoryDir });
           })] : []),
-          ...todo.map((cell) => run(cellTask(cell, o['checkpoint-every']!)).then((r) => {
+          ...todo.map((cell) => run(cellTask(cell, o['checkpoint-every']!, threads)).then((r) => {
             progress.poll();
             if (r.code !== 0 && !interrupted) {
               failures.push(`${cell.id}: ${lastLine(r.err)}`);
@@ -157,8 +160,8 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   }
 }
 
-function cellTask(cell: Cell, checkpointEvery: number): CellTask {
-  return { kind: 'cell', id: cell.id, dir: cell.dir, args: trainArgs(cell.config, cell.epochs), epochs: cell.epochs, checkpointEvery };
+function cellTask(cell: Cell, checkpointEvery: number, threads: number): CellTask {
+  return { kind: 'cell', id: cell.id, dir: cell.dir, args: trainArgs(cell.config, cell.epochs), epochs: cell.epochs, checkpointEvery, threads };
 }
 
 /** Whether the sweep in `dir` already measured every rule at every depth asked for. */

@@ -43,7 +43,7 @@ export default async function runTask(task: CellTask | CommandTask): Promise<Tas
     err: errSink,
   };
   const argv = resume ? ['train', '--resume', task.dir, '--epochs', String(task.epochs)] : ['train', ...task.args, '--checkpoint-dir', task.dir];
-  const code = await main([...argv, '--json', '--checkpoint-every', String(task.checkpointEvery)], io);
+  const code = await main([...argv, '--json', '--checkpoint-every', String(task.checkpointEvery), '--threads', String(task.threads)], io);
   if (code !== 0) append({ event: 'failed', code, error: lastLine(err) });
   return { code, err };
 }

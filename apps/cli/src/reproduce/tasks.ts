@@ -10,6 +10,8 @@ export interface CellTask {
   args: string[];
   epochs: number;
   checkpointEvery: number;
+  /** wasm threads of the cell's process (the cores divided among the workers). */
+  threads: number;
 }
 
 /** Any other fbl command run in a worker (the memory-vs-depth sweep); its stdout is dropped. */
