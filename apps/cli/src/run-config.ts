@@ -26,6 +26,8 @@ export interface RunConfig {
   data: { inputShape: number[]; numClasses: number };
   optimizer: string;
   lr: number;
+  /** Inverse-time learning-rate decay: lr / (1 + step / N). */
+  'lr-decay-steps'?: number;
   'batch-size': number;
   epochs: number;
   seed: number;
@@ -44,7 +46,7 @@ export interface RunConfig {
 
 /** Options that change the numbers; `epochs` may grow on resume (data order is per epoch). */
 export const RESULT_KEYS: readonly string[] = [
-  'rule', 'dataset', 'data-dir', 'normalize', 'arch', 'activation', 'preset', 'model', 'optimizer', 'lr', 'batch-size', 'seed',
+  'rule', 'dataset', 'data-dir', 'normalize', 'arch', 'activation', 'preset', 'model', 'optimizer', 'lr', 'lr-decay-steps', 'batch-size', 'seed',
   'limit', 'backend', ...RULE_FLAGS,
 ];
 
@@ -71,7 +73,7 @@ export async function buildRun(c: RunConfig, dataset: Dataset, limitBytes = DEFA
   const create = await ruleByName(c.rule).load();
   const model = buildChosenModel(c.spec, dataset, c.seed);
   const rule = create(ruleValues(c, c.seed));
-  const optimizer = createOptimizer({ name: c.optimizer as OptimizerName, lr: c.lr });
+  const optimizer = createOptimizer({ name: c.optimizer as OptimizerName, lr: c.lr, decaySteps: c['lr-decay-steps'] });
   return {
     dataset, model, rule, optimizer,
     dispose() {

@@ -19,6 +19,13 @@ function pair() {
   return { ours, theirs, grads };
 }
 
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = d.dataSync()[0]!;
+  d.dispose();
+  return v;
+}
+
 const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
 
 describe('createOptimizer', () => {
@@ -101,10 +108,69 @@ describe('createOptimizer', () => {
     await useBackend('wasm');
     expect(() => createOptimizer({ name: 'adam', lr: -1 })).toThrow(/learning rate must be a positive number, got -1/);
     expect(() => createOptimizer({ name: 'rmsprop' as 'adam', lr: 0.1 })).toThrow(/unknown optimizer "rmsprop"/);
+    expect(() => createOptimizer({ name: 'sgd', lr: 0.1, decaySteps: 0 })).toThrow(/lr decay steps must be a positive number, got 0/);
     const g = tf.zeros([2]);
     const sgd = createOptimizer({ name: 'sgd', lr: 0.1 });
     expect(() => sgd.apply({ nope: g })).toThrow(/no variable named nope/);
     sgd.dispose();
     g.dispose();
   });
+
+  for (const name of OPTIMIZERS) {
+    it(`${name} with decaySteps: update k steps at lr / (1 + k / decaySteps), and the count survives save/load`, async () => {
+      await useBackend('cpu');
+      const start = tf.memory().numTensors;
+      const { ours, theirs, grads } = pair();
+      const opt = createOptimizer({ name, lr: 0.02, decaySteps: 4 });
+      const updatesOf = (v: tf.Variable) => {
+        const st = opt.save();
+        const n = st.slots[v.name]!.updates;
+        disposeOptimizerState(st);
+        return n;
+      };
+      // Expected weight change of update k, written out: sgd and momentum step by the decayed
+      // rate times the (accumulated) gradient; Adam's first step is the rate itself.
+      let accRef: tf.Tensor[] = ours.map((v) => tf.zerosLike(v));
+      for (let k = 0; k < 10; k++) {
+        if (k === 5) {
+          // a checkpoint round trip in the middle keeps the count
+          const saved = opt.save();
+          opt.load(saved);
+          disposeOptimizerState(saved);
+          expect(updatesOf(ours[0]!)).toBe(5);
+        }
+        const g = grads(k);
+        const before = ours.map((v) => v.clone());
+        opt.apply({ [ours[0]!.name]: g[0]!, [ours[1]!.name]: g[1]! });
+        const lr = 0.02 / (1 + k / 4);
+        if (name !== 'adam') {
+          const acc = accRef.map((a, i) => (name === 'momentum' ? tf.tidy(() => tf.add(tf.mul(a, 0.9), g[i]!)) : g[i]!.clone()));
+          tf.dispose(accRef);
+          accRef = acc;
+          for (let i = 0; i < 2; i++) {
+            const expected = tf.tidy(() => tf.sub(before[i]!, tf.mul(acc[i]!, lr)));
+            expect(maxDiff(ours[i]!, expected)).toBeLessThan(1e-6);
+            expected.dispose();
+          }
+        } else {
+          // Adam's first step moves each weight by lr·sign(g) (|m̂/√v̂| = 1): the rate is visible directly.
+          if (k === 0) expect(maxDiff(ours[0]!, before[0]!)).toBeCloseTo(lr, 5);
+          expect(updatesOf(ours[0]!)).toBe(k + 1);
+        }
+        tf.dispose([...g, ...before]);
+      }
+      // without decaySteps nothing is counted (checkpoints as before)
+      const plain = createOptimizer({ name, lr: 0.02 });
+      const g = grads(0);
+      plain.apply({ [theirs[0]!.name]: g[0]! });
+      const st = plain.save();
+      expect(st.slots[theirs[0]!.name]!.updates).toBeUndefined();
+      disposeOptimizerState(st);
+      plain.dispose();
+      tf.dispose([...g, ...accRef]);
+      opt.dispose();
+      tf.dispose([...ours, ...theirs]);
+      expect(tf.memory().numTensors).toBe(start);
+    });
+  }
 });

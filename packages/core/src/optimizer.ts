@@ -14,6 +14,13 @@ export interface OptimizerOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /**
+   * Inverse-time decay: a variable's k-th update uses lr / (1 + k / decaySteps), so the rate
+   * halves after `decaySteps` steps and the sum of all steps grows only as the logarithm of
+   * their number (undefined: a constant rate). Counted per variable, so block-by-block
+   * schedules (MEM-DFA, DRTP) decay exactly as one-pass ones.
+   */
+  decaySteps?: number;
 }
 
 /**
@@ -57,9 +64,13 @@ export interface Optimizer {
 export function createOptimizer(o: OptimizerOptions): Optimizer {
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) throw new FblError('INVALID_OPTION', `learning rate must be a positive number, got ${o.lr}`);
   if (!OPTIMIZERS.includes(o.name)) throw new FblError('INVALID_OPTION', `unknown optimizer "${String(o.name)}" (expected ${OPTIMIZERS.join(', ')})`);
-  const options: OptimizerOptions = o.name === 'momentum' ? { name: o.name, lr: o.lr, momentum: o.momentum ?? 0.9 }
-    : o.name === 'adam' ? { name: o.name, lr: o.lr, beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, epsilon: o.epsilon ?? tf.backend().epsilon() }
-    : { name: o.name, lr: o.lr };
+  if (o.decaySteps !== undefined && !(o.decaySteps > 0 && Number.isFinite(o.decaySteps))) {
+    throw new FblError('INVALID_OPTION', `lr decay steps must be a positive number, got ${o.decaySteps}`);
+  }
+  const decay = o.decaySteps !== undefined ? { decaySteps: o.decaySteps } : {};
+  const options: OptimizerOptions = o.name === 'momentum' ? { name: o.name, lr: o.lr, momentum: o.momentum ?? 0.9, ...decay }
+    : o.name === 'adam' ? { name: o.name, lr: o.lr, beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, epsilon: o.epsilon ?? tf.backend().epsilon(), ...decay }
+    : { name: o.name, lr: o.lr, ...decay };
   let slots: Record<string, SlotState> = {};
   // Constants as tfjs keeps them from construction on: SGD and momentum multiply by a kept
   // scalar −lr, momentum by a kept scalar m.
@@ -73,8 +84,18 @@ export function createOptimizer(o: OptimizerOptions): Optimizer {
       for (const [name, g] of Object.entries(grads)) {
         const v = tf.engine().registeredVariables[name];
         if (!v) throw new FblError('INVALID_OPTION', `optimizer: no variable named ${name}`);
-        slots[name] ??= {};
-        update(v, g, slots[name], options, constants, zeros);
+        const slot = (slots[name] ??= {});
+        if (options.decaySteps === undefined) {
+          update(v, g, slot, options, constants, zeros);
+          continue;
+        }
+        // The decayed rate as the same kinds of constants, for this update only.
+        const k = (slot.updates as number | undefined) ?? 0;
+        const lr = options.lr / (1 + k / options.decaySteps);
+        const now = options.name === 'adam' ? [] : [tf.scalar(-lr), ...constants.slice(1)];
+        update(v, g, slot, { ...options, lr }, now, zeros);
+        if (now[0]) now[0].dispose();
+        slot.updates = k + 1;
       }
     },
     save: () => ({ options: { ...options }, slots: mapSlots(slots, (t) => tf.keep(t.clone())) }),

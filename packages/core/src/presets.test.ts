@@ -16,9 +16,10 @@ describe('presetDefaults', () => {
 
   it('applies a preset\'s per-rule overrides on top of its base, and only for that rule', () => {
     const dfa = presetDefaults('cifar-conv', 'dfa');
-    expect(dfa).toMatchObject({ lr: 0.01, epochs: 3, normalize: true, feedbackScale: 0.3, feedbackConv: 'positions' });
+    expect(dfa).toMatchObject({ lr: 0.01, epochs: 3, normalize: true, feedbackScale: 0.3, feedbackConv: 'positions', lrDecaySteps: 300 });
     expect(presetDefaults('cifar-conv', 'bp')).toMatchObject({ normalize: true, feedbackScale: 1 });
     expect(presetDefaults('cifar-conv', 'bp').feedbackConv).toBeUndefined();
+    expect(presetDefaults('cifar-conv', 'bp').lrDecaySteps).toBeUndefined();
     expect(presetDefaults('mnist-conv', 'dfa').feedbackScale).toBe(1);
   });
 

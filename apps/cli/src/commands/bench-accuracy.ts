@@ -96,7 +96,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
       const create = await ruleByName(ruleName).load();
       const model = buildChosenModel(spec, dataset, seed);
       const rule = create({ seed, 'feedback-scale': scale, feedback: d.feedback, 'feedback-conv': d.feedbackConv });
-      const optimizer = createOptimizer({ name: optimizerName as OptimizerName, lr });
+      const optimizer = createOptimizer({ name: optimizerName as OptimizerName, lr, decaySteps: d.lrDecaySteps });
       const t0 = performance.now();
       try {
         const trainer = createTrainer({ model, rule, optimizer, dataset, seed });

@@ -22,6 +22,7 @@ export const TRAIN_OPTIONS = {
   ...MODEL_OPTIONS,
   optimizer: { kind: 'string', choices: OPTIMIZERS, help: 'optimizer (momentum uses 0.9; default: the preset\'s, see fbl presets; momentum for --arch)' },
   lr: { kind: 'number', help: 'learning rate (default: the preset\'s; 0.01 for --arch)' },
+  'lr-decay-steps': { kind: 'number', min: 1, help: 'inverse-time decay, lr / (1 + step / N): the rate halves after N steps (default: the preset\'s, see fbl presets; constant)' },
   'batch-size': { kind: 'int', min: 1, help: 'samples per step (default: the preset\'s; 64 for --arch)' },
   epochs: { kind: 'int', min: 1, help: 'passes over the training data (default: the preset\'s; 2 for --arch)' },
   seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
@@ -86,7 +87,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
       if (resumed) io.out(JSON.stringify({ event: 'resume', from: o.resume, ...resumed.position }) + '\n');
     } else {
       io.out(`${resumed ? `resuming from ${o.resume} at epoch ${resumed.position.epoch}, step ${resumed.position.step}: ` : ''}training ${config.rule} on ${dataset.name} ` +
-        `(${config.limit ?? dataset.size('train')} samples), ${label}, ${config.optimizer} lr ${config.lr}, ` +
+        `(${config.limit ?? dataset.size('train')} samples), ${label}, ${config.optimizer} lr ${config.lr}${config['lr-decay-steps'] ? ` (÷ (1 + step/${config['lr-decay-steps']}))` : ''}, ` +
         `batch ${config['batch-size']}, ${config.epochs} epoch(s), seed ${config.seed}, backend ${describeBackend(backend)}\n`);
     }
     const line = (e: EpochEndEvent) => ({
@@ -143,6 +144,7 @@ function trainDefaults(preset: string | undefined, rule: string): Record<string,
   const d = presetDefaults(preset, rule);
   return {
     optimizer: d.optimizer, lr: d.lr, 'batch-size': d.batchSize, epochs: d.epochs,
+    ...(d.lrDecaySteps !== undefined ? { 'lr-decay-steps': d.lrDecaySteps } : {}),
     ...(d.feedback ? { feedback: d.feedback } : {}),
     ...(d.feedbackScale !== 1 ? { 'feedback-scale': d.feedbackScale } : {}),
     ...(d.normalize ? { normalize: true } : {}),

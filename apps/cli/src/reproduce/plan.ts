@@ -39,6 +39,8 @@ export interface CellConfig {
   seed: number;
   optimizer: string;
   lr: number;
+  /** Inverse-time lr decay (`--lr-decay-steps`); undefined: constant. */
+  lrDecaySteps?: number;
   batchSize: number;
   feedbackScale: number;
   /** Feedback generator by name; undefined: the rule's own. */
@@ -88,7 +90,7 @@ export function planCells(o: PlanOptions): Cell[] {
           id, dir: join(o.out, 'cells', id), epochs: o.epochs ?? d.epochs,
           config: {
             model, preset: m.preset, dataset: m.dataset, ...(m.dataset === 'cifar10' && o.dataDir ? { dataDir: resolve(o.dataDir) } : {}),
-            rule, seed, optimizer: d.optimizer, lr: d.lr, batchSize: d.batchSize, feedbackScale: d.feedbackScale, ...(d.feedback ? { feedback: d.feedback } : {}), ...(d.feedbackConv && d.feedbackConv !== 'none' ? { feedbackConv: d.feedbackConv } : {}), ...(d.normalize ? { normalize: true } : {}),
+            rule, seed, optimizer: d.optimizer, lr: d.lr, ...(d.lrDecaySteps !== undefined ? { lrDecaySteps: d.lrDecaySteps } : {}), batchSize: d.batchSize, feedbackScale: d.feedbackScale, ...(d.feedback ? { feedback: d.feedback } : {}), ...(d.feedbackConv && d.feedbackConv !== 'none' ? { feedbackConv: d.feedbackConv } : {}), ...(d.normalize ? { normalize: true } : {}),
             ...(limit !== undefined ? { limit } : {}),
           },
         });
@@ -102,7 +104,7 @@ export function planCells(o: PlanOptions): Cell[] {
 export function trainArgs(c: CellConfig, epochs: number): string[] {
   return [
     '--rule', c.rule, '--preset', c.preset, '--dataset', c.dataset, ...(c.dataDir ? ['--data-dir', c.dataDir] : []),
-    '--seed', String(c.seed), '--optimizer', c.optimizer, '--lr', String(c.lr), '--batch-size', String(c.batchSize),
+    '--seed', String(c.seed), '--optimizer', c.optimizer, '--lr', String(c.lr), ...(c.lrDecaySteps !== undefined ? ['--lr-decay-steps', String(c.lrDecaySteps)] : []), '--batch-size', String(c.batchSize),
     '--epochs', String(epochs),
     // As `fbl train` does: a scale of 1 is the rule's own feedback and is left out of the config.
     ...(c.feedbackScale !== 1 ? ['--feedback-scale', String(c.feedbackScale)] : []),

@@ -78,7 +78,7 @@ export function createSession(deps: SessionDeps) {
     // per-unit feedback on MLPs, a fraction of BP's step on the relu conv preset.
     const d = presetDefaults(c.preset, c.rule);
     const rule = await ruleByName(c.rule).create({ seed: c.seed, feedback: d.feedback, 'feedback-scale': d.feedbackScale, 'feedback-conv': d.feedbackConv });
-    const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr });
+    const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr, decaySteps: d.lrDecaySteps });
     const profiler = phaseStepProfiler({ every: c.profileEvery });
     let sent = 0;
     const evaluate = async (step: number) => {
