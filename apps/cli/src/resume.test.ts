@@ -10,7 +10,9 @@ import { spawnCli } from './spawn-cli';
 // never interrupted. Adam is used because its state (moments, β powers, step count) is the
 // hardest to restore exactly.
 const args = (rule: string) => ['train', '--rule', rule, '--dataset', 'spirals', '--arch', '2-32-32-3', '--activation', 'tanh', '--optimizer', 'adam', '--lr', '0.01',
-  '--batch-size', '4', '--epochs', '12', '--seed', '7', '--checkpoint-every', '25', '--json'];
+  '--batch-size', '4', '--epochs', '12', '--seed', '7', '--checkpoint-every', '25', '--json',
+  // MEM-DFA with a decaying rate: the per-variable update counts must survive the kill too.
+  ...(rule === 'mem-dfa' ? ['--lr-decay-steps', '50'] : [])];
 const root = mkdtempSync(join(tmpdir(), 'fbl-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

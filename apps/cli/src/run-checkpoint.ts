@@ -55,7 +55,7 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
     rule: str(cfg.rule, 'config.rule'), dataset: str(cfg.dataset, 'config.dataset'),
     ...opt('data-dir', str), ...opt('normalize', bool), ...opt('arch', str), ...opt('activation', str), ...opt('preset', str), ...opt('model', str),
     spec: spec!, data: { inputShape: shape, numClasses: int(data.numClasses, 'config.data.numClasses') },
-    optimizer: str(cfg.optimizer, 'config.optimizer'), lr: num(cfg.lr, 'config.lr'),
+    optimizer: str(cfg.optimizer, 'config.optimizer'), lr: num(cfg.lr, 'config.lr'), ...opt('lr-decay-steps', num),
     'batch-size': int(cfg['batch-size'], 'config.batch-size'), epochs: int(cfg.epochs, 'config.epochs'),
     seed: int(cfg.seed, 'config.seed'),
     ...opt('limit', int), backend: str(cfg.backend, 'config.backend'), ...readRuleFlags(cfg, fail),
@@ -78,7 +78,7 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
   const state: TrainingState = {
     arrays: c.arrays,
     optimizer: {
-      options: { name: name as OptimizerName, lr: num(oo.lr, 'optimizer.options.lr'), ...optional('momentum'), ...optional('beta1'), ...optional('beta2'), ...optional('epsilon') },
+      options: { name: name as OptimizerName, lr: num(oo.lr, 'optimizer.options.lr'), ...optional('momentum'), ...optional('beta1'), ...optional('beta2'), ...optional('epsilon'), ...optional('decaySteps') },
       numbers: Object.fromEntries(numbers.map(([k, v]) => [k, Object.fromEntries(Object.entries(obj(v, `optimizer.numbers.${k}`)).map(([f, x]) => [f, num(x, `optimizer.numbers.${k}.${f}`)]))])),
     },
     rule: { name: str(r.name, 'rule.name'), state: r.state === null ? null : obj(r.state, 'rule.state') },
