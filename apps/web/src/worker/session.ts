@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR10_RECORD_BYTES, cifar10FromBatches, type CifarBuffers } from '@feedback-lab/datasets';
-import { buildModel, mlp, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
+import { buildModel, mlp, modelVariables, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
 import { ruleByName } from '@feedback-lab/rules';
 import { cifarBuffers, type PickedFile } from './cifar';
-import { modelFiles } from './export-model';
+import { exportFiles } from '@feedback-lab/checkpoint';
 import { phaseStepProfiler } from './step-profiler';
 
 /** What the session needs from its surroundings; the worker passes the real ones. */
@@ -155,7 +155,8 @@ export function createSession(deps: SessionDeps) {
     if (!m || !c) return post({ type: 'error', message: 'train a model first, then download it' });
     const spec = exportSpec(c);
     const name = `fbl_${c.rule}_${spec.name}`;
-    const files = await modelFiles(m, { ...spec, name }, modelDataShape);
+    // every variable in block order, batch-norm running statistics included
+    const files = await exportFiles({ ...spec, name }, modelDataShape, modelVariables(m), `feedback-lab web (TensorFlow.js ${tf.version_core})`);
     post({ type: 'modelFiles', name, modelJson: JSON.stringify(files.modelJson), weightsBin: files.weightsBin.slice().buffer });
   }
 
