@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FblError } from './errors';
-import { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec } from './presets';
+import { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, specDefaults } from './presets';
 import { buildModel } from './spec';
 import { useBackend } from './test-numerics';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +12,19 @@ describe('presetDefaults', () => {
     expect(presetDefaults(undefined, 'dfa').feedback).toBe('he-normal');
     expect(presetDefaults(undefined, 'bp').feedback).toBeUndefined();
     expect(presetDefaults(undefined)).not.toHaveProperty('rules');
+  });
+
+  it('gives a model without a preset the tanh MLPs\' feedback only when every hidden block saturates', () => {
+    const dense = (activation?: 'tanh' | 'sigmoid' | 'relu' | 'linear') => ({ type: 'dense' as const, units: 8, ...(activation ? { activation } : {}) });
+    const out = { type: 'dense' as const, units: 10 };
+    expect(specDefaults({ input: [4], layers: [dense('tanh'), dense('sigmoid'), out] }, 'dfa')).toEqual(presetDefaults(undefined, 'dfa'));
+    // relu by default, relu or linear by name, or any conv block: the relu MLPs' fractions of BP's step
+    for (const hidden of [dense(), dense('relu'), dense('linear')]) {
+      expect(specDefaults({ input: [4], layers: [dense('tanh'), hidden, out] }, 'dfa')).toEqual(presetDefaults('mnist-fc', 'dfa'));
+    }
+    const conv = { type: 'conv2d' as const, filters: 2, kernel: 3, activation: 'tanh' as const };
+    expect(specDefaults({ input: [8, 8, 1], layers: [conv, out] }, 'drtp')).toEqual(presetDefaults('mnist-fc', 'drtp'));
+    expect(specDefaults({ input: [4], layers: [dense(), out] }, 'drtp').feedbackScale).toBe(0.002);
   });
 
   it('applies a preset\'s per-rule overrides on top of its base, and only for that rule', () => {

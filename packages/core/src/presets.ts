@@ -193,6 +193,25 @@ export function listPresets(): PresetInfo[] {
 }
 
 /**
+ * The training defaults of a model without a preset (`--arch`, `--model`), by what its hidden
+ * blocks compute: MLPs whose hidden activations all saturate (tanh, sigmoid) get
+ * {@link MLP_DEFAULTS} (the reference's per-unit feedback); any conv block, or any hidden relu or
+ * linear block, gets the relu MLPs' fractions of BP's step, as unbounded activations drift under
+ * random feedback. 784-800-800-10 relu, MNIST, first 10 000 samples, 1 epoch, seed 1: with the
+ * tanh MLPs' feedback DFA explodes at step 51 and DRTP at step 14, FA ends at loss 6.2; with
+ * these, DFA 85.83 %, FA 87.11 %, DRTP 85.24 %.
+ *
+ * @example
+ * const d = specDefaults({ input: [784], layers: [{ type: 'dense', units: 100 }, { type: 'dense', units: 10 }] }, 'dfa'); // feedbackScale 0.25
+ */
+export function specDefaults(spec: ModelSpec, rule?: string): TrainDefaults {
+  const hidden = spec.layers.slice(0, -1);
+  const saturating = hidden.every((l) => l.type === 'dense' && (l.activation === 'tanh' || l.activation === 'sigmoid'));
+  const { rules, ...d } = saturating ? MLP_DEFAULTS : RELU_MLP;
+  return { ...d, ...(rule ? rules?.[rule] : undefined) };
+}
+
+/**
  * The training defaults of preset `name` (undefined: `--arch`/`--model`) for `rule`, with the
  * preset's per-rule overrides applied.
  *

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, describeBackend, presetDefaults, selectBackend, type BackendName, type TrainDefaults } from '@feedback-lab/core';
+import { BACKENDS, describeBackend, presetDefaults, selectBackend, specDefaults, type BackendName, type TrainDefaults } from '@feedback-lab/core';
 import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { accuracyTable, type AccuracyRun } from '../bench/accuracy-table';
@@ -72,7 +72,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
   const scales = perRule(o['feedback-scales'], 'feedback-scales', rules);
   const backend = await selectBackend(o.backend as BackendName);
   // The preset's hyperparameters per rule, unless given (presetDefaults throws for an unknown preset).
-  const defaults = (rule: string) => presetDefaults(o.preset, rule);
+  let defaults = (rule: string) => presetDefaults(o.preset, rule);
   const normalize = o.normalize || defaults('bp').normalize;
   const optimizerName = o.optimizer ?? defaults('bp').optimizer;
   const batchSize = o['batch-size'] ?? defaults('bp').batchSize;
@@ -80,6 +80,8 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
     dataDir: o['data-dir'], download: o.download, normalize, log: (l) => io.err.write(`${l}\n`),
   });
   const { spec, label } = resolveSpec(o, dataset);
+  // Without a preset, the feedback follows what the model computes (as `fbl train`).
+  if (!o.preset) defaults = (rule: string) => specDefaults(spec, rule);
   const samples = Math.min(o.limit ?? Infinity, dataset.size('train'));
   const config =
     `bench accuracy: ${label} on ${dataset.name}${normalize ? ' (normalised)' : ''}, ${samples} train / ${dataset.size('test')} test samples, ` +

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, describeBackend, presetDefaults, selectBackend, type BackendName, type EpochEndEvent } from '@feedback-lab/core';
+import { BACKENDS, describeBackend, presetDefaults, selectBackend, specDefaults, type BackendName, type EpochEndEvent, type TrainDefaults } from '@feedback-lab/core';
 import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
 import { DEFAULT_MEMORY_BUDGET_BYTES, heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
 import { DIVERGE_POLICIES, OPTIMIZERS, createTrainer, restoreTrainingState, type DivergePolicy } from '@feedback-lab/trainer';
@@ -54,7 +54,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   if (o['checkpoint-every'] !== undefined && !o['checkpoint-dir'] && !o.resume) throw new UsageError('--checkpoint-every needs --checkpoint-dir (or --resume)');
   let resumed: RunCheckpoint | undefined;
-  let chosen = pick({ ...trainDefaults(o.preset, o.rule!), ...o }, CONFIG_KEYS);
+  let chosen = pick({ ...asOptions(presetDefaults(o.preset, o.rule!)), ...o }, CONFIG_KEYS);
   if (o.resume) {
     for (const k of RESUME_CONFLICTS) if (o[k]) throw new UsageError(`--${k} cannot be combined with --resume`);
     resumed = await loadRun(o.resume);
@@ -70,6 +70,8 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     : openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: chosen.normalize === true, log: (l) => io.err.write(`${l}\n`) }));
   // The checkpoint's resolved spec, never a re-read of a model file that may have changed.
   const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);
+  // Without a preset, the feedback defaults follow what the model computes (relu or tanh MLP, conv).
+  if (!resumed && !o.preset) chosen = pick({ ...asOptions(specDefaults(spec, o.rule!)), ...o }, CONFIG_KEYS);
   const config = { ...chosen, spec, data: { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses } } as RunConfig;
   checkPredictedBudget(config, o['memory-budget']! * 2 ** 20);
   const run = await buildRun(config, dataset, o['heap-limit-mb']! * 2 ** 20);
@@ -139,9 +141,8 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** The preset's (or --arch's) hyperparameters as train options; explicit options win over them. */
-function trainDefaults(preset: string | undefined, rule: string): Record<string, unknown> {
-  const d = presetDefaults(preset, rule);
+/** A preset's (or a model's) hyperparameters as train options; explicit options win over them. */
+function asOptions(d: TrainDefaults): Record<string, unknown> {
   return {
     optimizer: d.optimizer, lr: d.lr, 'batch-size': d.batchSize, epochs: d.epochs,
     ...(d.lrDecaySteps !== undefined ? { 'lr-decay-steps': d.lrDecaySteps } : {}),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR10_RECORD_BYTES, cifar10FromBatches, type CifarBuffers } from '@feedback-lab/datasets';
-import { buildModel, mlp, modelVariables, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
+import { buildModel, mlp, modelVariables, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, specDefaults, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
@@ -74,9 +74,9 @@ export function createSession(deps: SessionDeps) {
     model = m;
     modelConfig = c;
     modelDataShape = data.inputShape;
-    // The feedback each rule uses on this model, as the CLI's `fbl train` (presetDefaults):
-    // per-unit feedback on MLPs, a fraction of BP's step on the relu conv preset.
-    const d = presetDefaults(c.preset, c.rule);
+    // The feedback each rule uses on this model, as the CLI's `fbl train`: the preset's, or by what
+    // the MLP computes (per-unit feedback on tanh MLPs, a fraction of BP's step on relu ones).
+    const d = c.preset ? presetDefaults(c.preset, c.rule) : specDefaults(exportSpec(c), c.rule);
     const rule = await ruleByName(c.rule).create({ seed: c.seed, feedback: d.feedback, 'feedback-scale': d.feedbackScale, 'feedback-conv': d.feedbackConv });
     const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr, decaySteps: d.lrDecaySteps });
     const profiler = phaseStepProfiler({ every: c.profileEvery });
