@@ -71,10 +71,13 @@ describe('fbl reproduce', () => {
     expect(r.code, r.err).toBe(0);
     expect(readFileSync(join(dir, 'results.md'), 'utf8')).toMatch(/\| dfa \| \d+\.\d\d ± 0\.00 \|/);
     expect(readFileSync(join(dir, 'accuracy-cifar-conv.svg'), 'utf8')).toContain('>dfa<');
-    // The hyperparameter table names what the preset changed besides lr: feedback, conv signal, inputs.
+    // The hyperparameter table names what the preset changed besides lr: its decay, feedback, conv signal, inputs.
     const d = presetDefaults('cifar-conv', 'dfa');
+    expect(d.lrDecaySteps).toBeDefined();
     expect(readFileSync(join(dir, 'results.md'), 'utf8')).toContain(
-      `| cifar-conv | dfa | ${d.optimizer} | ${d.lr} | ${d.batchSize} | 1 | ${d.feedback ?? 'rule default'} | ${d.feedbackScale} | positions | standardised |`);
+      `| cifar-conv | dfa | ${d.optimizer} | ${d.lr} ÷ (1 + step/${d.lrDecaySteps}) | ${d.batchSize} | 1 | ${d.feedback ?? 'rule default'} | ${d.feedbackScale} | positions | standardised |`);
+    // and the cell's recorded settings carry the decay (a rerun with other settings is refused)
+    expect(JSON.parse(readFileSync(join(dir, 'cells', 'cifar-conv-dfa-s1', 'cell.json'), 'utf8'))).toMatchObject({ lrDecaySteps: d.lrDecaySteps });
     const epoch = lines(join(dir, 'cells', 'cifar-conv-dfa-s1', 'epochs.jsonl')).find((l) => l.event === 'epoch')!;
     expect(epoch).toMatchObject({ epoch: 1, rule: 'dfa', dataset: 'cifar10', model: 'preset cifar-conv' });
   });
