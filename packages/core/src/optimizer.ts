@@ -25,7 +25,8 @@ export interface OptimizerOptions {
 
 /**
  * One variable's optimizer state: slot tensors (`momentum`; Adam's `m`, `v`) and numbers
- * (Adam's running β powers `beta1Power`, `beta2Power`).
+ * (Adam's running β powers `beta1Power`, `beta2Power`; with `decaySteps`, `updates`, the
+ * updates applied so far).
  */
 export type SlotState = Record<string, tf.Tensor | number>;
 
