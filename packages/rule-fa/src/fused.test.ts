@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, stepSync, mlp, sequential, softmaxCrossEntropy, type Batch, type Model } from '@feedback-lab/core';
+import { createOptimizer, mlp, sequential, type Batch, type Model } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
-import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { NODE_BACKENDS, maxAbsDiff, snapshot, trainedWeights, useBackend } from '@feedback-lab/test-utils';
 import { fa } from './fa';
 
 /** Weights after `steps` SGD steps of FA (sgd: tfjs's momentum keeps a scalar after dispose); `split` hides applyWithFeedback (per-block path). */
@@ -13,15 +13,7 @@ async function train(split: boolean, steps = 8): Promise<Float32Array[]> {
   }
   const base = mlp({ arch: [8, 16, 12, 4], activation: 'tanh', seed: 5 });
   const model: Model = split ? sequential(base.blocks.map((b) => ({ ...b, applyWithFeedback: undefined }))) : base;
-  const rule = fa({ seed: 3 });
-  const opt = createOptimizer({ name: 'sgd', lr: 0.2 });
-  data.forEach((b, s) => stepSync(rule, model, b, opt, { loss: softmaxCrossEntropy, step: s }).dispose());
-  const w = snapshot(base.blocks.flatMap((b) => b.params));
-  tf.dispose(data.flatMap((b) => [b.x, b.y]));
-  rule.dispose();
-  opt.dispose();
-  base.dispose();
-  return w;
+  return trainedWeights({ model, owner: base, rule: fa({ seed: 3 }), optimizer: createOptimizer({ name: 'sgd', lr: 0.2 }), batches: data });
 }
 
 describe.each(NODE_BACKENDS.map((b) => [b]))('FA on one tape (%s)', (backend) => {

@@ -1,9 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, stepSync, buildModel, canUseFeedbackTape, modelVariables, softmaxCrossEntropy, type Batch, type LearningRule, type ModelSpec } from '@feedback-lab/core';
+import { createOptimizer, buildModel, canUseFeedbackTape, type Batch, type LearningRule, type ModelSpec } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
-import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { NODE_BACKENDS, trainedWeights, useBackend, worstDiff } from '@feedback-lab/test-utils';
 import { fa } from './fa';
 
 // FA through batch-norm blocks: the error goes back through the whole tail (the inner tail,
@@ -31,17 +30,10 @@ async function train(spec: ModelSpec, rule: LearningRule, steps: number): Promis
     if (data.push(b) === steps) break;
   }
   const model = buildModel(spec, { inputShape: [12], numClasses: 5, seed: 5 });
-  const opt = createOptimizer({ name: 'momentum', lr: 0.05 });
-  data.forEach((b, s) => stepSync(rule, model, b, opt, { loss: softmaxCrossEntropy, step: s }).dispose());
-  const w = snapshot(modelVariables(model));
-  tf.dispose(data.flatMap((b) => [b.x, b.y]));
-  rule.dispose();
-  opt.dispose();
-  model.dispose();
-  return w;
+  return trainedWeights({ model, rule, optimizer: createOptimizer({ name: 'momentum', lr: 0.05 }), batches: data });
 }
 
-const worst = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((w, i) => maxAbsDiff(w, b[i]!)));
+const worst = worstDiff;
 
 describe.each(NODE_BACKENDS.map((b) => [b]))('FA oracles on batch-norm nets, %s', (backend) => {
   it.each(Object.keys(SPECS))('%s: FA with B = W gives backprop\'s params and running statistics (≤ 1e-5); random B does not', async (name) => {

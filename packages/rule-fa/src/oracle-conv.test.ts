@@ -1,9 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, stepSync, buildModel, presetSpec, softmaxCrossEntropy, type Batch, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, buildModel, presetSpec, type Batch, type LearningRule } from '@feedback-lab/core';
 import { loadMnist } from '@feedback-lab/datasets/node';
 import { bp } from '@feedback-lab/rule-bp';
-import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { NODE_BACKENDS, trainedWeights, useBackend, worstDiff } from '@feedback-lab/test-utils';
 import { fa } from './fa';
 
 // FA on conv blocks: the error goes back through the block's own tail (max-pool routing, relu)
@@ -13,17 +12,10 @@ async function train(rule: LearningRule, steps: number): Promise<Float32Array[]>
   const data: Batch[] = [];
   for await (const b of loadMnist().batches({ split: 'train', batchSize: 16, limit: 16 * steps, shuffle: true, seed: 1 })) data.push(b);
   const model = buildModel(presetSpec('mnist-conv'), { inputShape: [784], numClasses: 10, seed: 5 });
-  const opt = createOptimizer({ name: 'momentum', lr: 0.05 });
-  data.forEach((b, s) => stepSync(rule, model, b, opt, { loss: softmaxCrossEntropy, step: s }).dispose());
-  const w = snapshot(model.blocks.flatMap((b) => b.params));
-  tf.dispose(data.flatMap((b) => [b.x, b.y]));
-  rule.dispose();
-  opt.dispose();
-  model.dispose();
-  return w;
+  return trainedWeights({ model, rule, optimizer: createOptimizer({ name: 'momentum', lr: 0.05 }), batches: data });
 }
 
-const worst = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((w, i) => maxAbsDiff(w, b[i]!)));
+const worst = worstDiff;
 
 describe.each(NODE_BACKENDS.map((b) => [b]))('FA oracles on mnist-conv, %s', (backend) => {
   it('FA with B = W gives backprop\'s weights (≤ 1e-5); random B does not', async () => {

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, peekUpdates, stepSync, mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator, type LearningRule } from '@feedback-lab/core';
+import { createOptimizer, peekUpdates, mlp, softmaxCrossEntropy, type Batch, type FeedbackGenerator, type LearningRule } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
 import { dfa } from '@feedback-lab/rule-dfa';
-import { NODE_BACKENDS, maxAbsDiff, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { NODE_BACKENDS, maxAbsDiff, trainedWeights, useBackend, worstDiff } from '@feedback-lab/test-utils';
 import { gaussian } from '@feedback-lab/feedback';
 import { fa } from './fa';
 
-async function batches(n: number): Promise<Batch[]> {
+async function batchesOf(n: number): Promise<Batch[]> {
   const out: Batch[] = [];
   for await (const b of blobs({ dim: 8, numClasses: 4, perClass: 64, seed: 2 }).batches({ split: 'train', batchSize: 16, shuffle: true, seed: 1 })) {
     if (out.push(b) === n) break;
@@ -18,19 +18,11 @@ async function batches(n: number): Promise<Batch[]> {
 
 /** Weights after `steps` momentum steps of `rule` from the same initial model. */
 async function train(rule: LearningRule, arch: number[], steps: number): Promise<Float32Array[]> {
-  const data = await batches(steps);
-  const model = mlp({ arch, activation: 'tanh', seed: 5 });
-  const opt = createOptimizer({ name: 'momentum', lr: 0.1 });
-  data.forEach((b, s) => stepSync(rule, model, b, opt, { loss: softmaxCrossEntropy, step: s }).dispose());
-  const w = snapshot(model.blocks.flatMap((b) => b.params));
-  tf.dispose(data.flatMap((b) => [b.x, b.y]));
-  rule.dispose();
-  opt.dispose();
-  model.dispose();
-  return w;
+  const batches = await batchesOf(steps);
+  return trainedWeights({ model: mlp({ arch, activation: 'tanh', seed: 5 }), rule, optimizer: createOptimizer({ name: 'momentum', lr: 0.1 }), batches });
 }
 
-const worst = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((w, i) => maxAbsDiff(w, b[i]!)));
+const worst = worstDiff;
 
 describe.each(NODE_BACKENDS.map((b) => [b]))('FA oracles on %s', (backend) => {
   it('FA with B = W (re-read each step) gives backprop\'s weights (≤ 1e-5)', async () => {
@@ -61,7 +53,7 @@ describe.each(NODE_BACKENDS.map((b) => [b]))('FA oracles on %s', (backend) => {
 describe('FA signal', () => {
   it('takes the activation derivative at the true pre-activation: δ₁ = (δ₂·B₂ᵀ) ⊙ tanh\'(a₁)', async () => {
     await useBackend('cpu');
-    const [b] = await batches(1);
+    const [b] = await batchesOf(1);
     const model = mlp({ arch: [8, 6, 5, 4], activation: 'tanh', seed: 3 });
     const rule = fa({ seed: 9 });
     const { grads: captured, loss } = peekUpdates(rule, model, b!, { loss: softmaxCrossEntropy, step: 0 });

@@ -1,6 +1,7 @@
 export { NODE_BACKENDS, useBackend } from './backends';
 export { tensorsLeftBy } from './leaks';
 export { maxAbsDiff, snapshot } from './compare';
+export { trainedWeights, worstDiff, type TrainedWeightsOptions } from './train';
 export { describeRuleConformance, type ConformanceOptions } from './conformance';
 export { fuzz, mutate, describeFuzz, type FuzzCase, type FuzzOptions, type FuzzReport } from './fuzz';
 export { mnistAccuracy, MNIST_CHECK, type TrainerApi } from './mnist';
