@@ -108,7 +108,7 @@ const FIXED: Record<string, { description: string; defaults: PresetDefaults; spe
     defaults: {
       ...BASE, epochs: 3, normalize: true,
       rules: {
-        fa: { feedback: 'fan-out', feedbackScale: 0.1 },
+        fa: { feedback: 'fan-out', feedbackScale: 0.1, lrDecaySteps: 300 },
         dfa: { feedbackScale: 0.3, feedbackConv: 'positions', lrDecaySteps: 300 },
         'mem-dfa': { feedbackScale: 0.3, feedbackConv: 'positions', lrDecaySteps: 300 },
         drtp: { feedbackScale: 0.0005, lrDecaySteps: 200 },
