@@ -15,6 +15,7 @@ import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
 import { openDataset } from '../datasets';
 import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
+import { lrLabel } from '../lr-label';
 
 export const TRAIN_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
@@ -89,7 +90,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
       if (resumed) io.out(JSON.stringify({ event: 'resume', from: o.resume, ...resumed.position }) + '\n');
     } else {
       io.out(`${resumed ? `resuming from ${o.resume} at epoch ${resumed.position.epoch}, step ${resumed.position.step}: ` : ''}training ${config.rule} on ${dataset.name} ` +
-        `(${config.limit ?? dataset.size('train')} samples), ${label}, ${config.optimizer} lr ${config.lr}${config['lr-decay-steps'] ? ` (÷ (1 + step/${config['lr-decay-steps']}))` : ''}, ` +
+        `(${config.limit ?? dataset.size('train')} samples), ${label}, ${config.optimizer} lr ${lrLabel(config.lr, config['lr-decay-steps'])}, ` +
         `batch ${config['batch-size']}, ${config.epochs} epoch(s), seed ${config.seed}, backend ${describeBackend(backend)}\n`);
     }
     const line = (e: EpochEndEvent) => ({

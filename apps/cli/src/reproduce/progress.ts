@@ -1,5 +1,6 @@
 import { isFinished, readCellLog, type CellLog } from './cell-log';
 import { epochWork, type Cell } from './plan';
+import { lrLabel } from '../lr-label';
 
 export interface ProgressOptions {
   cells: readonly Cell[];
@@ -72,7 +73,7 @@ export function progressReporter(o: ProgressOptions) {
         if (s.log.starts.length > s.starts) {
           s.starts = s.log.starts.length;
           const from = s.log.epochs.length;
-          emit(`${label(s)}: ${from ? `resuming after epoch ${from}` : 'started'} (${s.cell.config.optimizer} lr ${s.cell.config.lr}${s.cell.config.lrDecaySteps !== undefined ? ` ÷ (1 + step/${s.cell.config.lrDecaySteps})` : ''}, batch ${s.cell.config.batchSize}, ${s.cell.epochs} epoch(s))`,
+          emit(`${label(s)}: ${from ? `resuming after epoch ${from}` : 'started'} (${s.cell.config.optimizer} lr ${lrLabel(s.cell.config.lr, s.cell.config.lrDecaySteps)}, batch ${s.cell.config.batchSize}, ${s.cell.epochs} epoch(s))`,
             { event: 'cell-start', cell: s.cell.id, index: s.index, total: o.cells.length, fromEpoch: from });
         }
         for (const e of s.log.epochs.slice(s.epochs)) {

@@ -4,6 +4,7 @@ import { lineChart, type MemoryDepthRow, type MemoryDepthSummary } from '@feedba
 import { meanStd } from '../bench/accuracy-table';
 import { isFinished, readCellLog, type CellLog, type EpochRecord } from './cell-log';
 import { cellSamples, REPRODUCE_MODELS, type Cell, type ReproduceModel } from './plan';
+import { lrLabel } from '../lr-label';
 
 /** Where the memory-vs-depth sweep writes (fbl bench memory-depth --out). */
 export const MEMORY_DIR = 'memory-depth';
@@ -195,7 +196,7 @@ function markdown(m: MarkdownInput): string {
     ...m.models.flatMap((model) => m.rules.map((r) => {
       const c = m.cells.find((x) => x.config.model === model && x.config.rule === r)!;
       const wall = g(model, r).wallSeconds;
-      return `| ${model} | ${r} | ${c.config.optimizer} | ${c.config.lr}${c.config.lrDecaySteps !== undefined ? ` ÷ (1 + step/${c.config.lrDecaySteps})` : ''} | ${c.config.batchSize} | ${c.epochs} | ${c.config.feedback ?? 'rule default'} | ${c.config.feedbackScale} | ${c.config.feedbackConv ?? 'uniform'} | ${c.config.normalize ? 'standardised' : '[0, 1]'} | ${cellSamples(c.config)} | ${wall === undefined ? '—' : wall.toFixed(0)} |`;
+      return `| ${model} | ${r} | ${c.config.optimizer} | ${lrLabel(c.config.lr, c.config.lrDecaySteps)} | ${c.config.batchSize} | ${c.epochs} | ${c.config.feedback ?? 'rule default'} | ${c.config.feedbackScale} | ${c.config.feedbackConv ?? 'uniform'} | ${c.config.normalize ? 'standardised' : '[0, 1]'} | ${cellSamples(c.config)} | ${wall === undefined ? '—' : wall.toFixed(0)} |`;
     })));
   const open = m.cells.filter((c) => !isFinished(c, m.logs.get(c.id)!));
   if (open.length) {
