@@ -10,3 +10,4 @@ export { matMulProbe, type MatMulProbe, type MatMulRate } from './matmul-rate';
 export { ruleRunner, type Runner, type NetworkOptions, type SeededRule } from './runners';
 export { layersRunner } from './layers-peer';
 export { median } from './stats';
+export { fitMemoryCoefficients, measureFitCase, memoryFitCases, memoryFitErrors, nnls, type FitCase, type FitRow, type MemoryFit } from './memory-fit';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activate, type ActivationName } from './activations';
-import { conv2d, type Padding } from './conv';
+import { conv2d, conv2dWithFeedback, type Padding } from './conv';
 import { toVariable } from './dense';
 import { biasAdd, sharingSaves } from './tape-memory';
 import { check } from './errors';
@@ -26,8 +26,9 @@ export interface Conv2dBlockOptions {
 
 /**
  * A convolutional block: h = act(pool(conv2d(x, W) + b)), W of shape
- * [k, k, inChannels, filters]. `apply(x, [B, b])` runs the same block with B in place of W,
- * which FA uses to send the error back through a fixed random kernel.
+ * [k, k, inChannels, filters]. `applyWithFeedback(x, [W, b], [B])` computes the same output but
+ * sends the error back to x through B in place of W (FA's fixed random kernel, sign-symmetry's
+ * sign(W)), on the same tape as the forward pass.
  *
  * @example
  * const block = conv2dBlock({ inputShape: [28, 28, 1], filters: 20, kernelSize: 5,
@@ -59,14 +60,19 @@ export function conv2dBlock(o: Conv2dBlockOptions): Block {
   // pre: the parametrised op; post: the local non-parametric tail (pool, activation), whose
   // derivative FA takes at the true pre-activation while sending the error through B.
   // the tape saves aliases inside the block (see tape-memory.ts)
-  const preActivation = (x: tf.Tensor, [wt, b]: readonly tf.Tensor[]) =>
+  const affine = (x: tf.Tensor, [wt, b]: readonly tf.Tensor[], feedback?: readonly tf.Tensor[]) =>
     sharingSaves(() => tf.tidy(() => {
       const x4 = (x.rank === 4 ? x : tf.reshape(x, [x.shape[0]!, h, w, c])) as tf.Tensor4D;
-      return biasAdd(conv2d(x4, wt as tf.Tensor4D, stride, padding), b as tf.Tensor1D);
+      const fb = feedback?.[0] as tf.Tensor4D | undefined;
+      const y = fb ? conv2dWithFeedback(x4, wt as tf.Tensor4D, fb, stride, padding) : conv2d(x4, wt as tf.Tensor4D, stride, padding);
+      return biasAdd(y, b as tf.Tensor1D);
     }));
+  const preActivation = (x: tf.Tensor, weights: readonly tf.Tensor[]) => affine(x, weights);
   const postActivation = (a: tf.Tensor) =>
     sharingSaves(() => tf.tidy(() => activate(o.pool ? pool2d(a as tf.Tensor4D, o.pool) : a, activation)));
   const apply = (x: tf.Tensor, weights: readonly tf.Tensor[]) => tf.tidy(() => postActivation(preActivation(x, weights)));
+  const applyWithFeedback = (x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly tf.Tensor[]) =>
+    tf.tidy(() => postActivation(affine(x, weights, feedback)));
   const params = [kernel, bias];
   return {
     name: o.name ?? `conv${k}x${k}x${o.filters}`,
@@ -76,6 +82,7 @@ export function conv2dBlock(o: Conv2dBlockOptions): Block {
     apply,
     preActivation,
     postActivation,
+    applyWithFeedback,
     forward: (x) => apply(x, params),
   };
 }

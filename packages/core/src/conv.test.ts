@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { conv2d, type Padding } from './conv';
+import { conv2d, conv2dWithFeedback, type Padding } from './conv';
 import { normals as values, relErr, useBackend } from './test-numerics';
 import './register';
 
@@ -49,4 +49,23 @@ describe('FblConv2D gradients', () => {
     await useBackend('wasm');
     expect(() => grads(stock, [1, 6, 6, 1], [3, 3, 1, 1], 1, 'valid')).toThrow(/Conv2DBackpropFilter/);
   });
+});
+
+describe('FblConv2DFeedback', () => {
+  for (const [label, xs, ws, stride, pad] of CASES.slice(1, 4)) {
+    it(`${label}: same output and filter gradient as conv2d; the input gradient is conv2d's with the feedback as filter`, async () => {
+      await useBackend('wasm');
+      const f = tf.tensor4d(values(ws.reduce((a, b) => a * b), 7), ws as [number, number, number, number]);
+      const plain = grads(conv2d, xs, ws, stride, pad);
+      const throughF = grads((x, w, s, p) => conv2d(x, tf.add(tf.mul(w, 0), f), s, p), xs, ws, stride, pad);
+      const before = tf.memory().numTensors;
+      const fb = grads((x, w, s, p) => conv2dWithFeedback(x, w, f, s, p), xs, ws, stride, pad);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(relErr(fb.y, plain.y)).toBeLessThan(1e-6);
+      expect(relErr(fb.dw, plain.dw)).toBeLessThan(1e-6);
+      expect(relErr(fb.dx, throughF.dx)).toBeLessThan(1e-5);
+      expect(relErr(fb.dx, plain.dx)).toBeGreaterThan(0.1); // f really replaced the filter
+      f.dispose();
+    });
+  }
 });

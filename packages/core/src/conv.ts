@@ -28,21 +28,40 @@ interface ConvAttrs {
 tf.registerGradient({
   kernelName: KERNEL,
   inputsToSave: ['x', 'filter'],
-  gradFunc: (dy, saved, attrs) => {
-    consumeGrad(dy);
-    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const { strides, pad } = attrs as unknown as ConvAttrs;
-    const g = dy as tf.Tensor4D;
-    return {
-      x: () => passGrad(inputGrad(x.shape, filter, g, strides, pad)),
-      filter: () => {
-        const dw = filterGrad(x, filter.shape, g, strides, pad);
-        releaseSaved(x); // the last closure that needs x
-        return dw;
-      },
-    };
-  },
+  gradFunc: (dy, saved, attrs) => convGrads(dy, saved as [tf.Tensor4D, tf.Tensor4D], attrs),
 });
+
+/**
+ * The same convolution whose input gradient goes through a third operand `f` (shaped like the
+ * filter) instead of the filter: ∂L/∂x = conv2dᵀ(dy, f), ∂L/∂W as usual. Feedback alignment's
+ * backward pass for a conv block (and sign-symmetry's, with f = sign(W)), so those rules train
+ * conv nets on one forward tape like BP, keeping one activation per block.
+ */
+const FEEDBACK_KERNEL = 'FblConv2DFeedback';
+
+tf.registerGradient({
+  kernelName: FEEDBACK_KERNEL,
+  inputsToSave: ['x', 'f'],
+  gradFunc: (dy, saved, attrs) => ({
+    ...convGrads(dy, saved as [tf.Tensor4D, tf.Tensor4D], attrs),
+    f: () => tf.zerosLike(saved[1]!), // fixed feedback: never trained
+  }),
+});
+
+/** ∂L/∂x through `back` (the filter, or the feedback in its place) and ∂L/∂filter. */
+function convGrads(dy: tf.Tensor | tf.Tensor[], [x, back]: [tf.Tensor4D, tf.Tensor4D], attrs: unknown) {
+  consumeGrad(dy);
+  const { strides, pad } = attrs as ConvAttrs;
+  const g = dy as tf.Tensor4D;
+  return {
+    x: () => passGrad(inputGrad(x.shape, back, g, strides, pad)),
+    filter: () => {
+      const dw = filterGrad(x, back.shape, g, strides, pad);
+      releaseSaved(x); // the last closure that needs x
+      return dw;
+    },
+  };
+}
 
 function padInfo(xShape: number[], wShape: number[], strides: [number, number], pad: Padding) {
   return tf.backend_util.computeConv2DInfo(
@@ -83,6 +102,16 @@ function inputGrad(xShape: number[], filter: tf.Tensor4D, dy: tf.Tensor4D, strid
  */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, pad: Padding): tf.Tensor4D {
   return sharingSaves(() => runAliasKernel(KERNEL, 'Conv2D', { x, filter }, {
+    strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
+  }) as tf.Tensor4D);
+}
+
+/**
+ * conv2d(x, filter) whose gradient with respect to x goes through `feedback` (same shape as the
+ * filter) in place of the filter; the filter's gradient is the usual one.
+ */
+export function conv2dWithFeedback(x: tf.Tensor4D, filter: tf.Tensor4D, feedback: tf.Tensor4D, stride: number, pad: Padding): tf.Tensor4D {
+  return sharingSaves(() => runAliasKernel(FEEDBACK_KERNEL, 'Conv2D', { x, filter, f: feedback }, {
     strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
   }) as tf.Tensor4D);
 }

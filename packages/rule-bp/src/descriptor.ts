@@ -9,7 +9,7 @@ export const bpRule: RuleDescriptor<BpOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    coefficients: [0.463, 3.259, 7.992, 2.3, 0.858, 2.533],
+    coefficients: [1.15, 3.087, 12.649, 1.42, 1.791, 1.596],
     batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },
   // Forward, ∂W per layer, ∂x for every layer but the first.

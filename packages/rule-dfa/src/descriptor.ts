@@ -10,7 +10,7 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'direct',
-    coefficients: [0.854, 1.804, 5.276, 1.337, 1.807, 2.558],
+    coefficients: [2.284, 0, 15.876, 0, 2.859, 1.722],
     holds: 'signals',
     batchNorm: { dense: [7.104, -1.401], conv: [6.003, -0.79] },
   },

@@ -13,7 +13,7 @@ export const drtpRule: RuleDescriptor<DrtpOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [1.112, 3.937, 0.893, 1.559, 1.703, 1],
+    coefficients: [0.827, 4.645, 12.467, 1.242, 0.87, 0],
     batchNorm: { dense: [0, 0], conv: [0, 0] },
   },
   // Forward, ∂W per layer, B_i·y* for every hidden layer; no ∂x.

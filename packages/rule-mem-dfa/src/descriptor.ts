@@ -10,7 +10,7 @@ export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [1.112, 3.937, 0.893, 1.559, 1.703, 1],
+    coefficients: [0.825, 4.48, 13.507, 0.481, 1.655, 0],
     batchNorm: { dense: [0, 0], conv: [0, 0] },
   },
   // DFA plus the forward recomputed in the second pass.

@@ -12,7 +12,7 @@ export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    coefficients: [1.267, 2.327, 8.63, 3.216, 0.125, 1.813],
+    coefficients: [0.85, 3.616, 8.695, 1.673, 1.617, 1.554],
     holds: 'weight-copies',
     batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },

@@ -1,11 +1,12 @@
 import { UsageError } from '../args';
 import { benchAccuracy } from './bench-accuracy';
 import { benchMemoryDepth } from './bench-memory-depth';
+import { benchMemoryFit } from './bench-memory-fit';
 import { benchSpeed } from './bench-speed';
 import type { Io } from '../io';
 
 const BENCHMARKS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = {
-  speed: benchSpeed, accuracy: benchAccuracy, 'memory-depth': benchMemoryDepth,
+  speed: benchSpeed, accuracy: benchAccuracy, 'memory-depth': benchMemoryDepth, 'memory-fit': benchMemoryFit,
 };
 
 const USAGE = `usage: fbl bench <benchmark> [options]
@@ -14,6 +15,7 @@ Benchmarks:
   speed          step time, samples/s and GEMM efficiency of each rule vs stock tfjs-layers
   accuracy       test accuracy of each rule on a model and dataset, over seeds
   memory-depth   peak transient memory and step time of each rule as the MLP gets deeper
+  memory-fit     each rule's memory formula against profiled steps, and refitted coefficients
 `;
 
 /** `fbl bench <benchmark>`. */

@@ -1,0 +1,52 @@
+import { selectBackend } from '@feedback-lab/core';
+import { fitMemoryCoefficients, measureFitCase, memoryFitCases, memoryFitErrors, type FitRow } from '@feedback-lab/bench';
+import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
+import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import type { Io } from '../io';
+
+export const MEMORY_FIT_OPTIONS = {
+  rules: { kind: 'string', default: RULE_NAMES.join(','), help: `comma-separated rules (${RULE_NAMES.join(', ')})` },
+  cases: { kind: 'string', help: 'only the fit cases whose name contains this text (e.g. conv)' },
+  json: { kind: 'boolean', help: 'print one JSON object per rule' },
+  help: { kind: 'boolean', help: 'show this help' },
+} satisfies Specs;
+
+const pct = (e: number) => `${e >= 0 ? '+' : ''}${(100 * e).toFixed(1)} %`;
+
+/**
+ * `fbl bench memory-fit`: profiles one step of each rule on the memory model's fit set (wasm,
+ * distinct buffer bytes), prints how far each rule's shipped formula is from it, and refits its
+ * six coefficients. Rerun after any change to what a step keeps, and copy the coefficients into
+ * the rule's descriptor.
+ */
+export async function benchMemoryFit(rest: readonly string[], io: Io): Promise<number> {
+  const o = parseOptions(rest, MEMORY_FIT_OPTIONS);
+  if (o.help) {
+    io.out(formatHelp('usage: fbl bench memory-fit [options]', MEMORY_FIT_OPTIONS));
+    return 0;
+  }
+  if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  const names = o.rules!.split(',').map((s) => s.trim());
+  for (const n of names) if (!isRuleName(n)) throw new UsageError(`--rules: unknown rule "${n}" (expected ${RULE_NAMES.join(', ')})`);
+  const cases = memoryFitCases().filter((c) => !o.cases || c.name.includes(o.cases));
+  if (!cases.length) throw new UsageError(`--cases: no fit case name contains "${o.cases}"`);
+  await selectBackend('wasm', { threads: '1' });
+  if (!o.json) io.out(`memory fit: ${cases.length} steps per rule (wasm, momentum, distinct buffer bytes)\n`);
+  for (const name of names) {
+    const rule = ruleByName(name);
+    const create = await rule.load();
+    const rows: FitRow[] = [];
+    for (const c of cases) rows.push({ ...c, measured: await measureFitCase(create, c) });
+    const now = memoryFitErrors(rule.memory, rows);
+    const fit = fitMemoryCoefficients(rule.memory, rows, RULE_NAMES.map((n) => ruleByName(n).memory.coefficients));
+    if (o.json) {
+      io.out(JSON.stringify({ event: 'memory-fit', rule: name, coefficients: rule.memory.coefficients, worst: now.worst, fitted: fit.coefficients, fittedWorst: fit.worst,
+        rows: rows.map((r, i) => ({ name: r.name, batch: r.batch, measured: r.measured, error: now.errors[i], fittedError: fit.errors[i] })) }) + '\n');
+      continue;
+    }
+    const worstRows = rows.map((r, i) => ({ r, e: now.errors[i]! })).sort((a, b) => Math.abs(b.e) - Math.abs(a.e)).slice(0, 3);
+    io.out(`${name.padEnd(14)} shipped [${rule.memory.coefficients.join(', ')}]: worst ${pct(now.worst)} (${worstRows.map((w) => `${w.r.name} b${w.r.batch} ${pct(w.e)}`).join('; ')})\n`);
+    io.out(`${''.padEnd(14)} refitted [${fit.coefficients.join(', ')}]: worst ${pct(fit.worst)}\n`);
+  }
+  return 0;
+}
