@@ -58,9 +58,9 @@ export async function torchRunner(o: TorchOptions): Promise<BlockRunner> {
   const python = o.python ?? DEFAULT_PYTHON;
   const args = [TORCH_SCRIPT, '--serve', '--spec', JSON.stringify(o.spec), '--batch-size', String(o.batchSize),
     '--threads', String(o.threads), '--optimizer', o.optimizer, '--lr', String(o.lr), '--seed', String(o.seed)];
-  // OpenMP workers that spin while waiting collapse torch's multi-thread rate when the cores are
-  // shared (2 threads on a loaded 2-core machine: 78–210 ms per MLP step instead of 8–13), which
-  // would flatter us; sleeping workers cost torch nothing measurable. The user's setting wins.
+  // OpenMP workers that spin while they wait collapse torch's multi-thread rate when the cores are
+  // shared (2 threads on a loaded 2-core machine: 78–210 ms per 784-800-800-10 step, 13 ms with
+  // PASSIVE, 11.6 on one thread), which would flatter us. The user's own setting wins.
   const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   let stderr = '';
