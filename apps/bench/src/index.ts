@@ -7,7 +7,8 @@ export { runSpeed, type SpeedOptions, type SpeedReport, type SpeedResult } from 
 export { formatSpeed, speedEvents, speedRatios, type SpeedRatios } from './report';
 export { denseFlops, trainingFlops, layerProducts } from './flops';
 export { matMulProbe, type MatMulProbe, type MatMulRate } from './matmul-rate';
-export { ruleRunner, type Runner, type NetworkOptions, type SeededRule } from './runners';
+export { networkShape, ruleRunner, type Runner, type NetworkOptions, type SeededRule } from './runners';
+export { DEFAULT_PYTHON, TORCH_SCRIPT, torchRunner, type BlockResult, type BlockRunner, type TorchOptions } from './torch';
 export { layersRunner } from './layers-peer';
 export { median } from './stats';
 export { fitMemoryCoefficients, measureFitCase, memoryFitCases, memoryFitErrors, nnls, type FitCase, type FitRow, type MemoryFit } from './memory-fit';

@@ -1,5 +1,6 @@
 import * as tfjs from '@tensorflow/tfjs';
-import type { Runner, NetworkOptions } from './runners';
+import { FblError } from '@feedback-lab/core';
+import { networkShape, type Runner, type NetworkOptions } from './runners';
 
 /**
  * The same network trained the stock way: `tf.sequential` of `tf.layers.dense`, compiled with
@@ -8,14 +9,16 @@ import type { Runner, NetworkOptions } from './runners';
  * products under kernel names of its own and replaces no stock gradient or kernel.
  */
 export function layersRunner(n: NetworkOptions): Runner {
+  const arch = n.spec ? undefined : networkShape(n).arch;
+  if (!arch) throw new FblError('INVALID_OPTION', 'the tfjs-layers peer builds MLPs from an arch only, not model specs');
   const model = tfjs.sequential();
-  const last = n.arch.length - 1;
+  const last = arch.length - 1;
   for (let i = 1; i <= last; i++) {
     model.add(
       tfjs.layers.dense({
-        units: n.arch[i]!,
+        units: arch[i]!,
         activation: i === last ? 'softmax' : n.activation,
-        ...(i === 1 ? { inputShape: [n.arch[0]!] } : {}),
+        ...(i === 1 ? { inputShape: [arch[0]!] } : {}),
         kernelInitializer: tfjs.initializers.glorotUniform({ seed: n.seed + i }),
       }),
     );

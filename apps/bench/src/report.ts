@@ -9,19 +9,31 @@ export interface SpeedRatios {
   /** The same two, from CPU time per step (less sensitive to other jobs on the machine). */
   cpuVsBp?: Record<string, number>;
   cpuBpSpeedupOverLayers?: number;
+  /** samples/s of bp ÷ samples/s of the PyTorch reference (BP) on the same net, batch and threads. */
+  vsTorch?: number;
+  /** The same from CPU time per step (all threads of each process). */
+  cpuVsTorch?: number;
 }
+
+/** Contenders that are yardsticks, not rules: left out of the per-rule ratios. */
+const PEERS = new Set(['tfjs-layers', 'torch']);
 
 export function speedRatios(r: SpeedReport): SpeedRatios {
   const by = new Map(r.results.map((x) => [x.rule, x]));
   const bp = by.get('bp');
   const vsBp: Record<string, number> = {};
-  if (bp) for (const x of r.results) if (x.rule !== 'bp' && x.rule !== 'tfjs-layers') vsBp[x.rule] = x.stepMs / bp.stepMs;
+  if (bp) for (const x of r.results) if (x.rule !== 'bp' && !PEERS.has(x.rule)) vsBp[x.rule] = x.stepMs / bp.stepMs;
   const layers = by.get('tfjs-layers');
   const out: SpeedRatios = { vsBp, ...(bp && layers ? { bpSpeedupOverLayers: layers.stepMs / bp.stepMs } : {}) };
   if (bp?.cpuMs) {
     out.cpuVsBp = {};
-    for (const x of r.results) if (x.cpuMs && x.rule !== 'bp' && x.rule !== 'tfjs-layers') out.cpuVsBp[x.rule] = x.cpuMs / bp.cpuMs;
+    for (const x of r.results) if (x.cpuMs && x.rule !== 'bp' && !PEERS.has(x.rule)) out.cpuVsBp[x.rule] = x.cpuMs / bp.cpuMs;
     if (layers?.cpuMs) out.cpuBpSpeedupOverLayers = layers.cpuMs / bp.cpuMs;
+  }
+  const torch = by.get('torch');
+  if (bp && torch) {
+    out.vsTorch = torch.stepMs / bp.stepMs;
+    if (bp.cpuMs && torch.cpuMs) out.cpuVsTorch = torch.cpuMs / bp.cpuMs;
   }
   return out;
 }
@@ -35,8 +47,10 @@ export function speedEvents(r: SpeedReport, extra: Record<string, unknown> = {})
       event: 'speed', rule: x.rule, stepMs: sig(x.stepMs), cpuMs: sig(x.cpuMs), samplesPerSec: Math.round(x.samplesPerSec),
       gflops: sig(x.gflops), gemmFraction: sig(x.gemmFraction), backend: x.backend, loss: round(x.loss, 5),
     })),
-    { event: 'matmul', backend: r.backend, gflops: round(r.matmul.gflops, 3), freshGflops: round(r.matmul.freshGflops, 3),
-      shapes: r.matmul.perShape.map((s) => ({ mkn: s.shape, ms: round(s.ms, 3), gflops: round(s.gflops, 2), freshGflops: round(s.freshGflops, 2) })) },
+    ...(r.matmul
+      ? [{ event: 'matmul', backend: r.backend, gflops: round(r.matmul.gflops, 3), freshGflops: round(r.matmul.freshGflops, 3),
+          shapes: r.matmul.perShape.map((s) => ({ mkn: s.shape, ms: round(s.ms, 3), gflops: round(s.gflops, 2), freshGflops: round(s.freshGflops, 2) })) }]
+      : []),
     { event: 'speed-summary', ...speedRatios(r), ...extra },
   ];
 }
@@ -48,8 +62,10 @@ export function formatSpeed(r: SpeedReport): string {
     `${(x.gflops?.toFixed(2) ?? '-').padStart(8)} ${(x.gemmFraction?.toFixed(2) ?? '-').padStart(9)}`);
   const ratios = speedRatios(r);
   const lines = [
-    `backend ${r.backend}; backend matMul on the layer shapes: ${r.matmul.gflops.toFixed(2)} GFLOP/s ` +
-      `(${r.matmul.freshGflops.toFixed(2)} with a new right operand each call, as in training)`,
+    r.matmul
+      ? `backend ${r.backend}; backend matMul on the layer shapes: ${r.matmul.gflops.toFixed(2)} GFLOP/s ` +
+        `(${r.matmul.freshGflops.toFixed(2)} with a new right operand each call, as in training)`
+      : `backend ${r.backend}`,
     `${'rule'.padEnd(12)} ${'step ms'.padStart(9)} ${'cpu ms'.padStart(8)} ${'samples/s'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'gemm frac'.padStart(9)}`,
     ...rows,
     ...Object.entries(ratios.vsBp).map(([k, v]) =>
@@ -57,6 +73,10 @@ export function formatSpeed(r: SpeedReport): string {
     ...(ratios.bpSpeedupOverLayers
       ? [`bp vs tfjs-layers: ${ratios.bpSpeedupOverLayers.toFixed(2)}× faster` +
           (ratios.cpuBpSpeedupOverLayers ? ` (cpu time: ${ratios.cpuBpSpeedupOverLayers.toFixed(2)}×)` : '')]
+      : []),
+    ...(ratios.vsTorch
+      ? [`bp / torch samples/s: ${ratios.vsTorch.toFixed(3)}` + (ratios.cpuVsTorch ? ` (cpu time: ${ratios.cpuVsTorch.toFixed(3)})` : '') +
+          ` [torch: ${r.results.find((x) => x.rule === 'torch')!.backend}]`]
       : []),
   ];
   return lines.join('\n') + '\n';

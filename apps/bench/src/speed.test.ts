@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '@feedback-lab/core';
-import { blobs } from '@feedback-lab/datasets';
+import { arrayDataset, blobs } from '@feedback-lab/datasets';
+import type { ModelSpec } from '@feedback-lab/core';
 import { ruleByName } from '@feedback-lab/rules';
 import { useBackend } from '@feedback-lab/test-utils';
 import { formatSpeed, speedRatios } from './report';
 import { runSpeed } from './speed';
+import type { BlockRunner } from './torch';
 
 const bp = await ruleByName('bp').load();
 const base = { arch: [8, 16, 4], activation: 'tanh', optimizer: 'sgd', lr: 0.05, seed: 1, batchSize: 16 } as const;
@@ -32,7 +34,7 @@ describe('runSpeed', () => {
     expect(report.results[0]!.gflops).toBeGreaterThan(0);
     expect(report.results[1]!.gflops).toBeUndefined(); // no FLOP model for an unknown name
     expect(report.results[0]!.loss).toBe(report.results[1]!.loss); // same data, same seed
-    expect(report.matmul.perShape).toHaveLength(5);
+    expect(report.matmul?.perShape).toHaveLength(5);
   });
 
   it('computes the ratios the issue tracks and prints them', () => {
@@ -48,5 +50,51 @@ describe('runSpeed', () => {
 
   it('refuses an architecture that does not fit the dataset', async () => {
     await expect(runSpeed({ ...base, arch: [9, 4], rules: { bp }, dataset: blobs({ seed: 1 }), steps: 1 })).rejects.toThrow(/does not fit blobs/);
+  });
+
+  // a conv net on 4×4×1 images: no FLOP model, no matMul yardstick, no tfjs-layers peer
+  const spec: ModelSpec = { input: [4, 4, 1], layers: [
+    { type: 'conv2d', filters: 2, kernel: 3, padding: 'same', pool: { type: 'max', size: 2 }, activation: 'relu' },
+    { type: 'dense', units: 3 },
+  ] };
+  const images = () => {
+    const features = new Uint8Array(32 * 16).map((_, i) => (i * 37) % 256);
+    const labels = new Uint8Array(32).map((_, i) => i % 3);
+    return arrayDataset({ name: 'tiles', inputShape: [4, 4, 1], numClasses: 3, train: { features, labels }, test: { features, labels } });
+  };
+
+  it('alternates blocks of an external contender with ours and reports it beside them', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    let t = 0;
+    const calls: [number, number][] = [];
+    let closed = false;
+    const external: BlockRunner = {
+      name: 'torch', backend: 'torch test',
+      run: (n) => {
+        calls.push([n, t]);
+        return Promise.resolve({ stepMs: Array.from({ length: n }, (_, i) => 4 + i), cpuMs: Array(n).fill(2), loss: 1.5 });
+      },
+      close: () => Promise.resolve(void (closed = true)),
+    };
+    const report = await runSpeed({
+      ...base, arch: undefined, spec, rules: { bp }, dataset: images(), steps: 4, warmup: 1, rounds: 2, external: [external], now: () => (t += 1),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(closed).toBe(false); // its owner closes it
+    // warmup block, then torch before ours in block 0 and after ours in block 1 (one clock read per warmup step of ours, two per timed step)
+    expect(calls).toEqual([[1, 0], [2, 1], [2, 9]]);
+    expect(report.matmul).toBeUndefined();
+    expect(report.results.map((r) => [r.rule, r.backend, r.gflops])).toEqual([['bp', 'wasm', undefined], ['torch', 'torch test', undefined]]);
+    const torch = report.results[1]!;
+    expect(torch).toMatchObject({ stepMs: 4.5, cpuMs: 2, loss: 1.5 }); // median of 4, 5, 4, 5
+    expect(torch.samplesPerSec).toBeCloseTo(16_000 / 4.5, 9);
+    expect(speedRatios(report).vsTorch).toBe(4.5);
+    expect(speedRatios(report).vsBp).toEqual({});
+    expect(formatSpeed(report)).toMatch(/^backend wasm\n[^]*bp \/ torch samples\/s: 4\.500 \[torch: torch test\]/);
+  });
+
+  it('refuses a model spec that does not fit the dataset', async () => {
+    await expect(runSpeed({ ...base, arch: undefined, spec, rules: { bp }, dataset: blobs({ seed: 1 }), steps: 1 })).rejects.toThrow(/model .*does not fit blobs/);
   });
 });

@@ -3,8 +3,9 @@ import { deriveSeed, FblError, type Batch, type Dataset } from '@feedback-lab/co
 import { layerProducts, trainingFlops } from './flops';
 import { layersRunner } from './layers-peer';
 import { matMulProbe, type MatMulRate } from './matmul-rate';
-import { ruleRunner, type NetworkOptions, type Runner, type SeededRule } from './runners';
+import { networkShape, ruleRunner, type NetworkOptions, type Runner, type SeededRule } from './runners';
 import { median } from './stats';
+import type { BlockRunner } from './torch';
 
 export interface SpeedOptions extends NetworkOptions {
   /** Rules to time, by name; each is built with `{ seed }`. */
@@ -14,8 +15,16 @@ export interface SpeedOptions extends NetworkOptions {
   /** Timed steps per contender (default 40), after `warmup` untimed ones (default 5). */
   steps?: number;
   warmup?: number;
-  /** Also time stock tfjs-layers on the same network (default true). */
+  /** Also time stock tfjs-layers on the same network (default true; MLPs from `arch` only). */
   layersPeer?: boolean;
+  /**
+   * Contenders in other processes (the PyTorch reference), each asked for blocks of steps:
+   * the timed steps are split into `rounds` blocks, and each block runs the external
+   * contenders and then ours, or ours first on odd blocks, so load shifts hit both sides.
+   */
+  external?: readonly BlockRunner[];
+  /** Blocks the timed steps are split into when `external` is given (default 4). */
+  rounds?: number;
   now?: () => number;
   /**
    * Process CPU time in ms (Node: `process.cpuUsage()`), if available. tfjs-wasm runs on the
@@ -34,7 +43,7 @@ export interface SpeedResult {
   samplesPerSec: number;
   /** Counted matrix-product FLOPs per step ÷ stepMs (undefined for rules without a count). */
   gflops?: number;
-  /** gflops ÷ the backend's own matMul GFLOP/s on the same layer shapes. */
+  /** gflops ÷ the backend's own matMul GFLOP/s on the same layer shapes (our contenders). */
   gemmFraction?: number;
   backend: string;
   /** Last loss seen, to show the contender really trained. */
@@ -43,7 +52,8 @@ export interface SpeedResult {
 
 export interface SpeedReport {
   results: SpeedResult[];
-  matmul: { perShape: MatMulRate[]; gflops: number; freshGflops: number };
+  /** The backend's matMul yardstick on the layer shapes (MLPs only: conv nets have none). */
+  matmul?: { perShape: MatMulRate[]; gflops: number; freshGflops: number };
   backend: string;
 }
 
@@ -61,53 +71,92 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
   const steps = o.steps ?? 40;
   const warmup = o.warmup ?? 5;
   const now = o.now ?? (() => performance.now());
-  if (o.arch[0] !== o.dataset.inputShape.reduce((a, b) => a * b, 1) || o.arch[o.arch.length - 1] !== o.dataset.numClasses) {
-    throw new FblError('SHAPE_MISMATCH', `arch ${o.arch.join('-')} does not fit ${o.dataset.name} (${o.dataset.inputShape} → ${o.dataset.numClasses})`);
+  const net = networkShape(o);
+  if (net.inputSize !== o.dataset.inputShape.reduce((a, b) => a * b, 1) || net.numClasses !== o.dataset.numClasses) {
+    const label = o.spec ? `model ${o.spec.name ?? ''} [${o.spec.input}] → ${net.numClasses}` : `arch ${o.arch!.join('-')}`;
+    throw new FblError('SHAPE_MISMATCH', `${label} does not fit ${o.dataset.name} (${o.dataset.inputShape} → ${o.dataset.numClasses})`);
   }
   const backend = tf.getBackend();
   const runners: Runner[] = Object.entries(o.rules).map(([name, f]) => ruleRunner(name, f, o));
-  if (o.layersPeer ?? true) runners.push(layersRunner(o));
+  if ((o.layersPeer ?? true) && !o.spec) runners.push(layersRunner(o));
+  const external = o.external ?? [];
   const feeds = runners.map(() => batchFeed(o.dataset, o.batchSize, o.seed));
-  const probe = matMulProbe(layerProducts(o.arch, o.batchSize), now);
+  const probe = net.arch ? matMulProbe(layerProducts(net.arch, o.batchSize), now) : undefined;
   const times = runners.map((): number[] => []);
   const cpuTimes = runners.map((): number[] => []);
   const losses = runners.map(() => NaN);
+  const ext = external.map((): BlockResultLog => ({ stepMs: [], cpuMs: [], loss: NaN }));
+  // one step of each of our contenders, the order rotating each round
+  const ourRound = async (round: number) => {
+    for (let k = 0; k < runners.length; k++) {
+      const i = (k + round) % runners.length;
+      const c0 = o.cpuNow?.() ?? 0;
+      const t0 = now();
+      const batch = await feeds[i]!.next();
+      try {
+        losses[i] = await runners[i]!.step(batch);
+      } finally {
+        tf.dispose([batch.x, batch.y]);
+      }
+      if (round >= warmup) {
+        times[i]!.push(now() - t0);
+        if (o.cpuNow) cpuTimes[i]!.push(o.cpuNow() - c0);
+      }
+    }
+    if (round >= warmup) probe?.sample();
+  };
+  const externalBlock = async (n: number, timed: boolean) => {
+    for (const [j, e] of external.entries()) {
+      const r = await e.run(n);
+      ext[j]!.loss = r.loss;
+      if (timed) {
+        ext[j]!.stepMs.push(...r.stepMs);
+        ext[j]!.cpuMs.push(...r.cpuMs);
+      }
+    }
+  };
   let matmul: SpeedReport['matmul'];
   try {
-    for (let round = 0; round < warmup + steps; round++) {
-      for (let k = 0; k < runners.length; k++) {
-        const i = (k + round) % runners.length;
-        const c0 = o.cpuNow?.() ?? 0;
-        const t0 = now();
-        const batch = await feeds[i]!.next();
-        try {
-          losses[i] = await runners[i]!.step(batch);
-        } finally {
-          tf.dispose([batch.x, batch.y]);
-        }
-        if (round >= warmup) {
-          times[i]!.push(now() - t0);
-          if (o.cpuNow) cpuTimes[i]!.push(o.cpuNow() - c0);
-        }
-      }
-      if (round >= warmup) probe.sample();
+    if (warmup > 0 && external.length) await externalBlock(warmup, false);
+    for (let round = 0; round < warmup; round++) await ourRound(round);
+    const block = external.length ? Math.ceil(steps / Math.max(1, o.rounds ?? 4)) : steps;
+    for (let done = 0, b = 0; done < steps; done += block, b++) {
+      const n = Math.min(block, steps - done);
+      if (b % 2 === 0 && external.length) await externalBlock(n, true);
+      for (let r = 0; r < n; r++) await ourRound(warmup + done + r);
+      if (b % 2 === 1 && external.length) await externalBlock(n, true);
     }
-    matmul = probe.rates();
+    matmul = probe?.rates();
   } finally {
-    probe.dispose();
+    probe?.dispose();
     runners.forEach((r) => r.dispose());
     await Promise.all(feeds.map((f) => f.close()));
   }
+  const arch = net.arch;
   const results = runners.map((r, i): SpeedResult => {
     const stepMs = median(times[i]!);
-    const flops = trainingFlops(r.name, o.arch, o.batchSize);
-    const gflops = flops === undefined ? undefined : flops / stepMs / 1e6;
+    const flops = arch && trainingFlops(r.name, arch, o.batchSize);
+    const gflops = flops ? flops / stepMs / 1e6 : undefined;
     return {
       rule: r.name, stepMs, ...(o.cpuNow ? { cpuMs: median(cpuTimes[i]!) } : {}), samplesPerSec: (o.batchSize / stepMs) * 1000, gflops,
-      gemmFraction: gflops === undefined ? undefined : gflops / matmul.gflops, backend, loss: losses[i]!,
+      gemmFraction: gflops === undefined || !matmul ? undefined : gflops / matmul.gflops, backend, loss: losses[i]!,
     };
   });
-  return { results, matmul, backend };
+  external.forEach((e, j) => {
+    const stepMs = median(ext[j]!.stepMs);
+    const flops = arch && trainingFlops('bp', arch, o.batchSize); // the reference runs BP
+    results.push({
+      rule: e.name, stepMs, cpuMs: median(ext[j]!.cpuMs), samplesPerSec: (o.batchSize / stepMs) * 1000,
+      gflops: flops ? flops / stepMs / 1e6 : undefined, backend: e.backend, loss: ext[j]!.loss,
+    });
+  });
+  return { results, ...(matmul ? { matmul } : {}), backend };
+}
+
+interface BlockResultLog {
+  stepMs: number[];
+  cpuMs: number[];
+  loss: number;
 }
 
 /** Endless batches of one seeded shuffle per epoch, the same sequence for every contender. */
