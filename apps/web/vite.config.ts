@@ -1,6 +1,6 @@
 import { defaultClientConditions, defineConfig } from 'vite';
 import { datasetFiles } from './vite-plugin-mnist.ts';
-import { ISOLATION_HEADERS } from './isolation.ts';
+import { ISOLATION_HEADERS, isolationHeadersFile } from './isolation.ts';
 
 // Workspace packages are imported from their TypeScript sources through the
 // `@feedback-lab/source` export condition, so the app needs no package build first.
@@ -8,7 +8,7 @@ const conditions = ['@feedback-lab/source', ...defaultClientConditions];
 
 export default defineConfig({
   resolve: { conditions },
-  plugins: [datasetFiles()],
+  plugins: [datasetFiles(), isolationHeadersFile()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
