@@ -171,6 +171,24 @@ describe('web app (production build, headless Chromium)', () => {
     }
   });
 
+  it('falls back to one wasm thread with a notice when the threaded backend fails to start', async () => {
+    // Not open(): the pthread workers' own load errors reach Playwright as page errors.
+    const page = await browser.newPage();
+    // a host that does not serve the pthreads' module file
+    await page.route(/\/tfjs-backend-wasm-threaded-simd-[^/]*\.js$/, (r) => r.fulfill({ status: 404, body: '' }));
+    await page.goto(`${server.url}?threads=2`);
+    await page.waitForSelector('#status[data-ready=true]', { timeout: 30_000 });
+    const note = page.locator('[data-testid=wasm-threads]');
+    expect(await note.getAttribute('data-threads')).toBe('1');
+    expect(await note.innerText()).toMatch(/^wasm threads: could not start 2 \(.*importScripts.*\); using one thread$/);
+    await setForm(page, { backend: 'wasm', rule: 'bp', arch: '784-64-10', 'max-steps': '2', 'eval-every': '2', 'eval-limit': '200', 'profile-every': '2' });
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 60_000);
+    expect(await readRows(page)).toMatchObject([{ status: 'done', steps: 2, backend: 'wasm (SIMD)' }]);
+    expect(await page.locator('[data-testid=error]').innerText()).toBe('');
+    await page.close();
+  });
+
   it('trains one batch on webgl (SwiftShader in headless Chromium)', async () => {
     const page = await open();
     const option = page.locator('#backend option[value=webgl]');

@@ -120,7 +120,10 @@ async function startThreaded(threads: number, scope: typeof globalThis): Promise
   const failed = new Promise<never>((_, reject) => (fail = reject));
   const onError = (e: ErrorEvent) => {
     e.preventDefault();
-    fail(new Error(e.message || 'a pthread worker failed'));
+    // emscripten rethrows the pthread's own ErrorEvent, whose message says what went wrong
+    const inner: unknown = e.error;
+    const message = inner instanceof ErrorEvent ? inner.message : e.message;
+    fail(new Error(message || 'a pthread worker failed'));
   };
   scope.addEventListener('error', onError);
   const nav = scope.navigator;
