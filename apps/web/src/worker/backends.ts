@@ -28,8 +28,15 @@ export function configureWasm(): void {
  * with a notice where threads cannot run), then probes the other backends.
  */
 export async function probeWorker(threads: string | null | undefined): Promise<Extract<FromWorker, { type: 'backends' }>> {
-  const wasm = typeof WebAssembly === 'object' ? await startWasm(threads) : undefined;
-  return { type: 'backends', list: await probeBackends(), ...(wasm ? { wasm } : {}) };
+  let wasm: Awaited<ReturnType<typeof startWasm>> | undefined;
+  let problem: string | undefined;
+  try {
+    if (typeof WebAssembly === 'object') wasm = await startWasm(threads);
+  } catch (err) {
+    problem = `wasm could not start: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const list = (await probeBackends()).map((b) => (b.name === 'wasm' && problem ? { name: b.name, available: false, reason: problem } : b));
+  return { type: 'backends', list, ...(wasm ? { wasm } : {}) };
 }
 
 /** Which backends can run in this worker, and why not where they cannot. */
