@@ -1,5 +1,6 @@
 import { defaultClientConditions, defineConfig } from 'vite';
 import { datasetFiles } from './vite-plugin-mnist.ts';
+import { ISOLATION_HEADERS, isolationHeadersFile } from './isolation.ts';
 
 // Workspace packages are imported from their TypeScript sources through the
 // `@feedback-lab/source` export condition, so the app needs no package build first.
@@ -7,7 +8,7 @@ const conditions = ['@feedback-lab/source', ...defaultClientConditions];
 
 export default defineConfig({
   resolve: { conditions },
-  plugins: [datasetFiles()],
+  plugins: [datasetFiles(), isolationHeadersFile()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
@@ -15,6 +16,7 @@ export default defineConfig({
     assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
     chunkSizeWarningLimit: 2500,
   },
-  server: { port: 5173 },
-  preview: { port: 4173 },
+  // Cross-origin isolation, for wasm threads (src/worker/wasm-threads.ts).
+  server: { port: 5173, headers: ISOLATION_HEADERS },
+  preview: { port: 4173, headers: ISOLATION_HEADERS },
 });

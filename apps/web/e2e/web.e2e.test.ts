@@ -54,10 +54,11 @@ describe('web app (production build, headless Chromium)', () => {
     await server?.close();
   });
 
-  async function open(): Promise<Page> {
+  /** The app at `url` (the isolated server's by default), with `query` such as `?threads=1`. */
+  async function open(query = '', url = server.url): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1150 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
+    await page.goto(url + query);
     await page.waitForSelector('#status[data-ready=true]', { timeout: 30_000 });
     return page;
   }
@@ -79,6 +80,10 @@ describe('web app (production build, headless Chromium)', () => {
   it('compares the rules on a deep MLP on wasm: accuracy and memory figures appear and change', async () => {
     const page = await open();
     expect(await readRows(page)).toEqual([]);
+    // Served with COOP/COEP, wasm runs on every logical core by default.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.locator('[data-testid=wasm-threads]').getAttribute('data-threads')).toBe(String(cores));
     await setForm(page, {
       backend: 'wasm', arch: DEEP, activation: 'tanh', optimizer: 'momentum', lr: '0.05', batch: '64',
       'eval-every': '10', 'eval-limit': '500', 'profile-every': '5', 'compare-steps': String(STEPS),
@@ -91,7 +96,7 @@ describe('web app (production build, headless Chromium)', () => {
     expect(compared.map((r) => r.rule)).toEqual(RULE_NAMES);
     for (const r of compared) {
       expect(r).toMatchObject({ status: 'done', steps: STEPS, arch: DEEP });
-      expect(r.backend).toMatch(/^wasm/);
+      expect(r.backend).toBe(cores > 1 ? `wasm (SIMD, ${cores} threads)` : 'wasm (SIMD)');
       // Learned something in 30 steps. DRTP is exempt: its signal B·y* does not shrink as the
       // error does, and at this learning rate (0.05) the 8 hidden tanh layers saturate and stay
       // at chance. In the CLI, 4 hidden layers at lr 0.01 do the same; at lr 0.001 they learn.
@@ -119,6 +124,69 @@ describe('web app (production build, headless Chromium)', () => {
   it.runIf(HAS_MEM_DFA)('MEM-DFA reports less peak transient memory than BP on the deep MLP', () => {
     const peak = (rule: string) => compared.find((r) => r.rule === rule)!.peakTransientBytes;
     expect(peak('mem-dfa')).toBeLessThan(peak('bp'));
+  });
+
+  it('trains on 2 wasm threads to the same loss, accuracy and logits as on 1 thread', async () => {
+    const ramp = Array.from({ length: 784 }, (_, i) => (i % 28) / 27);
+    const train = async (threads: number) => {
+      const page = await open(`?threads=${threads}`);
+      expect(await page.locator('[data-testid=wasm-threads]').getAttribute('data-threads')).toBe(String(threads));
+      await setForm(page, { backend: 'wasm', rule: 'bp', arch: '784-256-256-10', activation: 'tanh', optimizer: 'momentum', lr: '0.05', batch: '64', 'max-steps': '8', 'eval-every': '8', 'eval-limit': '300', 'profile-every': '100' });
+      await page.click('[data-testid=start]');
+      await waitDone(page, 1, 60_000);
+      const [row] = await readRows(page);
+      const logits = await page.evaluate((p) => (window as unknown as { feedbackLab: { logits(p: number[]): Promise<number[]> } }).feedbackLab.logits(p), ramp);
+      await page.close();
+      return { row: row!, logits };
+    };
+    const one = await train(1);
+    const two = await train(2);
+    console.log('1 vs 2 wasm threads:', JSON.stringify({ one: one.row, two: two.row }));
+    expect(one.row).toMatchObject({ status: 'done', steps: 8, backend: 'wasm (SIMD)' });
+    expect(two.row).toMatchObject({ status: 'done', steps: 8, backend: 'wasm (SIMD, 2 threads)' });
+    expect(Math.abs(two.row.loss - one.row.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(one.row.loss)));
+    expect(two.row.accuracy).toBe(one.row.accuracy);
+    const scale = Math.max(1, ...one.logits.map(Math.abs));
+    const rel = Math.max(...two.logits.map((g, i) => Math.abs(g - one.logits[i]!))) / scale;
+    console.log(`1 vs 2 threads: max |Δlogit| / max(1, |logit|) = ${rel.toExponential(2)}`);
+    expect(rel).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('falls back to one wasm thread with a one-line notice where the host sends no COOP/COEP', async () => {
+    const plain = await serveBuild({ isolated: false });
+    try {
+      const page = await open('?threads=2', plain.url);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      const note = page.locator('[data-testid=wasm-threads]');
+      expect(await note.getAttribute('data-threads')).toBe('1');
+      expect(await note.innerText()).toBe('wasm threads: 2 asked for, but the page is not cross-origin isolated (serve it with COOP/COEP headers); using one thread');
+      await setForm(page, { backend: 'wasm', rule: 'bp', arch: '784-64-10', 'max-steps': '2', 'eval-every': '2', 'eval-limit': '200', 'profile-every': '2' });
+      await page.click('[data-testid=start]');
+      await waitDone(page, 1, 60_000);
+      expect(await readRows(page)).toMatchObject([{ status: 'done', steps: 2, backend: 'wasm (SIMD)' }]);
+      expect(await page.locator('[data-testid=error]').innerText()).toBe('');
+      await page.close();
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('falls back to one wasm thread with a notice when the threaded backend fails to start', async () => {
+    // Not open(): the pthread workers' own load errors reach Playwright as page errors.
+    const page = await browser.newPage();
+    // a host that does not serve the pthreads' module file
+    await page.route(/\/tfjs-backend-wasm-threaded-simd-[^/]*\.js$/, (r) => r.fulfill({ status: 404, body: '' }));
+    await page.goto(`${server.url}?threads=2`);
+    await page.waitForSelector('#status[data-ready=true]', { timeout: 30_000 });
+    const note = page.locator('[data-testid=wasm-threads]');
+    expect(await note.getAttribute('data-threads')).toBe('1');
+    expect(await note.innerText()).toMatch(/^wasm threads: could not start 2 \(.*importScripts.*\); using one thread$/);
+    await setForm(page, { backend: 'wasm', rule: 'bp', arch: '784-64-10', 'max-steps': '2', 'eval-every': '2', 'eval-limit': '200', 'profile-every': '2' });
+    await page.click('[data-testid=start]');
+    await waitDone(page, 1, 60_000);
+    expect(await readRows(page)).toMatchObject([{ status: 'done', steps: 2, backend: 'wasm (SIMD)' }]);
+    expect(await page.locator('[data-testid=error]').innerText()).toBe('');
+    await page.close();
   });
 
   it('trains one batch on webgl (SwiftShader in headless Chromium)', async () => {

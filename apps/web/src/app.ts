@@ -111,7 +111,7 @@ export function startApp(worker: Worker): void {
     const m = ev.data;
     switch (m.type) {
       case 'backends':
-        controls.setBackends(m.list);
+        controls.setBackends(m.list, m.wasm);
         byId('status').textContent = 'ready';
         byId('status').dataset.ready = 'true';
         return;
@@ -175,7 +175,7 @@ export function startApp(worker: Worker): void {
 
   setState('idle');
   render();
-  send({ type: 'probe' });
+  send({ type: 'probe', threads: new URLSearchParams(location.search).get('threads') });
 }
 
 function download(name: string, blob: Blob): void {

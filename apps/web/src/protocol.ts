@@ -49,7 +49,8 @@ export interface BackendStatus {
 }
 
 export type ToWorker =
-  | { type: 'probe' }
+  /** `threads`: the page's `?threads=` parameter (wasm threads; absent = every logical core). */
+  | { type: 'probe'; threads?: string | null }
   | { type: 'train'; runs: { id: number; config: RunConfig }[] }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -73,7 +74,8 @@ export interface RunInfo {
 }
 
 export type FromWorker =
-  | { type: 'backends'; list: BackendStatus[] }
+  /** `wasm`: the threads the wasm backend started with, and why fewer than asked for. */
+  | { type: 'backends'; list: BackendStatus[]; wasm?: { threads: number; notice?: string } }
   | { type: 'status'; text: string }
   | { type: 'runStart'; run: RunInfo }
   | { type: 'batch'; id: number; step: number; loss: number; samplesPerSec: number }

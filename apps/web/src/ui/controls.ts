@@ -44,9 +44,13 @@ export function setupControls() {
       showCifar();
     },
     /** Marks unavailable backends disabled and lists why; falls back to wasm if needed. */
-    setBackends(list: readonly BackendStatus[]): void {
+    setBackends(list: readonly BackendStatus[], wasm?: { threads: number; notice?: string }): void {
       const notes = byId('backend-notes');
       notes.replaceChildren();
+      if (wasm) {
+        const text = wasm.notice ?? `wasm: ${wasm.threads} ${wasm.threads === 1 ? 'thread' : 'threads'} (?threads=N in the URL to change)`;
+        notes.append(h('li', { 'data-testid': 'wasm-threads', 'data-threads': String(wasm.threads) }, text));
+      }
       for (const s of list) {
         const opt = [...select('backend').options].find((o) => o.value === s.name);
         if (!opt) continue;

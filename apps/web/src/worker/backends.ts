@@ -1,19 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describeBackend, selectBackend } from '@feedback-lab/core';
 // Vite emits these binaries as hashed assets; without the file map the production build asks
 // for them next to the JS chunk and 404s (docs/tfjs-facts.md, "wasm backend in Node and in a bundle").
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-// setWasmPaths insists on all three entries, although threads are off (see configureWasm).
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendStatus } from '../protocol';
+import type { BackendStatus, FromWorker } from '../protocol';
 import type { WebBackend } from '../presets';
+import { startWasm } from './wasm-threads';
 
 /**
- * Configures the wasm backend for a bundled build. Threads are switched off: with COOP/COEP the
- * threaded binary's worker crashes after minification renames its factory (docs/tfjs-facts.md, "wasm backend in Node and in a bundle"),
- * and on the 2-core machines this runs on the C++ side would use one thread anyway.
+ * Configures the wasm backend for a bundled build. Threads stay off unless `startWasm`
+ * (./wasm-threads.ts) starts them: tfjs's own threaded start breaks in a minified bundle.
  */
 export function configureWasm(): void {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
@@ -22,6 +21,22 @@ export function configureWasm(): void {
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
   });
+}
+
+/**
+ * Starts wasm with the threads the page asked for (`?threads=`, default every logical core; one
+ * with a notice where threads cannot run), then probes the other backends.
+ */
+export async function probeWorker(threads: string | null | undefined): Promise<Extract<FromWorker, { type: 'backends' }>> {
+  let wasm: Awaited<ReturnType<typeof startWasm>> | undefined;
+  let problem: string | undefined;
+  try {
+    if (typeof WebAssembly === 'object') wasm = await startWasm(threads);
+  } catch (err) {
+    problem = `wasm could not start: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const list = (await probeBackends()).map((b) => (b.name === 'wasm' && problem ? { name: b.name, available: false, reason: problem } : b));
+  return { type: 'backends', list, ...(wasm ? { wasm } : {}) };
 }
 
 /** Which backends can run in this worker, and why not where they cannot. */
@@ -77,9 +92,10 @@ export async function useWebBackend(name: WebBackend): Promise<string> {
   // the app imports its own; webgl and webgpu are large, so only when someone picks them.
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
-  return describeBackend(await selectBackend(name, { strict: true }));
+  const info = await selectBackend(name, { strict: true });
+  return describeBackend({ ...info, ...simd(name) });
 }
 
-function simd(name: WebBackend): { simd?: boolean } {
-  return name === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') } : {};
+function simd(name: WebBackend): { simd?: boolean; threads?: number } {
+  return name === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: getThreadsCount() } : {};
 }

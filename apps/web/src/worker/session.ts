@@ -3,7 +3,7 @@ import { CIFAR10_RECORD_BYTES, cifar10FromBatches, type CifarBuffers } from '@fe
 import { buildModel, mlp, modelVariables, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, specDefaults, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
-import type { BackendStatus, FromWorker, RunConfig, ToWorker } from '../protocol';
+import type { FromWorker, RunConfig, ToWorker } from '../protocol';
 import { ruleByName } from '@feedback-lab/rules';
 import { cifarBuffers, type PickedFile } from './cifar';
 import { exportFiles } from '@feedback-lab/checkpoint';
@@ -14,7 +14,8 @@ export interface SessionDeps {
   post(m: FromWorker): void;
   loadDataset(name: DatasetName): Promise<Dataset>;
   useBackend(name: WebBackend): Promise<string>;
-  probe(): Promise<BackendStatus[]>;
+  /** Starts wasm with `threads` (the page's `?threads=`) and reports what can run. */
+  probe(threads?: string | null): Promise<Extract<FromWorker, { type: 'backends' }>>;
   /** Lets queued messages (pause, stop) in between steps; a macrotask, not a microtask. */
   yieldToLoop?(): Promise<void>;
 }
@@ -192,7 +193,7 @@ export function createSession(deps: SessionDeps) {
     async handle(msg: ToWorker): Promise<void> {
       switch (msg.type) {
         case 'probe':
-          return post({ type: 'backends', list: await deps.probe() });
+          return post(await deps.probe(msg.threads));
         case 'train':
           return train(msg.runs);
         case 'pause':

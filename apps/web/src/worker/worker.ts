@@ -1,6 +1,6 @@
 // Entry of the training Web Worker: all tfjs work happens here so the page stays responsive.
 import type { FromWorker, ToWorker } from '../protocol';
-import { configureWasm, probeBackends, useWebBackend } from './backends';
+import { configureWasm, probeWorker, useWebBackend } from './backends';
 import { loadDataset } from './data';
 import { createSession } from './session';
 
@@ -14,7 +14,7 @@ const session = createSession({
   post: (m) => scope.postMessage(m),
   loadDataset: (name) => loadDataset(name),
   useBackend: useWebBackend,
-  probe: () => probeBackends(),
+  probe: (threads) => probeWorker(threads),
 });
 scope.onmessage = (ev) => {
   session.handle(ev.data).catch((err: unknown) => scope.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
