@@ -4,6 +4,10 @@ import type { SpeedReport, SpeedResult } from './speed';
 export interface SpeedRatios {
   /** stepMs(rule) ÷ stepMs(bp) for every other rule. */
   vsBp: Record<string, number>;
+  /** trainingFlops(rule) ÷ trainingFlops(bp): the step-time ratio the matrix products alone predict. */
+  flopsVsBp?: Record<string, number>;
+  /** vsBp ÷ flopsVsBp: 1 when a rule's step costs exactly its extra products (MLPs only). */
+  timePerFlopVsBp?: Record<string, number>;
   /** stepMs(tfjs-layers) ÷ stepMs(bp): how many times faster our BP is than stock tfjs-layers. */
   bpSpeedupOverLayers?: number;
   /** The same two, from CPU time per step (less sensitive to other jobs on the machine). */
@@ -25,6 +29,12 @@ export function speedRatios(r: SpeedReport): SpeedRatios {
   if (bp) for (const x of r.results) if (x.rule !== 'bp' && !PEERS.has(x.rule)) vsBp[x.rule] = x.stepMs / bp.stepMs;
   const layers = by.get('tfjs-layers');
   const out: SpeedRatios = { vsBp, ...(bp && layers ? { bpSpeedupOverLayers: layers.stepMs / bp.stepMs } : {}) };
+  if (bp?.gflops) {
+    const flopsOf = (x: SpeedResult) => x.gflops! * x.stepMs;
+    const rules = r.results.filter((x) => x.gflops && x.rule !== 'bp' && !PEERS.has(x.rule));
+    out.flopsVsBp = Object.fromEntries(rules.map((x) => [x.rule, flopsOf(x) / flopsOf(bp)]));
+    out.timePerFlopVsBp = Object.fromEntries(rules.map((x) => [x.rule, bp.gflops! / x.gflops!]));
+  }
   if (bp?.cpuMs) {
     out.cpuVsBp = {};
     for (const x of r.results) if (x.cpuMs && x.rule !== 'bp' && !PEERS.has(x.rule)) out.cpuVsBp[x.rule] = x.cpuMs / bp.cpuMs;
@@ -69,7 +79,8 @@ export function formatSpeed(r: SpeedReport): string {
     `${'rule'.padEnd(12)} ${'step ms'.padStart(9)} ${'cpu ms'.padStart(8)} ${'samples/s'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'gemm frac'.padStart(9)}`,
     ...rows,
     ...Object.entries(ratios.vsBp).map(([k, v]) =>
-      `${k}/bp step time: ${v.toFixed(3)}${ratios.cpuVsBp?.[k] ? ` (cpu time: ${ratios.cpuVsBp[k]!.toFixed(3)})` : ''}`),
+      `${k}/bp step time: ${v.toFixed(3)}${ratios.cpuVsBp?.[k] ? ` (cpu time: ${ratios.cpuVsBp[k]!.toFixed(3)})` : ''}` +
+      (ratios.flopsVsBp?.[k] ? `; FLOP ratio ${ratios.flopsVsBp[k]!.toFixed(3)}, step time per FLOP ${ratios.timePerFlopVsBp![k]!.toFixed(3)}× bp's` : '')),
     ...(ratios.bpSpeedupOverLayers
       ? [`bp vs tfjs-layers: ${ratios.bpSpeedupOverLayers.toFixed(2)}× faster` +
           (ratios.cpuBpSpeedupOverLayers ? ` (cpu time: ${ratios.cpuBpSpeedupOverLayers.toFixed(2)}×)` : '')]

@@ -48,6 +48,16 @@ describe('runSpeed', () => {
     expect(formatSpeed(report)).toMatch(/dfa\/bp step time: 0\.750/);
   });
 
+  it('puts each rule\'s step time beside its FLOP ratio to BP', () => {
+    // mem-dfa: 1.2× bp's FLOPs (3 forwards vs 2.5) in 1.26× bp's time → 1.05× bp's time per FLOP
+    const mk = (rule: string, stepMs: number, gflops: number) => ({ rule, stepMs, gflops, samplesPerSec: 1, backend: 'wasm', loss: 1 });
+    const report = { backend: 'wasm', results: [mk('bp', 20, 10), mk('mem-dfa', 25.2, (10 * 20 * 1.2) / 25.2)] };
+    const r = speedRatios(report);
+    expect(r.flopsVsBp!['mem-dfa']).toBeCloseTo(1.2, 9);
+    expect(r.timePerFlopVsBp!['mem-dfa']).toBeCloseTo(1.05, 9);
+    expect(formatSpeed(report)).toMatch(/mem-dfa\/bp step time: 1\.260; FLOP ratio 1\.200, step time per FLOP 1\.050× bp's/);
+  });
+
   it('refuses an architecture that does not fit the dataset', async () => {
     await expect(runSpeed({ ...base, arch: [9, 4], rules: { bp }, dataset: blobs({ seed: 1 }), steps: 1 })).rejects.toThrow(/does not fit blobs/);
   });
