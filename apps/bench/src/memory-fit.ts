@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, createOptimizer, presetSpec, softmaxCrossEntropy, type ModelSpec, type LearningRule, type RuleDescriptor } from '@feedback-lab/core';
 import { predictMemory, profileStep } from '@feedback-lab/profiler';
+import { depthSpec } from './memory-depth';
 
 /** One profiled step to fit a rule's memory formula to. */
 export interface FitCase {
@@ -30,7 +31,8 @@ const tanhMlp = (widths: readonly number[]): ModelSpec => ({
 /**
  * The steps the memory formulas are fitted to: tanh MLPs of widths 64/128/256 × depths
  * 1/2/4/6 × batch 32/128/1024, six irregular MLPs, mnist-conv and cifar-conv at batch
- * 32/64/128, and small conv nets (same/valid padding, stride 2, max/avg/no pooling) at 32 and 96.
+ * 32/64/128, small conv nets (same/valid padding, stride 2, max/avg/no pooling) at 32 and 96,
+ * and the memory-depth bench's conv stack (depth 2 and 8, batch 64).
  */
 export function memoryFitCases(): FitCase[] {
   const cases: FitCase[] = [];
@@ -49,6 +51,8 @@ export function memoryFitCases(): FitCase[] {
     ['conv ×3 no pool', { input: [8, 8, 3], layers: [...[1, 2, 3].map(() => ({ type: 'conv2d' as const, filters: 8, kernel: 3, padding: 'same' as const, activation: 'relu' as const })), { type: 'dense', units: 10 }] }],
   ];
   for (const [name, spec] of small) for (const batch of [32, 96]) cases.push({ name, spec, batch });
+  // the memory-depth bench's conv stack: tanh 3×3 same convs on 16×16×16, no pooling
+  for (const depth of [2, 8]) cases.push({ name: `conv stack 16×${depth}`, spec: depthSpec('conv', 16, depth), batch: 64 });
   return cases;
 }
 

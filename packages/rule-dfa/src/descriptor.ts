@@ -10,7 +10,7 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'direct',
-    coefficients: [2.284, 0, 15.876, 0, 2.859, 1.722],
+    coefficients: [1.358, 1.909, 10.234, 1.317, 1.803, 1.522],
     holds: 'signals',
     batchNorm: { dense: [7.104, -1.401], conv: [6.003, -0.79] },
   },

@@ -12,7 +12,7 @@ export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    coefficients: [0.85, 3.616, 8.695, 1.673, 1.617, 1.554],
+    coefficients: [1.341, 3.067, 9.14, 1.297, 1.907, 1.574],
     holds: 'weight-copies',
     batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },
