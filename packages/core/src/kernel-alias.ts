@@ -20,3 +20,11 @@ export function runAliasKernel(
   }
   return tf.engine().runKernel(alias, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
+
+/** The wasm backend's own calls for tensors in its heap, for kernels written in JavaScript. */
+export interface HeapBackend {
+  /** A new output tensor in the heap (it may grow the heap: take views after it). */
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  /** A view of a tensor's bytes in the heap, valid until the heap next grows. */
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}

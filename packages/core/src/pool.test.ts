@@ -25,8 +25,50 @@ const CASES: [string, number[], PoolOptions][] = [
   ['avg 2 valid', [2, 6, 6, 2], { type: 'avg', size: 2 }],
 ];
 
-describe('pool2d gradients on wasm equal stock tfjs on cpu (≤1e-4 relative)', () => {
-  for (const [label, shape, o] of CASES) {
+/** dL/dx of the same loss by central differences on the forward op (exact up to rounding: L is linear in x within a window's argmax). */
+function numericGrad(x0: Float32Array, shape: number[], o: PoolOptions): Float32Array {
+  const stride = o.stride ?? o.size;
+  const pad = o.padding ?? 'valid';
+  const loss = (x: Float32Array) => tf.tidy(() => {
+    const y = tf.avgPool(tf.tensor4d(x, shape as [number, number, number, number]), o.size, stride, pad);
+    return tf.sum(tf.mul(y, tf.tensor(values(y.size, 7), y.shape))).dataSync()[0]!;
+  });
+  return Float32Array.from(x0, (_, k) => {
+    const up = Float32Array.from(x0);
+    const down = Float32Array.from(x0);
+    up[k]! += 0.5;
+    down[k]! -= 0.5;
+    return loss(up) - loss(down);
+  });
+}
+
+describe('average pooling\'s gradient is that of its forward, at edge windows too', () => {
+  for (const [label, shape, o] of CASES.filter(([, , c]) => c.type === 'avg')) {
+    it(`${label}: cpu and wasm equal central differences (≤1e-4 relative)`, async () => {
+      const x = values(shape.reduce((a, b) => a * b), 3);
+      await useBackend('cpu');
+      const ref = numericGrad(x, shape, o);
+      for (const backend of ['cpu', 'wasm'] as const) {
+        await useBackend(backend);
+        const before = tf.memory().numTensors;
+        const got = poolGrad(x, shape, o, true);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(relErr(got, ref), backend).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  it('stock tfjs divides by the window area at \'same\' edges, so its gradient there is too small (why FblAvgPool exists)', async () => {
+    const o: PoolOptions = { type: 'avg', size: 3, stride: 2, padding: 'same' };
+    const x = values(2 * 8 * 8 * 2, 3);
+    await useBackend('cpu');
+    const ref = numericGrad(x, [2, 8, 8, 2], o);
+    expect(relErr(poolGrad(x, [2, 8, 8, 2], o, false), ref)).toBeGreaterThan(0.05);
+  });
+});
+
+describe('pool2d gradients on wasm equal stock tfjs on cpu (≤1e-4 relative; average pooling: valid windows only)', () => {
+  for (const [label, shape, o] of CASES.filter(([, , c]) => c.type === 'max' || c.padding !== 'same')) {
     // offset −3 makes most windows all-negative: the inputs the stock wasm MaxPoolGrad gets wrong.
     for (const offset of [0, -3]) {
       it(`${label}, inputs centred at ${offset}`, async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runAliasKernel } from './kernel-alias';
+import { runAliasKernel, type HeapBackend } from './kernel-alias';
 
 /**
  * What the gradient tape keeps alive, made close to what the derivatives need.
@@ -101,10 +101,43 @@ tf.registerGradient({
     const g = dy as tf.Tensor;
     return {
       a: () => g,
-      b: () => tf.sum(g, [...Array(g.rank - 1).keys()]),
+      b: () => channelSum(g),
     };
   },
 });
+
+/**
+ * Σ over every axis but the last. wasm's Sum over leading axes first transposes the whole tensor
+ * (a conv block's bias gradient was 3.6 % of a cifar-conv BP step, two threads); this wasm kernel
+ * adds the rows in one pass over the heap instead.
+ */
+const CHANNEL_SUM = 'FblChannelSum';
+
+tf.registerKernel({
+  kernelName: CHANNEL_SUM,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend: kb }) => {
+    const backend = kb as unknown as HeapBackend;
+    const { x } = inputs as { x: tf.TensorInfo };
+    const c = x.shape[x.shape.length - 1]!;
+    const out = backend.makeOutput([c], 'float32');
+    const sum = new Float64Array(c);
+    const v = backend.typedArrayFromHeap(x);
+    let k = 0;
+    // four rows per pass: 2× faster than one (fewer loads and stores of the running sums)
+    for (; k + 4 * c <= v.length; k += 4 * c) {
+      for (let ch = 0; ch < c; ch++) sum[ch] = sum[ch]! + (v[k + ch]! + v[k + c + ch]! + v[k + 2 * c + ch]! + v[k + 3 * c + ch]!);
+    }
+    for (; k < v.length; k += c) for (let ch = 0; ch < c; ch++) sum[ch] = sum[ch]! + v[k + ch]!;
+    backend.typedArrayFromHeap(out).set(sum);
+    return out;
+  },
+});
+
+function channelSum(g: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() === 'wasm' && g.dtype === 'float32' && g.rank >= 2) return tf.engine().runKernel(CHANNEL_SUM, { x: g } as unknown as tf.NamedTensorMap, {}) as tf.Tensor;
+  return tf.sum(g, [...Array(g.rank - 1).keys()]);
+}
 
 export function biasAdd<T extends tf.Tensor>(a: T, b: tf.Tensor1D): T {
   return runAliasKernel(BIAS_ADD, 'Add', { a, b }, {}) as T;

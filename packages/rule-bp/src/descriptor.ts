@@ -9,7 +9,7 @@ export const bpRule: RuleDescriptor<BpOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    coefficients: [1.15, 3.087, 12.649, 1.42, 1.791, 1.596],
+    coefficients: [1.223, 3.011, 12.698, 1.367, 0.081, 1.497],
     batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },
   // Forward, ∂W per layer, ∂x for every layer but the first.

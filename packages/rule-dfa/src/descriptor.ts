@@ -10,7 +10,7 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'direct',
-    coefficients: [1.358, 1.909, 10.234, 1.317, 1.803, 1.522],
+    coefficients: [1.361, 1.912, 10.14, 1.315, 0.147, 1.357],
     holds: 'signals',
     batchNorm: { dense: [7.104, -1.401], conv: [6.003, -0.79] },
   },

@@ -13,7 +13,7 @@ export const drtpRule: RuleDescriptor<DrtpOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [0.827, 4.645, 12.467, 1.242, 0.87, 0],
+    coefficients: [0, 5.102, 9.234, 1.889, 0, 0],
     batchNorm: { dense: [0, 0], conv: [0, 0] },
   },
   // Forward, ∂W per layer, B_i·y* for every hidden layer; no ∂x.

@@ -13,7 +13,7 @@ export const faRule: RuleDescriptor<FaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'mirror',
-    coefficients: [1.15, 3.087, 12.649, 1.42, 1.791, 1.596],
+    coefficients: [1.223, 3.011, 12.698, 1.367, 0.081, 1.497],
     batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },
   // As BP: dy·B in place of dy·Wᵀ.

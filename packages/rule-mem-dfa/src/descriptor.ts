@@ -10,7 +10,7 @@ export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [0.827, 4.645, 12.467, 1.242, 0.87, 0],
+    coefficients: [0, 5.106, 8.858, 1.9, 0, 0],
     batchNorm: { dense: [0, 0], conv: [0, 0] },
   },
   // DFA plus the forward recomputed in the second pass.

@@ -12,7 +12,7 @@ export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    coefficients: [1.341, 3.067, 9.14, 1.297, 1.907, 1.574],
+    coefficients: [1.351, 3.083, 8.964, 1.274, 0.255, 1.446],
     holds: 'weight-copies',
     batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
   },
