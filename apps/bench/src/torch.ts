@@ -61,7 +61,13 @@ export async function torchRunner(o: TorchOptions): Promise<BlockRunner> {
   // OpenMP workers that spin while they wait collapse torch's multi-thread rate when the cores are
   // shared (2 threads on a loaded 2-core machine: 78–210 ms per 784-800-800-10 step, 13 ms with
   // PASSIVE, 11.6 on one thread), which would flatter us. The user's own setting wins.
-  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  // torch.set_num_threads does not bound Debian's OpenBLAS, which keeps a pthread pool of its own
+  // (one thread per core): "1 thread" measured 2 cores of CPU time until these were set.
+  const threads = String(o.threads);
+  const env = {
+    ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+    OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? threads, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? threads,
+  };
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stdin.on('error', () => undefined); // a dead child is reported by its exit
