@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activate, type ActivationName } from './activations';
 import { toVariable } from './dense';
 import { check } from './errors';
-import type { Block, BlockStats, Model } from './types';
+import type { Block, BlockStats, Model, FeedbackWeight } from './types';
 
 export interface BatchNormOptions {
   /** running = momentum·running + (1 − momentum)·batch, once per step (default 0.9, as the MEM-DFA authors). */
@@ -131,7 +131,7 @@ export function withBatchNorm(inner: Block, activation: ActivationName, o: Batch
       : {}),
     ...(withFeedback
       ? {
-          applyWithFeedback: (x: tf.Tensor, w: readonly tf.Tensor[], fb: readonly tf.Tensor[]) =>
+          applyWithFeedback: (x: tf.Tensor, w: readonly tf.Tensor[], fb: readonly FeedbackWeight[]) =>
             tf.tidy(() => tail(withFeedback(x, w.slice(0, n), fb.slice(0, n)), w[n]!, w[n + 1]!)),
         }
       : {}),

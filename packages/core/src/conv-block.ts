@@ -6,7 +6,7 @@ import { biasAdd, sharingSaves } from './tape-memory';
 import { check } from './errors';
 import { initWeights, type InitName } from './init';
 import { outSize, pool2d, type PoolOptions } from './pool';
-import type { Block } from './types';
+import type { Block, FeedbackWeight } from './types';
 
 export interface Conv2dBlockOptions {
   name?: string;
@@ -60,10 +60,10 @@ export function conv2dBlock(o: Conv2dBlockOptions): Block {
   // pre: the parametrised op; post: the local non-parametric tail (pool, activation), whose
   // derivative FA takes at the true pre-activation while sending the error through B.
   // the tape saves aliases inside the block (see tape-memory.ts)
-  const affine = (x: tf.Tensor, [wt, b]: readonly tf.Tensor[], feedback?: readonly tf.Tensor[]) =>
+  const affine = (x: tf.Tensor, [wt, b]: readonly tf.Tensor[], feedback?: readonly FeedbackWeight[]) =>
     sharingSaves(() => tf.tidy(() => {
       const x4 = (x.rank === 4 ? x : tf.reshape(x, [x.shape[0]!, h, w, c])) as tf.Tensor4D;
-      const fb = feedback?.[0] as tf.Tensor4D | undefined;
+      const fb = feedback?.[0] as tf.Tensor4D | (() => tf.Tensor4D) | undefined;
       const y = fb ? conv2dWithFeedback(x4, wt as tf.Tensor4D, fb, stride, padding) : conv2d(x4, wt as tf.Tensor4D, stride, padding);
       return biasAdd(y, b as tf.Tensor1D);
     }));
@@ -71,7 +71,7 @@ export function conv2dBlock(o: Conv2dBlockOptions): Block {
   const postActivation = (a: tf.Tensor) =>
     sharingSaves(() => tf.tidy(() => activate(o.pool ? pool2d(a as tf.Tensor4D, o.pool) : a, activation)));
   const apply = (x: tf.Tensor, weights: readonly tf.Tensor[]) => tf.tidy(() => postActivation(preActivation(x, weights)));
-  const applyWithFeedback = (x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly tf.Tensor[]) =>
+  const applyWithFeedback = (x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly FeedbackWeight[]) =>
     tf.tidy(() => postActivation(affine(x, weights, feedback)));
   const params = [kernel, bias];
   return {

@@ -48,6 +48,33 @@ tf.registerGradient({
   }),
 });
 
+/** The same with the feedback made when the gradient needs it (attribute `feedback`), disposed after use. */
+const LAZY_FEEDBACK_KERNEL = 'FblConv2DLazyFeedback';
+
+tf.registerGradient({
+  kernelName: LAZY_FEEDBACK_KERNEL,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    consumeGrad(dy);
+    const [x] = saved as [tf.Tensor4D];
+    const { strides, pad, feedback, filterShape } = attrs as unknown as ConvAttrs & { feedback: () => tf.Tensor4D; filterShape: number[] };
+    const g = dy as tf.Tensor4D;
+    return {
+      x: () => {
+        const f = feedback();
+        const dx = inputGrad(x.shape, f, g, strides, pad);
+        f.dispose();
+        return passGrad(dx);
+      },
+      filter: () => {
+        const dw = filterGrad(x, filterShape, g, strides, pad);
+        releaseSaved(x);
+        return dw;
+      },
+    };
+  },
+});
+
 /** ∂L/∂x through `back` (the filter, or the feedback in its place) and ∂L/∂filter. */
 function convGrads(dy: tf.Tensor | tf.Tensor[], [x, back]: [tf.Tensor4D, tf.Tensor4D], attrs: unknown) {
   consumeGrad(dy);
@@ -140,10 +167,15 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, pad:
 
 /**
  * conv2d(x, filter) whose gradient with respect to x goes through `feedback` (same shape as the
- * filter) in place of the filter; the filter's gradient is the usual one.
+ * filter) in place of the filter; the filter's gradient is the usual one. `feedback` may be a
+ * function that makes it when the gradient runs (disposed after use).
  */
-export function conv2dWithFeedback(x: tf.Tensor4D, filter: tf.Tensor4D, feedback: tf.Tensor4D, stride: number, pad: Padding): tf.Tensor4D {
-  return sharingSaves(() => runAliasKernel(FEEDBACK_KERNEL, 'Conv2D', { x, filter, f: feedback }, {
-    strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
-  }) as tf.Tensor4D);
+export function conv2dWithFeedback(
+  x: tf.Tensor4D, filter: tf.Tensor4D, feedback: tf.Tensor4D | (() => tf.Tensor4D), stride: number, pad: Padding,
+): tf.Tensor4D {
+  const attrs = { strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
+  if (typeof feedback === 'function') {
+    return sharingSaves(() => runAliasKernel(LAZY_FEEDBACK_KERNEL, 'Conv2D', { x, filter }, { ...attrs, feedback, filterShape: filter.shape }) as tf.Tensor4D);
+  }
+  return sharingSaves(() => runAliasKernel(FEEDBACK_KERNEL, 'Conv2D', { x, filter, f: feedback }, attrs) as tf.Tensor4D);
 }

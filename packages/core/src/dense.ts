@@ -3,7 +3,7 @@ import { activate, type ActivationName } from './activations';
 import { initWeights, type InitName } from './init';
 import { linear } from './linear';
 import { sharingSaves } from './tape-memory';
-import type { Block } from './types';
+import type { Block, FeedbackWeight } from './types';
 
 export interface DenseOptions {
   name?: string;
@@ -28,15 +28,15 @@ export function dense(o: DenseOptions): Block {
   const kernel = toVariable(initWeights([o.inputSize, o.units], init, o.seed));
   const bias = toVariable(tf.zeros([o.units]));
   // the tape saves aliases inside the block (see tape-memory.ts)
-  const affine = (x: tf.Tensor, [w, b]: readonly tf.Tensor[], feedback?: readonly tf.Tensor[]) =>
+  const affine = (x: tf.Tensor, [w, b]: readonly tf.Tensor[], feedback?: readonly FeedbackWeight[]) =>
     sharingSaves(() => tf.tidy(() => {
       const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [x.shape[0]!, o.inputSize]) as tf.Tensor2D);
-      return linear(x2, w as tf.Tensor2D, b as tf.Tensor1D, feedback?.[0] as tf.Tensor2D | undefined);
+      return linear(x2, w as tf.Tensor2D, b as tf.Tensor1D, feedback?.[0] as tf.Tensor2D | (() => tf.Tensor2D) | undefined);
     }));
   const preActivation = (x: tf.Tensor, weights: readonly tf.Tensor[]) => affine(x, weights);
   const postActivation = (a: tf.Tensor) => activate(a, activation);
   const apply = (x: tf.Tensor, weights: readonly tf.Tensor[]) => tf.tidy(() => postActivation(preActivation(x, weights)));
-  const applyWithFeedback = (x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly tf.Tensor[]) =>
+  const applyWithFeedback = (x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly FeedbackWeight[]) =>
     tf.tidy(() => postActivation(affine(x, weights, feedback)));
   const params = [kernel, bias];
   return {

@@ -56,9 +56,9 @@ export interface RuleMemoryModel {
   /** [a, b, ℓ, c, d, s] of the formula above. */
   readonly coefficients: readonly [a: number, b: number, loss: number, c: number, d: number, s: number];
   /**
-   * What a tape rule also holds for the whole step: `signals`, each hidden block's B_i·e (DFA);
-   * `weight-copies`, a matrix shaped like each weight but the first block's (sign(W) of
-   * sign-symmetry).
+   * What a tape rule also holds: `signals`, each hidden block's B_i·e for the whole step (DFA);
+   * `weight-copies`, a matrix shaped like block k's weight while block k's gradient runs
+   * (sign(W_k) of sign-symmetry, made lazily on the tape).
    */
   readonly holds?: 'signals' | 'weight-copies';
   /**

@@ -6,6 +6,7 @@ export type {
   BatchEndEvent,
   BatchOptions,
   Block,
+  FeedbackWeight,
   BlockUpdate,
   Dataset,
   EpochEndEvent,

@@ -69,6 +69,33 @@ tf.registerGradient({
   },
 });
 
+/**
+ * The same, with the feedback made only when the gradient needs it (`feedback` attribute: a
+ * function returning a fresh tensor, disposed right after use), so a regenerated B is alive for
+ * its own block's input gradient only, not for the whole step.
+ */
+const LAZY_FEEDBACK_KERNEL = 'FblMatMulLazyFeedback';
+
+tf.registerGradient({
+  kernelName: LAZY_FEEDBACK_KERNEL,
+  inputsToSave: ['a'],
+  gradFunc: (dy, saved, attrs) => {
+    consumeGrad(dy);
+    const [a] = saved as [tf.Tensor2D];
+    const g = dy as tf.Tensor2D;
+    const make = (attrs as unknown as { feedback: () => tf.Tensor2D }).feedback;
+    return {
+      a: () => {
+        const f = make();
+        const dx = prefersSmallRight() ? tf.transpose(tf.matMul(f, tf.transpose(g))) : tf.matMul(g, tf.transpose(f));
+        f.dispose();
+        return passGrad(dx);
+      },
+      b: () => release(tf.matMul(tf.transpose(a), g), a),
+    };
+  },
+});
+
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 function ensureKernel(backendName: string): void {
@@ -94,6 +121,7 @@ function ensureKernel(backendName: string): void {
   tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc, setupFunc: base.setupFunc });
   // same forward; the extra input f only matters to the gradient
   tf.registerKernel({ kernelName: FEEDBACK_KERNEL, backendName, kernelFunc, setupFunc: base.setupFunc });
+  tf.registerKernel({ kernelName: LAZY_FEEDBACK_KERNEL, backendName, kernelFunc, setupFunc: base.setupFunc });
 }
 
 /** a·b for 2-D tensors, with the fast explicit-transpose gradient. */
@@ -102,13 +130,19 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return sharingSaves(() => tf.engine().runKernel(KERNEL, { a, b } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D);
 }
 
-/** a·b whose gradient with respect to a goes through `f` in place of b (see FEEDBACK_KERNEL). */
-export function matMulWithFeedback(a: tf.Tensor2D, b: tf.Tensor2D, f: tf.Tensor2D): tf.Tensor2D {
+/**
+ * a·b whose gradient with respect to a goes through `f` in place of b (see FEEDBACK_KERNEL); `f`
+ * may be a function that makes it when the gradient runs (disposed after use).
+ */
+export function matMulWithFeedback(a: tf.Tensor2D, b: tf.Tensor2D, f: tf.Tensor2D | (() => tf.Tensor2D)): tf.Tensor2D {
   ensureKernel(tf.getBackend());
+  if (typeof f === 'function') {
+    return sharingSaves(() => tf.engine().runKernel(LAZY_FEEDBACK_KERNEL, { a, b } as unknown as tf.NamedTensorMap, { ...NO_TRANSPOSE, feedback: f } as unknown as tf.NamedAttrMap) as tf.Tensor2D);
+  }
   return sharingSaves(() => tf.engine().runKernel(FEEDBACK_KERNEL, { a, b, f } as unknown as tf.NamedTensorMap, NO_TRANSPOSE) as tf.Tensor2D);
 }
 
 /** x·W + b, the dense layer's affine map; with `feedback`, ∂L/∂x goes through it instead of W. */
-export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, feedback?: tf.Tensor2D): tf.Tensor2D {
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, feedback?: tf.Tensor2D | (() => tf.Tensor2D)): tf.Tensor2D {
   return biasAdd(feedback ? matMulWithFeedback(x, w, feedback) : matMul(x, w), b);
 }

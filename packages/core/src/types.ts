@@ -5,6 +5,14 @@ import type * as tf from '@tensorflow/tfjs-core';
  * Random-feedback rules inject their signal at a block's output and backpropagate it through
  * the block only, so the block boundary is where "local" ends.
  */
+/**
+ * A feedback weight for `applyWithFeedback`: a tensor (kept by the caller), or a function that
+ * makes a fresh one when the backward pass needs it; the block's gradient disposes what the
+ * function returns as soon as it has used it, so only one such weight is alive at a time
+ * (FA's regenerated B, sign-symmetry's sign(W)). It must return a new tensor on every call.
+ */
+export type FeedbackWeight = tf.Tensor | (() => tf.Tensor);
+
 export interface Block {
   readonly name: string;
   /** Trainable variables of this block, in a fixed order. */
@@ -32,9 +40,11 @@ export interface Block {
    * Optional: `apply(x, weights)` in value, but under autodiff the gradient with respect to `x`
    * goes through `feedback` (same shapes as `weights`) in place of the weights, with the tail's
    * derivative at the true pre-activation; parameter gradients are unchanged. This is FA's
-   * backward pass, so FA can run one BP-like tape instead of recomputing each block.
+   * backward pass, so FA can run one BP-like tape instead of recomputing each block. A feedback
+   * given as a function is built only when the backward pass reaches this block, and disposed
+   * right after use (see {@link FeedbackWeight}).
    */
-  applyWithFeedback?(x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly tf.Tensor[]): tf.Tensor;
+  applyWithFeedback?(x: tf.Tensor, weights: readonly tf.Tensor[], feedback: readonly FeedbackWeight[]): tf.Tensor;
   /**
    * Optional non-trainable state with a training and an inference mode: batch normalisation's
    * running statistics (see `withBatchNorm`). Checkpoints carry `stats.variables`.

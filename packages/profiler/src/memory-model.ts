@@ -106,13 +106,14 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
   }
   const saved = blocks.slice(0, -1).map((x) => B * x.out + s * pooled(x));
   const signals = m.holds === 'signals' ? sum(blocks.slice(0, -1).map((x) => B * x.out)) : 0;
-  // sign(W_i), or FA's regenerated B_i: built for the step, alive until it ends
-  const copies = m.holds === 'weight-copies' || (m.feedback === 'mirror' && regenerate) ? sum(W.slice(1)) : 0;
+  // sign(W_k), or FA's regenerated B_k: made when the backward pass reaches block k, freed after it
+  const copying = m.holds === 'weight-copies' || (m.feedback === 'mirror' && regenerate);
+  const copy = (k: number) => (copying && k > 0 ? W[k]! : 0);
   let peak = 0;
   for (let k = blocks.length - 1; k >= 0; k--) {
     const x = blocks[k]!;
     const work = a * B * x.in + b * B * x.out + c * conv(x) + d * avgPooled(x);
-    peak = Math.max(peak, sum(saved.slice(0, k)) + sum(P.slice(k + 1)) + signals + copies + work + P[k]! + loss * B * classes);
+    peak = Math.max(peak, sum(saved.slice(0, k)) + sum(P.slice(k + 1)) + signals + copy(k) + work + P[k]! + loss * B * classes);
   }
   // batch norm's own tape (see above)
   const hidden = blocks.slice(0, -1);

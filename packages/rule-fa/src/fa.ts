@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canUseFeedbackTape, gradsWithFeedback, localGrads, type Batch, type Block, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { canUseFeedbackTape, gradsWithFeedback, localGrads, type Batch, type Block, type BlockUpdate, type FeedbackWeight, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { feedbackBank, feedbackSeedOf, xavier, type FeedbackOptions } from '@feedback-lab/feedback';
 import { hasSplit, inputGrad } from './local';
 
@@ -55,7 +55,11 @@ export function fa(o: FaOptions = {}): FaRule {
       const held: tf.Tensor[] = [];
       const release = () => held.splice(0).forEach((B) => bank.release(B));
       if (canUseFeedbackTape(blocks)) {
-        const { grads, loss } = gradsWithFeedback(model, batch, ctx, (b, i) => feedbackFor(b, i, held));
+        // regenerated: each B is made when the backward pass reaches its block, freed after it
+        const lazy = (b: Block, i: number): readonly FeedbackWeight[] =>
+          b.params.map((p, j) => (p.rank < 2 ? p : () => bank.get([i, j], p.shape)));
+        const regenerate = o.feedback === 'regenerate' && !o.symmetric;
+        const { grads, loss } = gradsWithFeedback(model, batch, ctx, (b, i) => (regenerate ? lazy(b, i) : feedbackFor(b, i, held)));
         release();
         ctx.mark?.('update');
         yield { block: 'all', grads };

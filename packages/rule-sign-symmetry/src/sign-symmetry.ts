@@ -30,22 +30,17 @@ export interface SignSymmetryOptions {
  */
 export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
   const magnitude = o.magnitude ?? 'mean-abs';
-  const feedbackOf = (params: readonly tf.Tensor[]) => params.map((w) => tf.tidy(() => {
-    if (w.rank < 2) return w.clone(); // biases do not carry the error back
+  const signOf = (w: tf.Tensor) => tf.tidy(() => {
     const s = tf.sign(w);
     return magnitude === 'unit' ? s : tf.mul(s, tf.mean(tf.abs(w)));
-  }));
+  });
+  const feedbackOf = (params: readonly tf.Tensor[]) => params.map((w) => (w.rank < 2 ? w.clone() : signOf(w))); // biases carry no error back
 
-  // One BP-like tape when every block can carry feedback: no block is recomputed. The feedback
-  // is built before the tape starts, so no gradient flows into W through sign(W)·mean|W|.
-  const tapeGrads = (model: Model, batch: Batch, ctx: StepContext) => {
-    const feedback = model.blocks.map((b, i) => (i > 0 ? feedbackOf(b.params) : []));
-    try {
-      return gradsWithFeedback(model, batch, ctx, (_b, i) => feedback[i]!);
-    } finally {
-      tf.dispose(feedback.flat());
-    }
-  };
+  // One BP-like tape when every block can carry feedback: no block is recomputed. Each sign(W)
+  // is made when the backward pass reaches its block (before the update, outside any tape, so no
+  // gradient flows into W through it) and freed after it: one copy alive at a time.
+  const tapeGrads = (model: Model, batch: Batch, ctx: StepContext) =>
+    gradsWithFeedback(model, batch, ctx, (b) => b.params.map((w) => (w.rank < 2 ? w : () => signOf(w))));
 
   const perBlockGrads = (model: Model, batch: Batch, ctx: StepContext) => {
     const blocks = model.blocks;
