@@ -100,7 +100,21 @@ describe('fbl profile and fbl bench', () => {
     expect(lines[4].event).toBe('summary');
     const bad = await run('bench', 'memory-depth', '--depths', '1,x');
     expect(bad.code).toBe(2);
-    expect((await run('bench', 'nope')).err).toMatch(/unknown benchmark "nope" \(expected speed, accuracy, memory-depth\)/);
+    expect((await run('bench', 'nope')).err).toMatch(/unknown benchmark "nope" \(expected speed, accuracy, memory-depth, memory-fit\)/);
+  });
+
+  it('memory-fit: profiles the chosen fit steps and prints the shipped formula\'s error and a refit per rule', async () => {
+    const r = await run('bench', 'memory-fit', '--rules', 'bp,mem-dfa', '--cases', 'conv avg2', '--json');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.rule)).toEqual(['bp', 'mem-dfa']);
+    for (const l of lines) {
+      expect(l.rows.map((x: { batch: number }) => x.batch)).toEqual([32, 96]);
+      expect(l.rows.every((x: { measured: number }) => x.measured > 0)).toBe(true);
+      expect(l.fitted).toHaveLength(6);
+      expect(l.fittedWorst).toBeLessThanOrEqual(l.worst + 1e-9); // the shipped coefficients are one of the starts
+    }
+    expect((await run('bench', 'memory-fit', '--cases', 'no such step')).err).toMatch(/--cases: no fit case name contains "no such step"/);
   });
 
   it('measures the heap of each memory-depth row in a fresh process, for the conv net too', async () => {
