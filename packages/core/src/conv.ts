@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runAliasKernel, type HeapBackend } from './kernel-alias';
+import { registerHeapKernel, runAliasKernel } from './kernel-alias';
 import { consumeGrad, passGrad, releaseSaved, sharingSaves } from './tape-memory';
 
 /**
@@ -28,7 +28,7 @@ interface ConvAttrs {
 tf.registerGradient({
   kernelName: KERNEL,
   inputsToSave: ['x', 'filter'],
-  gradFunc: (dy, saved, attrs) => convGrads(dy, saved as [tf.Tensor4D, tf.Tensor4D], attrs),
+  gradFunc: (dy, saved, attrs) => convGrads(dy, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D, saved[1]!.shape, attrs),
 });
 
 /**
@@ -43,7 +43,7 @@ tf.registerGradient({
   kernelName: FEEDBACK_KERNEL,
   inputsToSave: ['x', 'f'],
   gradFunc: (dy, saved, attrs) => ({
-    ...convGrads(dy, saved as [tf.Tensor4D, tf.Tensor4D], attrs),
+    ...convGrads(dy, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D, saved[1]!.shape, attrs),
     f: () => tf.zerosLike(saved[1]!), // fixed feedback: never trained
   }),
 });
@@ -55,35 +55,28 @@ tf.registerGradient({
   kernelName: LAZY_FEEDBACK_KERNEL,
   inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
-    consumeGrad(dy);
-    const [x] = saved as [tf.Tensor4D];
-    const { strides, pad, feedback, filterShape } = attrs as unknown as ConvAttrs & { feedback: () => tf.Tensor4D; filterShape: number[] };
-    const g = dy as tf.Tensor4D;
-    return {
-      x: () => {
-        const f = feedback();
-        const dx = inputGrad(x.shape, f, g, strides, pad);
-        f.dispose();
-        return passGrad(dx);
-      },
-      filter: () => {
-        const dw = filterGrad(x, filterShape, g, strides, pad);
-        releaseSaved(x);
-        return dw;
-      },
-    };
+    const { feedback, filterShape } = attrs as unknown as { feedback: () => tf.Tensor4D; filterShape: number[] };
+    return convGrads(dy, saved[0] as tf.Tensor4D, feedback, filterShape, attrs);
   },
 });
 
-/** ∂L/∂x through `back` (the filter, or the feedback in its place) and ∂L/∂filter. */
-function convGrads(dy: tf.Tensor | tf.Tensor[], [x, back]: [tf.Tensor4D, tf.Tensor4D], attrs: unknown) {
+/**
+ * ∂L/∂x through `back` (the filter, the feedback in its place, or a function making that
+ * feedback when the closure runs, disposed right after use) and ∂L/∂filter.
+ */
+function convGrads(dy: tf.Tensor | tf.Tensor[], x: tf.Tensor4D, back: tf.Tensor4D | (() => tf.Tensor4D), filterShape: number[], attrs: unknown) {
   consumeGrad(dy);
   const { strides, pad } = attrs as ConvAttrs;
   const g = dy as tf.Tensor4D;
   return {
-    x: () => passGrad(inputGrad(x.shape, back, g, strides, pad)),
+    x: () => {
+      const f = typeof back === 'function' ? back() : back;
+      const dx = inputGrad(x.shape, f, g, strides, pad);
+      if (f !== back) f.dispose();
+      return passGrad(dx);
+    },
     filter: () => {
-      const dw = filterGrad(x, back.shape, g, strides, pad);
+      const dw = filterGrad(x, filterShape, g, strides, pad);
       releaseSaved(x); // the last closure that needs x
       return dw;
     },
@@ -127,25 +120,21 @@ function inputGrad(xShape: number[], filter: tf.Tensor4D, dy: tf.Tensor4D, strid
  */
 const FLIP_KERNEL = 'FblFlipFilter';
 
-tf.registerKernel({
-  kernelName: FLIP_KERNEL,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend: kb }) => {
-    const backend = kb as unknown as HeapBackend;
-    const { x } = inputs as { x: tf.TensorInfo };
-    const [kh, kw, ci, co] = x.shape as [number, number, number, number];
-    const out = backend.makeOutput([kh, kw, co, ci], 'float32');
-    const w = backend.typedArrayFromHeap(x);
-    const f = backend.typedArrayFromHeap(out);
-    for (let a = 0; a < kh; a++) {
-      for (let b = 0; b < kw; b++) {
-        const src = (a * kw + b) * ci * co;
-        const dst = ((kh - 1 - a) * kw + (kw - 1 - b)) * co * ci;
-        for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) f[dst + o * ci + i] = w[src + i * co + o]!;
-      }
+const filterDims = (shapes: number[][]) => shapes[0] as [number, number, number, number];
+
+registerHeapKernel(FLIP_KERNEL, ['x'], (shapes) => {
+  const [kh, kw, ci, co] = filterDims(shapes);
+  return [kh, kw, co, ci];
+}, ([w], f, shapes) => {
+  const [kh, kw, ci, co] = filterDims(shapes);
+  const src = w!;
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const from = (a * kw + b) * ci * co;
+      const to = ((kh - 1 - a) * kw + (kw - 1 - b)) * co * ci;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) f[to + o * ci + i] = src[from + i * co + o]!;
     }
-    return out;
-  },
+  }
 });
 
 function flipFilter(filter: tf.Tensor4D): tf.Tensor4D {

@@ -21,10 +21,39 @@ export function runAliasKernel(
   return tf.engine().runKernel(alias, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
-/** The wasm backend's own calls for tensors in its heap, for kernels written in JavaScript. */
-export interface HeapBackend {
-  /** A new output tensor in the heap (it may grow the heap: take views after it). */
+/** The wasm backend's own calls for tensors in its heap (not in tfjs-core's typings). */
+interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  /** A view of a tensor's bytes in the heap, valid until the heap next grows. */
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+/**
+ * Registers a float32 wasm kernel written in JavaScript that reads its inputs and writes its
+ * output straight in the wasm heap. The output is allocated before any view is taken (an
+ * allocation may grow the heap, which detaches earlier views) and is zero-filled when `zeroed`.
+ * `run` gets the input views in the order of `inputNames`, the output view, the input shapes and
+ * the attributes.
+ */
+export function registerHeapKernel(
+  kernelName: string,
+  inputNames: readonly string[],
+  outShape: (shapes: number[][], attrs: Record<string, unknown>) => number[],
+  run: (views: Float32Array[], out: Float32Array, shapes: number[][], attrs: Record<string, unknown>) => void,
+  zeroed = false,
+): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const heap = backend as unknown as HeapBackend;
+      const infos = inputNames.map((n) => (inputs as Record<string, tf.TensorInfo>)[n]!);
+      const shapes = infos.map((t) => [...t.shape]);
+      const a = (attrs ?? {}) as Record<string, unknown>;
+      const out = heap.makeOutput(outShape(shapes, a), 'float32');
+      const view = heap.typedArrayFromHeap(out);
+      if (zeroed) view.fill(0);
+      run(infos.map((t) => heap.typedArrayFromHeap(t)), view, shapes, a);
+      return out;
+    },
+  });
 }

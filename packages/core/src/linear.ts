@@ -26,18 +26,28 @@ function prefersSmallRight(): boolean {
   return tf.getBackend() === 'wasm';
 }
 
+/**
+ * ∂L/∂a = dy·backᵀ and ∂L/∂b = aᵀ·dy, where `back` is b itself, the feedback in its place, or a
+ * function making that feedback when the closure runs (then disposed right after use).
+ */
+function productGrads(dy: tf.Tensor | tf.Tensor[], a: tf.Tensor2D, back: tf.Tensor2D | (() => tf.Tensor2D)) {
+  consumeGrad(dy);
+  const g = dy as tf.Tensor2D;
+  return {
+    a: () => {
+      const m = typeof back === 'function' ? back() : back;
+      const dx = prefersSmallRight() ? tf.transpose(tf.matMul(m, tf.transpose(g))) : tf.matMul(g, tf.transpose(m));
+      if (m !== back) m.dispose();
+      return passGrad(dx);
+    },
+    b: () => release(tf.matMul(tf.transpose(a), g), a),
+  };
+}
+
 tf.registerGradient({
   kernelName: KERNEL,
   inputsToSave: ['a', 'b'],
-  gradFunc: (dy, saved) => {
-    consumeGrad(dy);
-    const [a, b] = saved as [tf.Tensor2D, tf.Tensor2D];
-    const g = dy as tf.Tensor2D;
-    return {
-      a: () => passGrad(prefersSmallRight() ? tf.transpose(tf.matMul(b, tf.transpose(g))) : tf.matMul(g, tf.transpose(b))),
-      b: () => release(tf.matMul(tf.transpose(a), g), a),
-    };
-  },
+  gradFunc: (dy, saved) => productGrads(dy, saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D),
 });
 
 /** Returns `result` after releasing `saved` (the last of its gradient closures to need it). */
@@ -57,16 +67,10 @@ const FEEDBACK_KERNEL = 'FblMatMulFeedback';
 tf.registerGradient({
   kernelName: FEEDBACK_KERNEL,
   inputsToSave: ['a', 'f'],
-  gradFunc: (dy, saved) => {
-    consumeGrad(dy);
-    const [a, f] = saved as [tf.Tensor2D, tf.Tensor2D];
-    const g = dy as tf.Tensor2D;
-    return {
-      a: () => passGrad(prefersSmallRight() ? tf.transpose(tf.matMul(f, tf.transpose(g))) : tf.matMul(g, tf.transpose(f))),
-      b: () => release(tf.matMul(tf.transpose(a), g), a),
-      f: () => tf.zerosLike(f), // fixed feedback: never trained
-    };
-  },
+  gradFunc: (dy, saved) => ({
+    ...productGrads(dy, saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D),
+    f: () => tf.zerosLike(saved[1]!), // fixed feedback: never trained
+  }),
 });
 
 /**
@@ -79,21 +83,7 @@ const LAZY_FEEDBACK_KERNEL = 'FblMatMulLazyFeedback';
 tf.registerGradient({
   kernelName: LAZY_FEEDBACK_KERNEL,
   inputsToSave: ['a'],
-  gradFunc: (dy, saved, attrs) => {
-    consumeGrad(dy);
-    const [a] = saved as [tf.Tensor2D];
-    const g = dy as tf.Tensor2D;
-    const make = (attrs as unknown as { feedback: () => tf.Tensor2D }).feedback;
-    return {
-      a: () => {
-        const f = make();
-        const dx = prefersSmallRight() ? tf.transpose(tf.matMul(f, tf.transpose(g))) : tf.matMul(g, tf.transpose(f));
-        f.dispose();
-        return passGrad(dx);
-      },
-      b: () => release(tf.matMul(tf.transpose(a), g), a),
-    };
-  },
+  gradFunc: (dy, saved, attrs) => productGrads(dy, saved[0] as tf.Tensor2D, (attrs as unknown as { feedback: () => tf.Tensor2D }).feedback),
 });
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runAliasKernel, type HeapBackend } from './kernel-alias';
+import { registerHeapKernel, runAliasKernel } from './kernel-alias';
 
 /**
  * What the gradient tape keeps alive, made close to what the derivatives need.
@@ -113,25 +113,17 @@ tf.registerGradient({
  */
 const CHANNEL_SUM = 'FblChannelSum';
 
-tf.registerKernel({
-  kernelName: CHANNEL_SUM,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend: kb }) => {
-    const backend = kb as unknown as HeapBackend;
-    const { x } = inputs as { x: tf.TensorInfo };
-    const c = x.shape[x.shape.length - 1]!;
-    const out = backend.makeOutput([c], 'float32');
-    const sum = new Float64Array(c);
-    const v = backend.typedArrayFromHeap(x);
-    let k = 0;
-    // four rows per pass: 2× faster than one (fewer loads and stores of the running sums)
-    for (; k + 4 * c <= v.length; k += 4 * c) {
-      for (let ch = 0; ch < c; ch++) sum[ch] = sum[ch]! + (v[k + ch]! + v[k + c + ch]! + v[k + 2 * c + ch]! + v[k + 3 * c + ch]!);
-    }
-    for (; k < v.length; k += c) for (let ch = 0; ch < c; ch++) sum[ch] = sum[ch]! + v[k + ch]!;
-    backend.typedArrayFromHeap(out).set(sum);
-    return out;
-  },
+registerHeapKernel(CHANNEL_SUM, ['x'], (shapes) => [shapes[0]!.at(-1)!], ([x], out) => {
+  const v = x!;
+  const c = out.length;
+  const sum = new Float64Array(c);
+  let k = 0;
+  // four rows per pass: 2× faster than one (fewer loads and stores of the running sums)
+  for (; k + 4 * c <= v.length; k += 4 * c) {
+    for (let ch = 0; ch < c; ch++) sum[ch] = sum[ch]! + (v[k + ch]! + v[k + c + ch]! + v[k + 2 * c + ch]! + v[k + 3 * c + ch]!);
+  }
+  for (; k < v.length; k += c) for (let ch = 0; ch < c; ch++) sum[ch] = sum[ch]! + v[k + ch]!;
+  out.set(sum);
 });
 
 function channelSum(g: tf.Tensor): tf.Tensor {
