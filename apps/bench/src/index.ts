@@ -11,4 +11,5 @@ export { networkShape, ruleRunner, type Runner, type NetworkOptions, type Seeded
 export { DEFAULT_PYTHON, TORCH_SCRIPT, torchRunner, type BlockResult, type BlockRunner, type TorchOptions } from './torch';
 export { layersRunner } from './layers-peer';
 export { median } from './stats';
+export { isProductKernel, kernelTally, formatKernels, type KernelBreakdown } from './kernels';
 export { fitMemoryCoefficients, measureFitCase, memoryFitCases, memoryFitErrors, nnls, type FitCase, type FitRow, type MemoryFit } from './memory-fit';

@@ -1,3 +1,4 @@
+import { formatKernels } from './kernels';
 import type { SpeedReport, SpeedResult } from './speed';
 
 /** Step-time ratios the issue tracks; undefined where a contender is missing. */
@@ -17,6 +18,11 @@ export interface SpeedRatios {
   vsTorch?: number;
   /** The same from CPU time per step (all threads of each process). */
   cpuVsTorch?: number;
+  /**
+   * torch's step time ÷ the time bp's step spends in matrix products and convolutions (with
+   * `kernels`): the best vsTorch this backend's product kernels allow, were everything else free.
+   */
+  productCeilingVsTorch?: number;
 }
 
 /** Contenders that are yardsticks, not rules: left out of the per-rule ratios. */
@@ -44,6 +50,7 @@ export function speedRatios(r: SpeedReport): SpeedRatios {
   if (bp && torch) {
     out.vsTorch = torch.stepMs / bp.stepMs;
     if (bp.cpuMs && torch.cpuMs) out.cpuVsTorch = torch.cpuMs / bp.cpuMs;
+    if (bp.kernels?.productMs) out.productCeilingVsTorch = torch.stepMs / bp.kernels.productMs;
   }
   return out;
 }
@@ -56,6 +63,10 @@ export function speedEvents(r: SpeedReport, extra: Record<string, unknown> = {})
     ...r.results.map((x: SpeedResult) => ({
       event: 'speed', rule: x.rule, stepMs: sig(x.stepMs), cpuMs: sig(x.cpuMs), samplesPerSec: Math.round(x.samplesPerSec),
       gflops: sig(x.gflops), gemmFraction: sig(x.gemmFraction), backend: x.backend, loss: round(x.loss, 5),
+      ...(x.kernels
+        ? { kernels: { steps: x.kernels.steps, totalMs: sig(x.kernels.totalMs), productMs: sig(x.kernels.productMs),
+            byKernel: x.kernels.byKernel.slice(0, 12).map((k) => ({ kernel: k.kernel, ms: sig(k.ms), calls: k.calls })) } }
+        : {}),
     })),
     ...(r.matmul
       ? [{ event: 'matmul', backend: r.backend, gflops: round(r.matmul.gflops, 3), freshGflops: round(r.matmul.freshGflops, 3),
@@ -89,6 +100,23 @@ export function formatSpeed(r: SpeedReport): string {
       ? [`bp / torch samples/s: ${ratios.vsTorch.toFixed(3)}` + (ratios.cpuVsTorch ? ` (cpu time: ${ratios.cpuVsTorch.toFixed(3)})` : '') +
           ` [torch: ${r.results.find((x) => x.rule === 'torch')!.backend}]`]
       : []),
+    ...kernelLines(r, ratios),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** Per contender: kernel time per step, the share in products, the largest kernels; the ceiling. */
+function kernelLines(r: SpeedReport, ratios: SpeedRatios): string[] {
+  const profiled = r.results.filter((x) => x.kernels);
+  if (!profiled.length) return [];
+  return [
+    `kernel time per step (tf.profile, ${profiled[0]!.kernels!.steps} steps each; products = matMul and conv kernels):`,
+    ...profiled.map((x) => {
+      const k = x.kernels!;
+      return `  ${x.rule}: ${k.totalMs.toFixed(2)} ms, products ${k.productMs.toFixed(2)} (${Math.round((100 * k.productMs) / k.totalMs)} %); ${formatKernels(k)}`;
+    }),
+    ...(ratios.productCeilingVsTorch
+      ? [`bp / torch with bp's products alone (everything else free): ${ratios.productCeilingVsTorch.toFixed(3)}`]
+      : []),
+  ];
 }

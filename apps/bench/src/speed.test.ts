@@ -48,6 +48,32 @@ describe('runSpeed', () => {
     expect(formatSpeed(report)).toMatch(/dfa\/bp step time: 0\.750/);
   });
 
+  it('profiles each contender\'s steps kernel by kernel after timing them, leaving no tensors behind', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const report = await runSpeed({ ...base, rules: { bp }, dataset: blobs({ seed: 1 }), steps: 2, warmup: 1, layersPeer: false, kernels: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    const k = report.results[0]!.kernels!;
+    expect(k.steps).toBe(2);
+    // a BP step of an 8-16-4 MLP: forward and gradient products of both layers, on core's FblMatMul
+    expect(k.byKernel.find((x) => x.kernel === 'FblMatMul')?.calls).toBe(2);
+    expect(k.productMs).toBeGreaterThan(0);
+    expect(k.productMs).toBeLessThan(k.totalMs); // the loss, activations and the update are not products
+    expect(k.byKernel.map((x) => x.ms)).toEqual([...k.byKernel.map((x) => x.ms)].sort((a, b) => b - a));
+    expect(formatSpeed(report)).toMatch(/kernel time per step \(tf\.profile, 2 steps each.*\n  bp: [\d.]+ ms, products [\d.]+ \(\d+ %\); /);
+  });
+
+  it('turns bp\'s product time into the best ratio to torch the backend allows', () => {
+    const kernels = { steps: 1, totalMs: 12, productMs: 8, byKernel: [{ kernel: 'FblMatMul', ms: 8, calls: 3 }, { kernel: 'Add', ms: 4, calls: 9 }] };
+    const report = { backend: 'wasm', results: [
+      { rule: 'bp', stepMs: 13, samplesPerSec: 1, backend: 'wasm', loss: 1, kernels },
+      { rule: 'torch', stepMs: 4, samplesPerSec: 1, backend: 'torch', loss: 1 },
+    ] };
+    expect(speedRatios(report).productCeilingVsTorch).toBeCloseTo(0.5, 9);
+    expect(formatSpeed(report)).toMatch(/bp: 12\.00 ms, products 8\.00 \(67 %\); FblMatMul 8\.00, Add 4\.00/);
+    expect(formatSpeed(report)).toMatch(/bp \/ torch with bp's products alone \(everything else free\): 0\.500/);
+  });
+
   it('puts each rule\'s step time beside its FLOP ratio to BP', () => {
     // mem-dfa: 1.2× bp's FLOPs (3 forwards vs 2.5) in 1.26× bp's time → 1.05× bp's time per FLOP
     const mk = (rule: string, stepMs: number, gflops: number) => ({ rule, stepMs, gflops, samplesPerSec: 1, backend: 'wasm', loss: 1 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, FblError, type Batch, type Dataset } from '@feedback-lab/core';
 import { layerProducts, trainingFlops } from './flops';
+import { kernelTally, type KernelBreakdown } from './kernels';
 import { layersRunner } from './layers-peer';
 import { matMulProbe, type MatMulRate } from './matmul-rate';
 import { networkShape, ruleRunner, type NetworkOptions, type Runner, type SeededRule } from './runners';
@@ -25,6 +26,11 @@ export interface SpeedOptions extends NetworkOptions {
   external?: readonly BlockRunner[];
   /** Blocks the timed steps are split into when `external` is given (default 4). */
   rounds?: number;
+  /**
+   * Steps of each of our contenders to run under `tf.profile` after the timed ones (default 0):
+   * their kernel time by kernel, and the part in matrix products and convolutions.
+   */
+  kernels?: number;
   now?: () => number;
   /**
    * Process CPU time in ms (Node: `process.cpuUsage()`), if available. tfjs-wasm runs on the
@@ -48,6 +54,8 @@ export interface SpeedResult {
   backend: string;
   /** Last loss seen, to show the contender really trained. */
   loss: number;
+  /** Kernel time per step by kernel (with `kernels` > 0; our contenders only). */
+  kernels?: KernelBreakdown;
 }
 
 export interface SpeedReport {
@@ -116,6 +124,7 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
     }
   };
   let matmul: SpeedReport['matmul'];
+  const breakdowns: (KernelBreakdown | undefined)[] = runners.map(() => undefined);
   try {
     if (warmup > 0 && external.length) await externalBlock(warmup, false);
     for (let round = 0; round < warmup; round++) await ourRound(round);
@@ -127,6 +136,23 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
       if (b % 2 === 1 && external.length) await externalBlock(n, true);
     }
     matmul = probe?.rates();
+    if (o.kernels) {
+      for (const [i, r] of runners.entries()) {
+        const tally = kernelTally();
+        for (let k = 0; k < o.kernels; k++) {
+          const batch = await feeds[i]!.next();
+          try {
+            await tally.add(await tf.profile(async () => {
+              losses[i] = await r.step(batch);
+              return [];
+            }));
+          } finally {
+            tf.dispose([batch.x, batch.y]);
+          }
+        }
+        breakdowns[i] = tally.result();
+      }
+    }
   } finally {
     probe?.dispose();
     runners.forEach((r) => r.dispose());
@@ -140,6 +166,7 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
     return {
       rule: r.name, stepMs, ...(o.cpuNow ? { cpuMs: median(cpuTimes[i]!) } : {}), samplesPerSec: (o.batchSize / stepMs) * 1000, gflops,
       gemmFraction: gflops === undefined || !matmul ? undefined : gflops / matmul.gflops, backend, loss: losses[i]!,
+      ...(breakdowns[i] ? { kernels: breakdowns[i] } : {}),
     };
   });
   external.forEach((e, j) => {

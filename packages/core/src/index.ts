@@ -29,6 +29,7 @@ export { createRng, deriveSeed, permutation, type Rng } from './rng';
 export { initWeights, type InitName } from './init';
 export { activate, isActivation, ACTIVATIONS, type ActivationName } from './activations';
 export { linear, matMul, matMulWithFeedback } from './linear';
+export { sign } from './sign';
 export { dense, toVariable, type DenseOptions } from './dense';
 export { conv2d, type Padding } from './conv';
 export { pool2d, outSize, type PoolOptions, type PoolType } from './pool';

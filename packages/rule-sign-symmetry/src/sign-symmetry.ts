@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canUseFeedbackTape, gradsWithFeedback, type Batch, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { canUseFeedbackTape, gradsWithFeedback, sign, type Batch, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { backward, type Saved } from './backward';
 
 /**
@@ -31,7 +31,7 @@ export interface SignSymmetryOptions {
 export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
   const magnitude = o.magnitude ?? 'mean-abs';
   const signOf = (w: tf.Tensor) => tf.tidy(() => {
-    const s = tf.sign(w);
+    const s = sign(w);
     return magnitude === 'unit' ? s : tf.mul(s, tf.mean(tf.abs(w)));
   });
   const feedbackOf = (params: readonly tf.Tensor[]) => params.map((w) => (w.rank < 2 ? w.clone() : signOf(w))); // biases carry no error back
@@ -79,7 +79,7 @@ export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
       ctx.mark?.('update');
       if (o.batchManhattan) {
         for (const [k, v] of Object.entries(grads)) {
-          grads[k] = tf.sign(v);
+          grads[k] = sign(v);
           v.dispose();
         }
       }

@@ -32,10 +32,23 @@ describe('fbl bench speed', () => {
     expect(readFileSync(join(dir, 'speed.txt'), 'utf8')).toMatch(/bp vs tfjs-layers: [\d.]+× faster/);
   });
 
+  it('--kernels profiles each rule kernel by kernel after timing it', async () => {
+    const r = await run('bench', 'speed', '--dataset', 'blobs', '--arch', '8-16-4', '--batch-size', '16',
+      '--steps', '2', '--warmup', '1', '--rules', 'bp', '--no-layers', '--kernels', '2', '--json');
+    expect(r.code).toBe(0);
+    const bp = events(r.out).find((e) => e.event === 'speed' && e.rule === 'bp') as { kernels: { steps: number; productMs: number; totalMs: number; byKernel: { kernel: string }[] } };
+    expect(bp.kernels.steps).toBe(2);
+    expect(bp.kernels.productMs).toBeGreaterThan(0);
+    expect(bp.kernels.productMs).toBeLessThan(bp.kernels.totalMs);
+    expect(bp.kernels.byKernel.map((k) => k.kernel)).toContain('FblMatMul');
+    expect(events(r.out).find((e) => e.event === 'speed-summary')).toMatchObject({ kernels: 2 });
+  });
+
   it.each([
     [['bench', 'speed', '--rules', 'bp,nope'], /unknown rule "nope"/],
     [['bench', 'sped'], /unknown benchmark "sped"/],
     [['bench', 'speed', '--steps', '0'], /--steps must be at least 1/],
+    [['bench', 'speed', '--kernels=-1'], /--kernels must be at least 0/],
     [['bench', 'speed', '--preset', 'cifar-conv', '--arch', '784-10'], /give --arch or --preset, not both/],
     [['bench', 'speed', '--preset', 'nope'], /unknown preset "nope"/],
   ])('rejects %j with one line and exit 2', async (argv, msg) => {
