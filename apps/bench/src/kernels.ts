@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { median } from './stats';
 
 /** Kernel time of one training step, from `tf.profile`, averaged over the profiled steps. */
 export interface KernelBreakdown {
   /** Steps profiled. */
   steps: number;
-  /** Σ kernel time per step, ms (each kernel synchronised, so a little above a real step's). */
+  /** Σ over kernels of each one's median time per step, ms (each kernel synchronised, so a little above a real step's). */
   totalMs: number;
   /** The part spent in matrix products and convolutions (see `isProductKernel`), ms per step. */
   productMs: number;
@@ -22,25 +23,32 @@ export function isProductKernel(name: string): boolean {
   return /MatMul|Conv2D|Conv3D|DepthwiseConv/.test(name);
 }
 
-/** Adds up kernel records step by step. */
+/**
+ * Collects kernel records step by step. Each kernel's time per step is its median over the
+ * steps (one step slowed by another job on the machine does not move it); calls are per step.
+ */
 export function kernelTally() {
-  const ms = new Map<string, number>();
-  const calls = new Map<string, number>();
-  let steps = 0;
+  const perStep: Map<string, { ms: number; calls: number }>[] = [];
   return {
     async add(info: Awaited<ReturnType<typeof tf.profile>>): Promise<void> {
-      steps++;
+      const step = new Map<string, { ms: number; calls: number }>();
       for (const k of info.kernels) {
         const t = await k.kernelTimeMs;
-        ms.set(k.name, (ms.get(k.name) ?? 0) + (typeof t === 'number' ? t : 0));
-        calls.set(k.name, (calls.get(k.name) ?? 0) + 1);
+        const e = step.get(k.name) ?? step.set(k.name, { ms: 0, calls: 0 }).get(k.name)!;
+        e.ms += typeof t === 'number' ? t : 0;
+        e.calls++;
       }
+      perStep.push(step);
     },
     result(): KernelBreakdown {
-      const n = Math.max(1, steps);
-      const byKernel = [...ms].map(([kernel, t]) => ({ kernel, ms: t / n, calls: calls.get(kernel)! / n })).sort((a, b) => b.ms - a.ms);
+      const names = [...new Set(perStep.flatMap((m) => [...m.keys()]))];
+      const byKernel = names.map((kernel) => ({
+        kernel,
+        ms: median(perStep.map((m) => m.get(kernel)?.ms ?? 0)),
+        calls: perStep.reduce((s, m) => s + (m.get(kernel)?.calls ?? 0), 0) / Math.max(1, perStep.length),
+      })).sort((a, b) => b.ms - a.ms);
       const sum = (xs: typeof byKernel) => xs.reduce((s, x) => s + x.ms, 0);
-      return { steps, totalMs: sum(byKernel), productMs: sum(byKernel.filter((x) => isProductKernel(x.kernel))), byKernel };
+      return { steps: perStep.length, totalMs: sum(byKernel), productMs: sum(byKernel.filter((x) => isProductKernel(x.kernel))), byKernel };
     },
   };
 }
