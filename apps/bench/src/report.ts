@@ -19,8 +19,9 @@ export interface SpeedRatios {
   /** The same from CPU time per step (all threads of each process). */
   cpuVsTorch?: number;
   /**
-   * torch's step time ÷ the time bp's step spends in matrix products and convolutions (with
-   * `kernels`): the best vsTorch this backend's product kernels allow, were everything else free.
+   * vsTorch ÷ the share of bp's kernel time spent in matrix products and convolutions (with
+   * `kernels`): the vsTorch bp would reach were everything else in its step free, i.e. the best
+   * this backend's product kernels allow.
    */
   productCeilingVsTorch?: number;
 }
@@ -50,7 +51,9 @@ export function speedRatios(r: SpeedReport): SpeedRatios {
   if (bp && torch) {
     out.vsTorch = torch.stepMs / bp.stepMs;
     if (bp.cpuMs && torch.cpuMs) out.cpuVsTorch = torch.cpuMs / bp.cpuMs;
-    if (bp.kernels?.productMs) out.productCeilingVsTorch = torch.stepMs / bp.kernels.productMs;
+    // vsTorch ÷ the products' share of bp's kernel time: step times from the interleaved run, the
+    // share from the profiled steps (a ratio, so a machine slowed meanwhile does not move it)
+    if (bp.kernels?.productMs) out.productCeilingVsTorch = out.vsTorch / (bp.kernels.productMs / bp.kernels.totalMs);
   }
   return out;
 }
