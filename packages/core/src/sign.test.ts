@@ -22,6 +22,16 @@ describe.each(['wasm', 'cpu'] as const)('sign on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('holds at most three input-sized tensors at its peak', async () => {
+    await useBackend(backend);
+    const x = tf.randomNormal([100, 100]);
+    const start = tf.memory().numBytes;
+    const info = await tf.profile(() => sign(x));
+    expect(info.peakBytes - start).toBeLessThanOrEqual(3 * 100 * 100 * 4);
+    (info.result as tf.Tensor).dispose();
+    x.dispose();
+  });
+
   it('has a zero gradient', async () => {
     await useBackend(backend);
     const g = tf.grad((x: tf.Tensor) => tf.sum(sign(x)))(tf.tensor1d([-2, 0, 3]));

@@ -14,5 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function sign<T extends tf.Tensor>(x: T): T {
   if (tf.getBackend() !== 'wasm') return tf.sign(x);
-  return tf.tidy(() => tf.sub(tf.step(x, 0), tf.step(tf.neg(x), 0)));
+  // −x is freed before the difference is taken: at most three x-sized tensors at once
+  return tf.tidy(() => {
+    const pos = tf.step(x, 0);
+    const neg = tf.tidy(() => tf.step(tf.neg(x), 0));
+    return tf.sub(pos, neg);
+  });
 }
