@@ -1,11 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
 /**
- * One parametrised op plus the non-parametric ops that belong to it (activation, pooling).
- * Random-feedback rules inject their signal at a block's output and backpropagate it through
- * the block only, so the block boundary is where "local" ends.
- */
-/**
  * A feedback weight for `applyWithFeedback`: a tensor (kept by the caller), or a function that
  * makes a fresh one when the backward pass needs it; the block's gradient disposes what the
  * function returns as soon as it has used it, so only one such weight is alive at a time
@@ -13,6 +8,11 @@ import type * as tf from '@tensorflow/tfjs-core';
  */
 export type FeedbackWeight = tf.Tensor | (() => tf.Tensor);
 
+/**
+ * One parametrised op plus the non-parametric ops that belong to it (activation, pooling).
+ * Random-feedback rules inject their signal at a block's output and backpropagate it through
+ * the block only, so the block boundary is where "local" ends.
+ */
 export interface Block {
   readonly name: string;
   /** Trainable variables of this block, in a fixed order. */
