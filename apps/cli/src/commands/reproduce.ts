@@ -7,9 +7,10 @@ import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { RULE_NAMES } from '@feedback-lab/rules';
 import { MEMORY_DEPTH_OPTIONS } from './bench-memory-depth';
 import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
-import type { CellTask, CommandTask, TaskResult } from '../reproduce/tasks';
-import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, trainArgs, type Cell, type ReproduceModel } from '../reproduce/plan';
-import { createPool, lockOut } from '../reproduce/pool';
+import type { CellTask, CommandTask } from '../reproduce/tasks';
+import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, type Cell, type ReproduceModel } from '../reproduce/plan';
+import { lockOut } from '../reproduce/pool';
+import { localExecutor, type Executor } from '../reproduce/executor';
 import { formatDuration, progressReporter } from '../reproduce/progress';
 import { MEMORY_DIR, buildReport, type RunRecord } from '../reproduce/report';
 import type { Io } from '../io';
@@ -82,7 +83,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   mkdirSync(out, { recursive: true });
   const release = lockOut(out);
   const say = (text: string, json: object) => (o.json ? io.out(JSON.stringify(json) + '\n') : io.err.write(text + '\n'));
-  let pool: ReturnType<typeof createPool> | undefined;
+  let pool: Executor | undefined;
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -109,9 +110,9 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
     const progress = progressReporter({ cells, workers, json: !!o.json, write: (line) => (o.json ? io.out(line + '\n') : io.err.write(line + '\n')) });
     const failures: string[] = [];
     if (todo.length || memoryTask) {
-      pool = createPool(workers);
+      pool = localExecutor(workers);
       const timer = setInterval(() => progress.poll(), 1000);
-      const run = (task: CellTask | CommandTask) => (pool!.run(task) as Promise<TaskResult>).catch((err: unknown) => ({ code: 1, err: (err as Error).message }));
+      const run = (task: CellTask | CommandTask) => pool!.run(task);
       try {
         await Promise.all([
           ...(memoryTask ? [run(memoryTask).then((r) => {
@@ -161,7 +162,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
 }
 
 function cellTask(cell: Cell, checkpointEvery: number, threads: number): CellTask {
-  return { kind: 'cell', id: cell.id, dir: cell.dir, args: trainArgs(cell.config, cell.epochs), epochs: cell.epochs, checkpointEvery, threads };
+  return { kind: 'cell', id: cell.id, dir: cell.dir, config: cell.config, epochs: cell.epochs, checkpointEvery, threads };
 }
 
 /** Whether the sweep in `dir` already measured every rule at every depth asked for. */

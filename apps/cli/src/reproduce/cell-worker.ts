@@ -4,6 +4,7 @@ import { wasmHeapBytes } from '@feedback-lab/profiler';
 import { main } from '../main';
 import type { Io } from '../io';
 import { cellLogPath } from './cell-log';
+import { trainArgs } from './plan';
 import type { CellTask, CommandTask, TaskResult } from './tasks';
 
 // A pool worker is a child process talking to its parent over IPC. If the parent dies without
@@ -42,7 +43,8 @@ export default async function runTask(task: CellTask | CommandTask): Promise<Tas
     },
     err: errSink,
   };
-  const argv = resume ? ['train', '--resume', task.dir, '--epochs', String(task.epochs)] : ['train', ...task.args, '--checkpoint-dir', task.dir];
+  const config = task.dataDir && !task.config.dataDir ? { ...task.config, dataDir: task.dataDir } : task.config;
+  const argv = resume ? ['train', '--resume', task.dir, '--epochs', String(task.epochs)] : ['train', ...trainArgs(config, task.epochs), '--checkpoint-dir', task.dir];
   const code = await main([...argv, '--json', '--checkpoint-every', String(task.checkpointEvery), '--threads', String(task.threads)], io);
   if (code !== 0) append({ event: 'failed', code, error: lastLine(err) });
   return { code, err };

@@ -50,6 +50,11 @@ export interface CellConfig {
   /** Inputs standardised per channel (the preset's default). */
   normalize?: boolean;
   limit?: number;
+  /**
+   * Further `fbl train` options of a sweep trial (`{"label-smoothing": 0.1}` → `--label-smoothing
+   * 0.1`), validated by validateCellConfig: never a path or an option the cell runner sets.
+   */
+  options?: Record<string, string | number | boolean>;
 }
 
 /** One run of the comparison: a model × rule × seed, checkpointed in `dir`. */
@@ -112,6 +117,7 @@ export function trainArgs(c: CellConfig, epochs: number): string[] {
     ...(c.normalize ? ['--normalize'] : []),
     ...(c.feedback ? ['--feedback', c.feedback] : []),
     ...(c.feedbackConv ? ['--feedback-conv', c.feedbackConv] : []),
+    ...Object.entries(c.options ?? {}).flatMap(([k, v]) => (v === true ? [`--${k}`] : v === false ? [] : [`--${k}`, String(v)])),
   ];
 }
 

@@ -1,13 +1,19 @@
 // What the reproduce command hands its pool of workers (cell-worker.ts) and gets back: plain
 // data, in a file of its own so the command does not import the worker (which imports `main`).
+import type { CellConfig } from './plan';
 
 /** Train one cell: a fresh `fbl train` run, or `fbl train --resume` from its checkpoint. */
 export interface CellTask {
   kind: 'cell';
   id: string;
   dir: string;
-  /** `fbl train` options of a fresh run (see trainArgs); ignored when resuming. */
-  args: string[];
+  /** The cell's settings; a fresh run trains with trainArgs(config, epochs). */
+  config: CellConfig;
+  /**
+   * CIFAR-10 directory of the machine that runs the cell, when the config has none (queued
+   * cells carry no paths: each worker has its own copy of the data).
+   */
+  dataDir?: string;
   epochs: number;
   checkpointEvery: number;
   /** wasm threads of the cell's process (the cores divided among the workers). */

@@ -1,0 +1,53 @@
+import { createPool } from './pool';
+import type { CellTask, CommandTask, TaskResult } from './tasks';
+
+/**
+ * What runs the cells that `fbl reproduce` and `fbl sweep` plan. The planner, the cell runner
+ * (cell-worker.ts) and the report do not know which executor ran a cell: every executor runs
+ * the same `fbl train --checkpoint-dir` in the cell's directory, and progress is read from the
+ * cells' epochs.jsonl files.
+ */
+export interface Executor {
+  /** Cells that can run at once (for the ETA). */
+  slots(): number;
+  /** Runs one task to its end; a cell that failed resolves with its exit code and error line. */
+  run(task: CellTask | CommandTask): Promise<TaskResult>;
+  /** A line on where the cells run now (the queue's per-worker counts), or undefined. */
+  status?(): Promise<string | undefined>;
+  /** Stops taking tasks; cells in flight keep their checkpoints. */
+  destroy(): Promise<void>;
+}
+
+/** The default executor: a tinypool of child processes on this machine, one per cell. */
+export function localExecutor(workers: number): Executor {
+  const pool = createPool(workers);
+  return {
+    slots: () => workers,
+    run: (task) => (pool.run(task) as Promise<TaskResult>).catch((err: unknown) => ({ code: 1, err: (err as Error).message })),
+    destroy: () => pool.destroy(),
+  };
+}
+
+/** Where cells run: `--queue` and `--store`, shared by `fbl reproduce` and `fbl sweep`. */
+export const EXECUTOR_OPTIONS = {
+  queue: { kind: 'string', help: 'redis://[user:password@]host:port[/db] (or rediss:// for TLS): put the cells on this BullMQ queue for `fbl worker` processes on any machine, instead of training them here' },
+  store: { kind: 'string', help: 'with --queue: the directory every worker shares (e.g. on NFS) that holds --out (default: the parent directory of --out); workers take --store of the same directory' },
+} as const;
+
+export interface ExecutorOptions {
+  /** Local pool size (without a queue). */
+  workers: number;
+  queue?: string;
+  store?: string;
+  /** The run's output directory; its cells are `<out>/cells/<id>`. */
+  out: string;
+  /** Progress lines (stderr, or JSON lines with --json). */
+  say: (text: string, json: object) => void;
+}
+
+/** The local pool, or with `queue` a producer on the BullMQ queue. */
+export async function openExecutor(o: ExecutorOptions): Promise<Executor> {
+  if (!o.queue) return localExecutor(o.workers);
+  const { queueExecutor } = await import('../queue/producer');
+  return queueExecutor({ ...o, queue: o.queue });
+}
