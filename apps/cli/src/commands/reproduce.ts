@@ -10,7 +10,8 @@ import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
 import type { CellTask, CommandTask } from '../reproduce/tasks';
 import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, type Cell, type ReproduceModel } from '../reproduce/plan';
 import { lockOut } from '../reproduce/pool';
-import { localExecutor, type Executor } from '../reproduce/executor';
+import { EXECUTOR_OPTIONS, openExecutor, type Executor } from '../reproduce/executor';
+import { redact } from '../queue/connection';
 import { formatDuration, progressReporter } from '../reproduce/progress';
 import { MEMORY_DIR, buildReport, type RunRecord } from '../reproduce/report';
 import type { Io } from '../io';
@@ -29,9 +30,13 @@ export const REPRODUCE_OPTIONS = {
   'checkpoint-every': { kind: 'int', default: 200, min: 1, help: 'steps between a cell\'s checkpoints (and at every epoch end)' },
   'retry-failed': { kind: 'boolean', help: 'also rerun cells whose last run failed (diverged); by default a rerun leaves them as they are' },
   'report-only': { kind: 'boolean', help: 'train nothing: rebuild results.md, results.json and the plots from the cells\' logs' },
+  ...EXECUTOR_OPTIONS,
   json: { kind: 'boolean', help: 'print progress and the result as JSON lines on stdout' },
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
+
+/** How often a queued run prints the queue's state (cells per worker, ETA). */
+const STATUS_EVERY_MS = 30_000;
 
 const USAGE = `usage: fbl reproduce [--quick] [--data-dir CIFAR_DIR] [--out DIR] [--rules R,..] [--models M,..] [--seeds 1,2]
 
@@ -65,7 +70,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   for (const r of rules) if (!RULE_NAMES.includes(r)) throw new UsageError(`--rules: unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
   const models = (o.models ? list(o.models, 'models') : ['mnist-fc', 'mnist-conv', ...(o['data-dir'] ? ['cifar-conv'] : [])]) as ReproduceModel[];
   for (const m of models) if (!REPRODUCE_MODEL_NAMES.includes(m)) throw new UsageError(`--models: unknown model "${m}" (expected ${REPRODUCE_MODEL_NAMES.join(', ')})`);
-  if (models.includes('cifar-conv') && !o['data-dir']) throw new UsageError('cifar-conv needs --data-dir DIR with the CIFAR-10 binary batches');
+  if (models.includes('cifar-conv') && !o['data-dir'] && !o.queue) throw new UsageError('cifar-conv needs --data-dir DIR with the CIFAR-10 binary batches');
   const seeds = integers(o.seeds!, 'seeds', 0);
   const depths = integers(o.depths ?? (o.quick ? QUICK.depths.join(',') : String(MEMORY_DEPTH_OPTIONS.depths.default)), 'depths', 1);
   const workers = o.workers ?? availableParallelism();
@@ -73,12 +78,13 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   // would oversubscribe it (XNNPACK's workers spin), measured 0.5–0.7× of one thread each.
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const dataDir = o['data-dir'] && resolve(o['data-dir']);
-  if (dataDir && models.includes('cifar-conv') && !existsSync(join(dataDir, CIFAR10_FILES.test))) {
+  // Queued cells carry no paths: each worker reads CIFAR-10 from its own --data-dir.
+  if (dataDir && !o.queue && models.includes('cifar-conv') && !existsSync(join(dataDir, CIFAR10_FILES.test))) {
     throw new FblError('DATA_MISSING', `--data-dir ${dataDir} has no ${CIFAR10_FILES.test}: give the directory of the CIFAR-10 binary batches (data_batch_1.bin … test_batch.bin)`);
   }
   const out = resolve(o.out ?? (o.quick ? 'fbl-reproduce-quick' : 'fbl-reproduce'));
   const limits = o.limit !== undefined ? Object.fromEntries(models.map((m) => [m, o.limit!])) : o.quick ? QUICK.limits : undefined;
-  const cells = planCells({ out, models, rules, seeds, epochs: o.epochs ?? (o.quick ? QUICK.epochs : undefined), limits, dataDir });
+  const cells = planCells({ out, models, rules, seeds, epochs: o.epochs ?? (o.quick ? QUICK.epochs : undefined), limits, dataDir: o.queue ? undefined : dataDir });
   const t0 = Date.now();
   mkdirSync(out, { recursive: true });
   const release = lockOut(out);
@@ -87,7 +93,8 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
-    say('fbl: interrupted; finished epochs and checkpoints are kept, rerun the same command to continue', { event: 'interrupted' });
+    say(o.queue ? 'fbl: interrupted; the queued cells stay on the queue for the workers, rerun the same command to follow them again'
+      : 'fbl: interrupted; finished epochs and checkpoints are kept, rerun the same command to continue', { event: 'interrupted' });
     void pool?.destroy();
   };
   process.once('SIGINT', onSigint);
@@ -105,13 +112,14 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
       : { kind: 'command', argv: ['bench', 'memory-depth', '--rules', rules.join(','), '--depths', depths.join(','), '--out', memoryDir, '--json'] } satisfies CommandTask;
     const skipped = o['retry-failed'] || !failed.length ? '' : `, ${failed.length} failed before and left as they are (--retry-failed reruns them)`;
     say(`reproduce: ${models.join(', ')} × ${rules.join(', ')} × seeds ${seeds.join(',')} = ${cells.length} cells (${cells.length - open.length} finished already${skipped})` +
-      `${memoryTask ? `, memory vs depth ${depths.join(',')}` : ''}; ${workers} worker(s); results in ${out}`,
+      `${memoryTask ? `, memory vs depth ${depths.join(',')}` : ''}; ${o.queue ? `on the queue ${redact(o.queue)}` : `${workers} worker(s)`}; results in ${out}`,
     { event: 'plan', cells: cells.length, finished: cells.length - open.length, failedBefore: failed.map((c) => c.id), todo: todo.length, models, rules, seeds, depths, workers, out });
-    const progress = progressReporter({ cells, workers, json: !!o.json, write: (line) => (o.json ? io.out(line + '\n') : io.err.write(line + '\n')) });
+    const progress = progressReporter({ cells, workers: () => pool?.slots() ?? workers, json: !!o.json, write: (line) => (o.json ? io.out(line + '\n') : io.err.write(line + '\n')) });
     const failures: string[] = [];
     if (todo.length || memoryTask) {
-      pool = localExecutor(workers);
+      pool = await openExecutor({ workers, queue: o.queue, store: o.store, out, say });
       const timer = setInterval(() => progress.poll(), 1000);
+      const statusTimer = o.queue ? setInterval(() => void pool?.status?.().then((line) => line && say(line, { event: 'queue-status', line })), STATUS_EVERY_MS) : undefined;
       const run = (task: CellTask | CommandTask) => pool!.run(task);
       try {
         await Promise.all([
@@ -129,6 +137,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
         ]);
       } finally {
         clearInterval(timer);
+        clearInterval(statusTimer);
         await pool.destroy();
       }
     }
@@ -136,7 +145,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
     const runsFile = join(out, 'runs.jsonl');
     // Each invocation that trained something, so the report can say what the results cost.
     if (todo.length || memoryTask) {
-      appendFileSync(runsFile, JSON.stringify({ date: new Date(t0).toISOString(), command: `fbl reproduce ${argv.join(' ')}`.trim(), wallSeconds: Math.round(wall), cells: todo.length, interrupted }) + '\n');
+      appendFileSync(runsFile, JSON.stringify({ date: new Date(t0).toISOString(), command: redact(`fbl reproduce ${argv.join(' ')}`.trim()), wallSeconds: Math.round(wall), cells: todo.length, interrupted }) + '\n');
     }
     const report = buildReport(out, cells, {
       mode: o.quick ? 'quick' : 'full', seeds: seeds.join(','), workers, backend: 'wasm', report: new Date().toISOString().slice(0, 16).replace('T', ' '),

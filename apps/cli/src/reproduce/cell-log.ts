@@ -25,6 +25,10 @@ export interface EpochRecord {
 /** What a cell's epochs.jsonl says: when its runs started, its epochs, its last failure. */
 export interface CellLog {
   starts: number[];
+  /** The queue worker of the last start (none for the local pool). */
+  worker?: string;
+  /** Where the last resumed run picked up: its checkpoint's epoch in progress and global step. */
+  resumedAt?: { epoch: number; step: number };
   /** One record per epoch, in order; a repeated epoch (a kill between the line and the checkpoint) keeps the last. */
   epochs: EpochRecord[];
   failure?: string;
@@ -51,6 +55,10 @@ export function readCellLog(dir: string): CellLog {
     if (ev.event === 'start') {
       log.starts.push(Number(ev.time));
       log.failure = undefined;
+      log.worker = typeof ev.worker === 'string' ? ev.worker : undefined;
+      log.resumedAt = undefined;
+    } else if (ev.event === 'resumed' && typeof ev.epoch === 'number' && typeof ev.step === 'number') {
+      log.resumedAt = { epoch: ev.epoch, step: ev.step };
     } else if (ev.event === 'epoch' && typeof ev.epoch === 'number' && typeof ev.testAccuracy === 'number') {
       byEpoch.set(ev.epoch, ev as unknown as EpochRecord);
     } else if (ev.event === 'failed') {

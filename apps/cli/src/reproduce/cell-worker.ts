@@ -28,13 +28,15 @@ export default async function runTask(task: CellTask | CommandTask): Promise<Tas
   mkdirSync(task.dir, { recursive: true });
   const resume = existsSync(checkpointPath(task.dir));
   const append = (o: object) => appendFileSync(cellLogPath(task.dir), JSON.stringify({ ...o, cell: task.id, time: Date.now() }) + '\n');
-  append({ event: 'start', resume, pid: process.pid });
+  append({ event: 'start', resume, pid: process.pid, ...(task.worker ? { worker: task.worker } : {}) });
   let first = true;
   const io: Io = {
     out: (text) => {
       for (const line of text.split('\n')) {
         if (!line.startsWith('{')) continue;
-        const ev = JSON.parse(line) as { event?: string };
+        const ev = JSON.parse(line) as { event?: string; epoch?: number; step?: number };
+        // Where a resumed run picks up: the checkpoint's epoch and step.
+        if (ev.event === 'resume') append({ event: 'resumed', epoch: ev.epoch, step: ev.step });
         if (ev.event !== 'epoch') continue;
         // A resumed epoch's samples/s counts the samples done before the kill over the time since.
         append({ ...ev, wasmHeapBytes: wasmHeapBytes(), ...(resume && first ? { resumed: true } : {}) });

@@ -4,7 +4,8 @@ import { lrLabel } from '../lr-label';
 
 export interface ProgressOptions {
   cells: readonly Cell[];
-  workers: number;
+  /** Cells trained at once (a queue's changes as workers come and go). */
+  workers: number | (() => number);
   /** Receives one finished line (text, or a JSON object with --json). */
   write: (line: string) => void;
   json: boolean;
@@ -61,7 +62,7 @@ export function progressReporter(o: ProgressOptions) {
       total += left - inFlight;
       longest = Math.max(longest, left - inFlight);
     }
-    return Math.max(total / o.workers, longest);
+    return Math.max(total / (typeof o.workers === 'number' ? o.workers : o.workers()), longest);
   }
 
   return {
@@ -73,8 +74,9 @@ export function progressReporter(o: ProgressOptions) {
         if (s.log.starts.length > s.starts) {
           s.starts = s.log.starts.length;
           const from = s.log.epochs.length;
-          emit(`${label(s)}: ${from ? `resuming after epoch ${from}` : 'started'} (${s.cell.config.optimizer} lr ${lrLabel(s.cell.config.lr, s.cell.config.lrDecaySteps)}, batch ${s.cell.config.batchSize}, ${s.cell.epochs} epoch(s))`,
-            { event: 'cell-start', cell: s.cell.id, index: s.index, total: o.cells.length, fromEpoch: from });
+          const where = s.log.worker ? ` on ${s.log.worker}` : '';
+          emit(`${label(s)}: ${from ? `resuming after epoch ${from}` : s.log.starts.length > 1 ? 'resuming' : 'started'}${where} (${s.cell.config.optimizer} lr ${lrLabel(s.cell.config.lr, s.cell.config.lrDecaySteps)}, batch ${s.cell.config.batchSize}, ${s.cell.epochs} epoch(s))`,
+            { event: 'cell-start', cell: s.cell.id, index: s.index, total: o.cells.length, fromEpoch: from, ...(s.log.worker ? { worker: s.log.worker } : {}) });
         }
         for (const e of s.log.epochs.slice(s.epochs)) {
           s.epochs = s.log.epochs.length;

@@ -14,6 +14,8 @@ export interface CellTask {
    * cells carry no paths: each worker has its own copy of the data).
    */
   dataDir?: string;
+  /** The queue worker running the cell, recorded in its log. */
+  worker?: string;
   epochs: number;
   checkpointEvery: number;
   /** wasm threads of the cell's process (the cores divided among the workers). */
