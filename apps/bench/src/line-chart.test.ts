@@ -34,4 +34,17 @@ describe('lineChart', () => {
     expect(cy).toBeGreaterThan(40);
     expect(cy).toBeLessThan(390);
   });
+
+  it('draws a scatter plot on a log x axis, with the ticks given', () => {
+    const svg = lineChart({
+      title: 't', xLabel: 'lr', yLabel: 'acc', xLog: true, lines: false, xTicks: [{ x: 0.001, label: '1e-3' }, { x: 0.1, label: '0.1' }],
+      series: [{ name: 'bp', points: [{ x: 0.001, y: 50 }, { x: 0.01, y: 60 }, { x: 0.1, y: 55 }] }],
+    });
+    expect(svg).not.toContain('<polyline');
+    expect(svg).not.toContain('NaN');
+    const [a, b, c] = coords(svg, 'circle').map(([x]) => x!);
+    expect(b! - a!).toBeCloseTo(c! - b!, 0); // a decade is the same width everywhere
+    expect(svg).toContain('>1e-3<');
+    expect(svg).not.toContain('>0.01<');
+  });
 });

@@ -14,11 +14,13 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** For numbers: inclusive lower bound. */
   min?: number;
+  /** A string option that may be given more than once (`--param a --param b`): its values in order. */
+  multiple?: boolean;
 }
 
 export type Specs = Record<string, OptionSpec>;
 export type Parsed<S extends Specs> = {
-  [K in keyof S]: S[K]['kind'] extends 'boolean' ? boolean : S[K]['kind'] extends 'string' ? string : number;
+  [K in keyof S]: S[K] extends { multiple: true } ? string[] : S[K]['kind'] extends 'boolean' ? boolean : S[K]['kind'] extends 'string' ? string : number;
 };
 
 /**
@@ -31,8 +33,8 @@ export function parseOptions<S extends Specs>(argv: readonly string[], specs: S)
     parsed = parseArgs({
       args: [...argv],
       options: Object.fromEntries(
-        Object.entries(specs).map(([k, s]) => [k, { type: s.kind === 'boolean' ? 'boolean' : 'string' }]),
-      ) as Record<string, { type: 'string' | 'boolean' }>,
+        Object.entries(specs).map(([k, s]) => [k, { type: s.kind === 'boolean' ? 'boolean' : 'string', multiple: !!s.multiple }]),
+      ) as Record<string, { type: 'string' | 'boolean'; multiple: boolean }>,
       strict: true,
       allowPositionals: true,
     });
@@ -41,12 +43,12 @@ export function parseOptions<S extends Specs>(argv: readonly string[], specs: S)
   }
   const out: Record<string, unknown> = { _: parsed.positionals };
   for (const [name, spec] of Object.entries(specs)) {
-    const raw = (parsed.values as Record<string, string | boolean | undefined>)[name];
+    const raw = (parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>)[name];
     if (raw === undefined) {
       if (spec.default !== undefined) out[name] = spec.default;
       continue;
     }
-    out[name] = convert(name, spec, raw);
+    out[name] = Array.isArray(raw) ? raw.map((r) => convert(name, spec, r)) : convert(name, spec, raw);
   }
   return out as Partial<Parsed<S>> & { _: string[] };
 }
@@ -80,7 +82,7 @@ export function formatHelp(usage: string, specs: Specs): string {
   const rows = Object.entries(specs).map(([name, s]) => {
     const arg = s.kind === 'boolean' ? '' : s.choices ? ` <${s.choices.join('|')}>` : ` <${s.kind}>`;
     const def = s.default !== undefined && s.kind !== 'boolean' ? ` (default ${s.default})` : '';
-    return `  --${name}${arg}\n      ${s.help}${def}`;
+    return `  --${name}${arg}${s.multiple ? ' (repeatable)' : ''}\n      ${s.help}${def}`;
   });
   return `${usage}\n\nOptions:\n${rows.join('\n')}\n`;
 }

@@ -8,6 +8,7 @@ import { EXPORT_OPTIONS, exportModel } from './commands/export';
 import { PRESETS_OPTIONS, presets } from './commands/presets';
 import { PROFILE_OPTIONS, profile } from './commands/profile';
 import { REPRODUCE_OPTIONS, reproduce } from './commands/reproduce';
+import { SWEEP_OPTIONS, sweep } from './commands/sweep';
 import { TRAIN_OPTIONS, train } from './commands/train';
 import { WORKER_OPTIONS, worker } from './commands/worker';
 import { QUEUE_OPTIONS, queueCommand } from './commands/queue';
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) =
   profile: { run: profile, options: PROFILE_OPTIONS },
   bench: { run: bench, options: ACCURACY_OPTIONS, args: ['accuracy'] },
   reproduce: { run: reproduce, options: REPRODUCE_OPTIONS },
+  sweep: { run: sweep, options: SWEEP_OPTIONS },
   worker: { run: worker, options: WORKER_OPTIONS },
   queue: { run: queueCommand, options: QUEUE_OPTIONS, args: ['status'] },
 };
@@ -36,6 +38,7 @@ Commands:
   profile   one step's memory by phase, measured vs predicted (fbl profile --help)
   bench     benchmarks: speed, accuracy, memory-depth (fbl bench --help)
   reproduce the paper's comparison: every rule × model × seed, accuracy and memory (fbl reproduce --help)
+  sweep     hyperparameter search over fbl train options × rules × models × seeds (fbl sweep --help)
   worker    train cells from a --queue of fbl reproduce/sweep, on any machine (fbl worker --help)
   queue     the queue's cells by state, per worker and run (fbl queue status --queue URL)
 `;
