@@ -74,7 +74,14 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
     const { data, dir } = cell;
     const label = `${data.run}/${data.id}`;
     const t0 = Date.now();
-    const before = readCellLog(dir).epochs.length;
+    const cellOf = { id: data.id, dir, config: data.config, epochs: data.epochs };
+    const start = readCellLog(dir);
+    // Finished by a worker whose completion Redis did not keep (restarted, or the lock lapsed).
+    if (isFinished(cellOf, start)) {
+      say(`${label} was finished already`, { event: 'cell-done', run: data.run, cell: data.id, seconds: 0, already: true });
+      return { worker: name, seconds: 0, ...(start.epochs.length ? { testAccuracy: start.epochs.at(-1)!.testAccuracy } : {}) };
+    }
+    const before = start.epochs.length;
     say(`${label} ${before ? `resuming after epoch ${before}` : 'started'}`, { event: 'cell-start', run: data.run, cell: data.id, fromEpoch: before });
     const progress = () => job.updateProgress({ worker: name, epoch: readCellLog(dir).epochs.length, epochs: data.epochs } satisfies CellProgress).catch(() => {});
     await progress();
@@ -88,7 +95,7 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
         say(`${label} put back on the queue (interrupted)`, { event: 'cell-requeued', run: data.run, cell: data.id });
         throw new DelayedError();
       }
-      if (r.code !== 0 || !isFinished({ id: data.id, dir, config: data.config, epochs: data.epochs }, log)) {
+      if (r.code !== 0 || !isFinished(cellOf, log)) {
         const reason = lastLine(r.err) || `the cell stopped with exit code ${r.code}`;
         say(`${label} failed: ${reason}`, { event: 'cell-failed', run: data.run, cell: data.id, error: reason });
         throw new UnrecoverableError(reason);

@@ -1,0 +1,149 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { versionStamp } from '@feedback-lab/checkpoint';
+import { checkpointPath } from '@feedback-lab/checkpoint/node';
+import { runCli } from '../run-cli';
+import { spawnCli } from '../spawn-cli';
+import { QUEUE_NAME } from './connection';
+import { jobId } from './job';
+import { redisAvailable, startRedis, type TestRedis } from './test-redis';
+
+const root = mkdtempSync(join(tmpdir(), 'fbl-queue-'));
+const store = join(root, 'store');
+const PASSWORD = 's3cret-pw';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let redis: TestRedis;
+let url: string;
+const workers: ReturnType<typeof spawnCli>[] = [];
+
+beforeAll(async () => {
+  if (!redisAvailable) return;
+  redis = await startRedis(join(root, 'redis'), [`requirepass ${PASSWORD}`]);
+  url = `redis://default:${PASSWORD}@127.0.0.1:${redis.port}`;
+});
+afterAll(async () => {
+  for (const w of workers) w.child.kill('SIGKILL');
+  await redis?.kill();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function startWorker(name: string, stallSeconds = 30) {
+  const w = spawnCli(['worker', '--queue', url, '--store', store, '--name', name, '--threads', '1', '--stall-seconds', String(stallSeconds)]);
+  workers.push(w);
+  return w;
+}
+
+async function stopWorker(w: ReturnType<typeof spawnCli>) {
+  w.child.kill('SIGINT');
+  return w.done;
+}
+
+const cellArgs = (rules: string, out: string, extra: string[] = []) => ['reproduce', '--models', 'mnist-fc', '--rules', rules, '--seeds', '1', '--limit', '2048', '--epochs', '1', '--depths', '1', '--out', out, ...extra];
+const table = (md: string) => md.slice(md.indexOf('## Final test accuracy'), md.indexOf('## Test accuracy per epoch'));
+const read = (p: string) => readFileSync(p, 'utf8');
+const lines = (p: string) => read(p).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Every file under `dir`, recursively. */
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+}
+
+describe.skipIf(!redisAvailable)('fbl reproduce --queue with fbl worker processes on a real Redis', () => {
+  let local = '';
+
+  it('gives the same accuracy table, digit for digit, as the local pool; the password appears nowhere', async () => {
+    const a = startWorker('wa');
+    const b = startWorker('wb');
+    const q = await runCli(...cellArgs('bp,dfa', join(store, 'same'), ['--queue', url]));
+    expect(q.code, q.err).toBe(0);
+    expect(q.err).toMatch(/started on w[ab]/);
+    const l = await runCli(...cellArgs('bp,dfa', join(root, 'local')));
+    expect(l.code, l.err).toBe(0);
+    local = table(read(join(root, 'local', 'results.md')));
+    expect(local).toMatch(/\| bp \| \d+\.\d\d ± 0\.00 \|/);
+    expect(table(read(join(store, 'same', 'results.md')))).toBe(local);
+    // Each cell's log names the worker that trained it; both workers took one.
+    const ran = ['bp', 'dfa'].map((r) => lines(join(store, 'same', 'cells', `mnist-fc-${r}-s1`, 'epochs.jsonl')).find((e) => e.event === 'start')!.worker);
+    expect(new Set(ran)).toEqual(new Set(['wa', 'wb']));
+    const status = await runCli('queue', 'status', '--queue', url, '--run', 'same');
+    expect(status.code, status.err).toBe(0);
+    expect(status.out).toMatch(/queue: 2 done · 0 running · 0 failed · 0 waiting · 2 worker\(s\) connected/);
+    expect(status.out).toMatch(/worker wa: 0 running, 1 done/);
+    const [ea, eb] = await Promise.all([stopWorker(a), stopWorker(b)]);
+    for (const text of [q.out, q.err, status.out, ea.err, eb.err, ...files(store).filter((f) => !f.endsWith('.fblc')).map(read)]) expect(text).not.toContain(PASSWORD);
+    expect(q.err).toContain(`redis://***@127.0.0.1:${redis.port}`);
+  });
+
+  it('refuses, in one line, a job from another version and one whose run leaves the store', async () => {
+    const client = new Redis({ port: redis.port, password: PASSWORD, maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUE_NAME, { connection: client });
+    const config = JSON.parse(read(join(store, 'same', 'cells', 'mnist-fc-bp-s1', 'cell.json'))) as object;
+    const good = { version: { ...versionStamp() }, run: 'evil', id: 'mnist-fc-bp-s1', epochs: 1, checkpointEvery: 200, config };
+    await queue.add('cell', { ...good, version: { ...good.version, feedbackLab: '0.0.1' } }, { jobId: 'old-version' });
+    await queue.add('cell', { ...good, run: '../outside' }, { jobId: 'escape' });
+    await queue.add('cell', { ...good, config: { ...config, options: { model: '/etc/passwd' } } }, { jobId: 'path-option' });
+    const w = startWorker('wc');
+    const reasons: Record<string, string> = {};
+    for (let i = 0; i < 200 && Object.keys(reasons).length < 3; i++) {
+      for (const id of ['old-version', 'escape', 'path-option']) {
+        const job = await queue.getJob(id);
+        if (job?.failedReason) reasons[id] = job.failedReason;
+      }
+      await sleep(100);
+    }
+    const { err } = await stopWorker(w);
+    await queue.close();
+    client.disconnect();
+    expect(reasons['old-version']).toMatch(/refused by worker wc: the cell comes from another version: feedbackLab "0\.0\.1"/);
+    expect(reasons.escape).toMatch(/refused by worker wc: the run directory "\.\.\/outside" must be up to 8 names/);
+    expect(reasons['path-option']).toMatch(/--model cannot be set as an extra option/);
+    expect(err.split('\n').filter((l) => l.includes('refused job'))).toHaveLength(3);
+    expect(existsSync(join(root, 'outside'))).toBe(false);
+    expect(existsSync(join(store, 'evil'))).toBe(false);
+  });
+
+  it('resumes a cell from its last checkpoint on another worker after kill -9, with the same numbers', async () => {
+    const out = join(store, 'killed');
+    const cell = join(out, 'cells', 'mnist-fc-bp-s1');
+    const first = startWorker('w-killed', 2);
+    const producer = runCli(...cellArgs('bp', out, ['--queue', url, '--checkpoint-every', '4']));
+    while (!existsSync(checkpointPath(cell))) await sleep(50);
+    first.child.kill('SIGKILL');
+    await first.done;
+    const second = startWorker('w-later', 2);
+    const q = await producer;
+    expect(q.code, q.err).toBe(0);
+    await stopWorker(second);
+    const log = lines(join(cell, 'epochs.jsonl'));
+    expect(log.filter((e) => e.event === 'start').map((e) => e.worker)).toEqual(['w-killed', 'w-later']);
+    const resumed = log.find((e) => e.event === 'resumed')!;
+    expect(resumed.step).toBeGreaterThan(0);
+    expect(q.err).toMatch(/mnist-fc bp s1: resuming on w-later/);
+    // The interrupted cell's numbers equal the uninterrupted local run's.
+    const row = (md: string) => md.split('\n').find((l) => l.startsWith('| bp |'));
+    expect(row(table(read(join(out, 'results.md'))))).toBe(row(local));
+  });
+
+  it('loses no finished cell when Redis is killed and restarted in the middle of a run', async () => {
+    const out = join(store, 'restart');
+    const w = startWorker('w-restart');
+    const producer = runCli(...cellArgs('bp,dfa', out, ['--queue', url]));
+    const started = (r: string) => existsSync(join(out, 'cells', `mnist-fc-${r}-s1`, 'epochs.jsonl'));
+    // One cell finished, the other training: then Redis goes down for a moment.
+    while (!(started('bp') && started('dfa'))) await sleep(50);
+    await redis.kill('SIGKILL');
+    await sleep(1500);
+    await redis.restart();
+    const q = await producer;
+    expect(q.code, q.err).toBe(0);
+    await stopWorker(w);
+    expect(table(read(join(out, 'results.md')))).toBe(local);
+    const status = await runCli('queue', 'status', '--queue', url, '--run', 'restart', '--json');
+    expect(JSON.parse(status.out)).toMatchObject({ done: 2, failed: 0, waiting: 0, running: 0 });
+    expect(jobId('restart', 'mnist-fc-bp-s1', 1)).toBe('restart~mnist-fc-bp-s1~e1');
+  });
+});
