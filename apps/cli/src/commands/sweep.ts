@@ -152,7 +152,7 @@ export async function sweep(argv: readonly string[], io: Io): Promise<number> {
     const halving = o.halving ? `; halving eta ${o.halving}, rungs at epochs ${[...new Set(groups.map((g) => g.rungs.join(',')))].join(' / ')}` : '';
     say(`sweep: ${models.join(', ')} × ${rules.join(', ')} × ${search} × seeds ${seeds.join(',')} = ${cells.length} cells (${finished} finished already${skipped}); ` +
       `objective ${objective}${halving}; ${o.queue ? 'on the queue' : `${workers} worker(s)`}; results in ${out}\n  ${space.map(describeParam).join('\n  ')}`,
-    { event: 'plan', cells: cells.length, finished, trials: trials.length, models, rules, seeds, objective, halving: o.halving ?? null, space, workers, out });
+    { event: 'plan', cells: cells.length, finished, failedBefore, trials: trials.length, models, rules, seeds, objective, halving: o.halving ?? null, space, workers, out });
     const reported = new Set<string>();
     for (;;) {
       for (const d of s.decisions) {
