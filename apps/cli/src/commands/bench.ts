@@ -1,12 +1,13 @@
 import { UsageError } from '../args';
 import { benchAccuracy } from './bench-accuracy';
+import { benchDispatch } from './bench-dispatch';
 import { benchMemoryDepth } from './bench-memory-depth';
 import { benchMemoryFit } from './bench-memory-fit';
 import { benchSpeed } from './bench-speed';
 import type { Io } from '../io';
 
 const BENCHMARKS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = {
-  speed: benchSpeed, accuracy: benchAccuracy, 'memory-depth': benchMemoryDepth, 'memory-fit': benchMemoryFit,
+  speed: benchSpeed, accuracy: benchAccuracy, 'memory-depth': benchMemoryDepth, 'memory-fit': benchMemoryFit, dispatch: benchDispatch,
 };
 
 const USAGE = `usage: fbl bench <benchmark> [options]
@@ -16,6 +17,7 @@ Benchmarks:
   accuracy       test accuracy of each rule on a model and dataset, over seeds
   memory-depth   peak transient memory and step time of each rule as the MLP gets deeper
   memory-fit     each rule's memory formula against profiled steps, and refitted coefficients
+  dispatch       per-cell cost of the local pool and of the --queue (needs a Redis)
 `;
 
 /** `fbl bench <benchmark>`. */

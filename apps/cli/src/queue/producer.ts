@@ -8,12 +8,13 @@ import { jobData, jobId, runName, type CellJobData } from './job';
 import { formatStatus, queueStatus } from './status';
 
 const KEEP = { age: 30 * 24 * 3600 };
+const POLLS_PER_SECOND = 100;
 
 /** The queue on a client that answered; close() closes both. */
-export async function openQueue(target: RedisTarget): Promise<{ queue: Queue<CellJobData>; close: () => Promise<void> }> {
+export async function openQueue(target: RedisTarget, name = QUEUE_NAME): Promise<{ queue: Queue<CellJobData>; close: () => Promise<void> }> {
   const client = redisClient(target, false);
   await ensureReachable(client, target);
-  const queue = new Queue<CellJobData>(QUEUE_NAME, { connection: client });
+  const queue = new Queue<CellJobData>(name, { connection: client });
   // Errors are seen where commands fail (retrying below); without a listener they would throw.
   queue.on('error', () => {});
   client.on('error', () => {});
@@ -30,11 +31,12 @@ export async function openQueue(target: RedisTarget): Promise<{ queue: Queue<Cel
  * it left; a finished job of an unfinished cell (the store was reset) is replaced, and a job
  * Redis lost is queued again. Other tasks (the memory-vs-depth sweep) run on this machine.
  */
-export async function queueExecutor(o: ExecutorOptions & { queue: string }): Promise<Executor> {
+export async function queueExecutor(o: ExecutorOptions & { queue: string; queueName?: string }): Promise<Executor> {
   const target = parseRedisUrl(o.queue);
   const store = resolve(o.store ?? dirname(o.out));
   const run = runName(store, o.out);
-  const { queue, close } = await openQueue(target);
+  const { queue, close } = await openQueue(target, o.queueName);
+  let pending = 0;
   let local: Executor | undefined;
   let stopped = false;
   let slots = 1;
@@ -74,6 +76,18 @@ export async function queueExecutor(o: ExecutorOptions & { queue: string }): Pro
     if (resolve(task.dir) !== join(resolve(o.out), 'cells', task.id)) throw new FblError('INVALID_OPTION', `cell ${task.id} is not in ${o.out}/cells`);
     const id = jobId(run, task.id, task.epochs);
     await retrying(() => submit(task, id));
+    pending++;
+    try {
+      return await follow(task, id);
+    } finally {
+      pending--;
+    }
+  }
+  /**
+   * Polls the job's state until it ends. Each job is asked every second, or less often with many
+   * jobs in flight, so the producer sends Redis at most POLLS_PER_SECOND requests a second.
+   */
+  async function follow(task: CellTask, id: string): Promise<TaskResult> {
     while (!stopped) {
       const state = await retrying(() => queue.getJobState(id));
       if (state === 'completed') return { code: 0, err: '' };
@@ -83,7 +97,7 @@ export async function queueExecutor(o: ExecutorOptions & { queue: string }): Pro
       }
       // Redis lost the job (restarted without its append-only file, or flushed): queue it again.
       if (state === 'unknown') await retrying(() => submit(task, id));
-      await sleep(1000);
+      await sleep(Math.max(1000, (1000 * pending) / POLLS_PER_SECOND));
     }
     return { code: 130, err: 'interrupted' };
   }

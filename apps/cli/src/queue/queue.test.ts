@@ -146,4 +146,20 @@ describe.skipIf(!redisAvailable)('fbl reproduce --queue with fbl worker processe
     expect(JSON.parse(status.out)).toMatchObject({ done: 2, failed: 0, waiting: 0, running: 0 });
     expect(jobId('restart', 'mnist-fc-bp-s1', 1)).toBe('restart~mnist-fc-bp-s1~e1');
   });
+
+  it('fbl bench dispatch measures both executors per cell and cleans up its queue', async () => {
+    const r = await runCli('bench', 'dispatch', '--queue', url, '--cells', '12', '--workers', '2', '--json');
+    expect(r.code, r.err).toBe(0);
+    const m = JSON.parse(r.out) as Record<string, number>;
+    expect(m).toMatchObject({ cells: 12, workers: 2, failed: 0 });
+    expect(m.localMsPerCell).toBeGreaterThan(0);
+    expect(m.queueMsPerCell).toBeGreaterThan(0);
+    // Adding, taking, locking and finishing a job are each at least one command.
+    expect(m.redisCommandsPerCell).toBeGreaterThan(4);
+    expect(m.redisBytesInPerCell).toBeGreaterThan(500);
+    const client = new Redis({ port: redis.port, password: PASSWORD });
+    const keys = await client.keys('bull:fbl-dispatch-*');
+    client.disconnect();
+    expect(keys).toEqual([]);
+  });
 });

@@ -18,11 +18,11 @@ const WORKER = new URL('./cell-worker.ts', import.meta.url).href;
  * works in both (checked: SIMD backend in threads and in processes). A process costs ~1 s to
  * start, small beside a cell.
  */
-export function createPool(workers: number): Tinypool {
+export function createPool(workers: number, filename = WORKER): Tinypool {
   // Resolved from this package, so the workers find tsx whatever the caller's cwd.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return new Tinypool({
-    filename: WORKER,
+    filename,
     runtime: 'child_process',
     minThreads: 0,
     maxThreads: workers,
