@@ -18,7 +18,7 @@ import { sweepReport } from '../sweep/report';
 import { best, rankTrials, summarizeTrial } from '../sweep/results';
 import { expandTrials } from '../sweep/sample';
 import { groupCells, schedule, type SweepState } from '../sweep/schedule';
-import { describeParam, parseParamFlag, type ParamSpace } from '../sweep/space';
+import { describeParam, ignoredBy, parseParamFlag, type ParamSpace } from '../sweep/space';
 import type { Io } from '../io';
 
 export const SWEEP_OPTIONS = {
@@ -51,7 +51,7 @@ trained on every model × rule × seed, each a checkpointed cell as in fbl repro
 from each preset's hyperparameters. Writes OUT/results.md, OUT/results.json (trials ranked by
 --objective, the best per rule and model) and one SVG per swept option. A rerun skips finished
 trials and resumes interrupted ones. Example:
-  fbl sweep --rules bp,dfa --param lr=log:0.001:0.3 --param feedback-scale=0.1,0.3,1.001 --trials 20 --seeds 1,2 --limit 10000`;
+  fbl sweep --rules bp,dfa --param lr=log:0.001:0.3 --param feedback-scale=log:0.05:0.5 --trials 20 --seeds 1,2 --limit 10000`;
 
 /** The items of a comma-separated option, each read by `parse` (which throws on a bad one). */
 function items<T>(text: string, what: string, parse: (s: string) => T): T[] {
@@ -153,6 +153,10 @@ export async function sweep(argv: readonly string[], io: Io): Promise<number> {
     say(`sweep: ${models.join(', ')} × ${rules.join(', ')} × ${search} × seeds ${seeds.join(',')} = ${cells.length} cells (${finished} finished already${skipped}); ` +
       `objective ${objective}${halving}; ${o.queue ? 'on the queue' : `${workers} worker(s)`}; results in ${out}\n  ${space.map(describeParam).join('\n  ')}`,
     { event: 'plan', cells: cells.length, finished, failedBefore, trials: trials.length, models, rules, seeds, objective, halving: o.halving ?? null, space, workers, out });
+    for (const rule of rules) {
+      const ignored = ignoredBy(rule, space);
+      if (ignored.length) say(`note: ${rule} ignores ${ignored.join(', ')}: its trials that differ only there train the same`, { event: 'note', rule, ignored });
+    }
     const reported = new Set<string>();
     for (;;) {
       for (const d of s.decisions) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeParam, logScale, paramFromFile, parseParamFlag, SWEEPABLE } from './space';
+import { describeParam, ignoredBy, logScale, paramFromFile, parseParamFlag, SWEEPABLE } from './space';
 
 describe('--param NAME=VALUES', () => {
   it('reads lists as the train option reads its values, and ranges with their kind', () => {
@@ -74,5 +74,14 @@ describe('describing and plotting a parameter', () => {
     expect(logScale(parseParamFlag('lr=log:0.05:0.1'))).toBe(true);
     expect(logScale(parseParamFlag('lr=uniform:0.001:0.1'))).toBe(false);
     expect(logScale(parseParamFlag('optimizer=sgd,adam'))).toBe(false);
+  });
+});
+
+describe('ignoredBy', () => {
+  it('names the swept rule flags a rule does not take', () => {
+    const space = ['lr=0.1', 'feedback-scale=0.1,0.3', 'drtp-schedule=per-block,at-end'].map(parseParamFlag);
+    expect(ignoredBy('bp', space)).toEqual(['feedback-scale', 'drtp-schedule']);
+    expect(ignoredBy('dfa', space)).toEqual(['drtp-schedule']);
+    expect(ignoredBy('drtp', space)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { ruleFlags } from '@feedback-lab/rules';
 import { UsageError, parseOptions, type OptionSpec, type Specs } from '../args';
 import { TRAIN_OPTIONS } from '../commands/train';
 import { CELL_RUNNER_OPTIONS } from '../reproduce/cell-config';
@@ -139,4 +140,11 @@ export function logScale(p: ParamSpace): boolean {
   if (p.kind !== 'list') return p.kind === 'log-uniform';
   const xs = p.values.filter((v): v is number => typeof v === 'number');
   return xs.length === p.values.length && xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 10;
+}
+
+const RULE_FLAGS = ruleFlags();
+
+/** The swept options that `rule` does not take (a rule ignores the rule flags of other rules), e.g. feedback-scale for bp. */
+export function ignoredBy(rule: string, space: readonly ParamSpace[]): string[] {
+  return space.map((p) => p.name).filter((name) => RULE_FLAGS.some((f) => f.field.flag === name && !f.rules.includes(rule)));
 }
