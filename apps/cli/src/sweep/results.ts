@@ -5,14 +5,18 @@ import type { ParamValue } from './space';
 /** Where a trial stands: trained to the end, stopped by halving, diverged (a result), failed otherwise, or not yet trained. */
 export type TrialStatus = 'done' | 'stopped' | 'diverged' | 'failed' | 'unfinished';
 
-/** One trial on one model × rule, over its seeds. */
-export interface TrialResult {
+/** One trial on one model × rule. */
+interface TrialOf {
   model: string;
   rule: string;
   trial: string;
   values: Record<string, ParamValue>;
   /** Epochs it trains to: the final count, or the rung it was stopped at. */
   epochs: number;
+}
+
+/** One trial on one model × rule, over its seeds. */
+export interface TrialResult extends TrialOf {
   status: TrialStatus;
   /** Objective mean ± sample sd over the seeds that reached `epochs`, and how many did. */
   objective?: { mean: number; sd: number; n: number };
@@ -26,12 +30,7 @@ export interface TrialResult {
 }
 
 /** A trial's cells (one per seed) and their outcomes at the trial's epochs. */
-export interface TrialRun {
-  model: string;
-  rule: string;
-  trial: string;
-  values: Record<string, ParamValue>;
-  epochs: number;
+export interface TrialRun extends TrialOf {
   stopped: boolean;
   seeds: { seed: number; outcome: CellOutcome }[];
 }
@@ -43,8 +42,9 @@ export function summarizeTrial(t: TrialRun): TrialResult {
   const errors = t.seeds.flatMap((s) => (s.outcome.status === 'failed' ? [s.outcome.error] : []));
   const status: TrialStatus = diverged.length ? 'diverged' : errors.length ? 'failed' : t.seeds.some((s) => s.outcome.status === 'open') ? 'unfinished' : t.stopped ? 'stopped' : 'done';
   const stat = values.length ? meanStd(values) : undefined;
+  const { stopped: _stopped, seeds: _seeds, ...trial } = t;
   return {
-    model: t.model, rule: t.rule, trial: t.trial, values: t.values, epochs: t.epochs, status, seeds: t.seeds.length, diverged, errors,
+    ...trial, status, seeds: t.seeds.length, diverged, errors,
     ...(stat ? { objective: { mean: stat.mean, sd: stat.std, n: values.length } } : {}),
   };
 }
