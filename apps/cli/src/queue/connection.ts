@@ -25,7 +25,8 @@ export function parseRedisUrl(text: string): RedisTarget {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--queue must be redis://[user:password@]host:port[/db] or rediss://…; got "${redact(text)}"`);
+    // Not echoed: a malformed URL may still hold a password.
+    throw new UsageError('--queue must be redis://[user:password@]host:port[/db] or rediss://…; the value given is not a URL');
   }
   const safe = redact(text);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new UsageError(`--queue must start with redis:// or rediss://; got "${safe}"`);
@@ -42,9 +43,9 @@ export function parseRedisUrl(text: string): RedisTarget {
   };
 }
 
-/** `text` with the user and password of every redis URL in it replaced by "***". */
+/** `text` with the user and password of every URL in it replaced by "***". */
 export function redact(text: string): string {
-  return text.replace(/(rediss?:\/\/)[^@/\s]*@/gi, '$1***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1***@');
 }
 
 /**
