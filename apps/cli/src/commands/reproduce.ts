@@ -119,7 +119,12 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
     if (todo.length || memoryTask) {
       pool = await openExecutor({ workers, queue: o.queue, store: o.store, out, say });
       const timer = setInterval(() => progress.poll(), 1000);
-      const statusTimer = o.queue ? setInterval(() => void pool?.status?.().then((line) => line && say(line, { event: 'queue-status', line })), STATUS_EVERY_MS) : undefined;
+      let lastStatus = '';
+      // The queue's state when it changed, every STATUS_EVERY_MS at most.
+      const statusTimer = o.queue ? setInterval(() => void pool?.status?.().then((line) => {
+        if (line && line !== lastStatus) say(line, { event: 'queue-status', line });
+        lastStatus = line ?? lastStatus;
+      }), STATUS_EVERY_MS) : undefined;
       const run = (task: CellTask | CommandTask) => pool!.run(task);
       try {
         await Promise.all([

@@ -60,7 +60,7 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
   const pool = localExecutor(concurrency);
   let stopping = false;
 
-  async function processCell(job: Job<CellJobData>, token?: string): Promise<CellReturn> {
+  async function processCell(job: Job<CellJobData>, token?: string, signal?: AbortSignal): Promise<CellReturn> {
     let cell: ReturnType<typeof validateJob>;
     try {
       cell = validateJob(job.data, store);
@@ -87,8 +87,14 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
     await progress();
     const timer = setInterval(() => void progress(), PROGRESS_MS);
     try {
-      const r = await pool.run({ kind: 'cell', id: data.id, dir, config: data.config, epochs: data.epochs, checkpointEvery: data.checkpointEvery, threads, worker: name, ...(dataDir ? { dataDir } : {}) });
+      const r = await pool.run({ kind: 'cell', id: data.id, dir, config: data.config, epochs: data.epochs, checkpointEvery: data.checkpointEvery, threads, worker: name, ...(dataDir ? { dataDir } : {}) }, signal);
       const log = readCellLog(dir);
+      if (signal?.aborted && !stopping) {
+        // The lock lapsed (a long pause, Redis lost it): the job may be another worker's now, and
+        // two processes must not train one cell. Its checkpoint is in the store for whoever resumes.
+        say(`${label} stopped: its lock in Redis was lost, so another worker may have it`, { event: 'cell-lock-lost', run: data.run, cell: data.id });
+        throw new Error(`worker ${name} lost the lock of ${label}`);
+      }
       if (stopping) {
         // Back on the queue at once for another worker; the checkpoint is in the store.
         await job.moveToDelayed(Date.now(), token);
@@ -115,14 +121,20 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
     // A lost machine is expected here, not a poisoned job: give a cell to other workers many times.
     maxStalledCount: 20,
   });
-  let down = false;
-  w.on('error', (err) => {
-    if (!down) say(`queue ${target.safe} unreachable (${redact(err.message)}); retrying`, { event: 'queue-down' });
-    down = true;
+  w.on('lockRenewalFailed', (ids) => {
+    for (const id of ids) w.cancelJob(id, 'lock lost');
   });
-  w.on('ready', () => {
-    if (down) say(`queue ${target.safe} reachable again`, { event: 'queue-up' });
-    down = false;
+  // Connection errors repeat at every retry while Redis is down: say each kind once until it is back.
+  let lastError = '';
+  w.on('error', (err) => {
+    if (/could not renew lock/.test(err.message)) return; // lockRenewalFailed above
+    const msg = redact(err.message);
+    if (msg !== lastError) say(`queue ${target.safe}: ${msg}; retrying`, { event: 'queue-error', error: msg });
+    lastError = msg;
+  });
+  client.on('ready', () => {
+    if (lastError) say(`queue ${target.safe} reachable again`, { event: 'queue-up' });
+    lastError = '';
   });
   mkdirSync(store, { recursive: true });
   say(`taking cells from ${target.safe} (${QUEUE_NAME}), ${concurrency} at a time, ${threads} thread(s) each; store ${store}`, { event: 'worker-start', queue: target.safe, concurrency, threads, store });

@@ -128,6 +128,34 @@ describe.skipIf(!redisAvailable)('fbl reproduce --queue with fbl worker processe
     expect(row(table(read(join(out, 'results.md'))))).toBe(row(local));
   });
 
+  it('puts a cell back on the queue on Ctrl-C, and stops a cell whose lock was lost; both resume with the same numbers', async () => {
+    const out = join(store, 'interrupted');
+    const cell = join(out, 'cells', 'mnist-fc-bp-s1');
+    const first = startWorker('w-int', 2);
+    const producer = runCli(...cellArgs('bp', out, ['--queue', url, '--checkpoint-every', '4']));
+    while (!existsSync(checkpointPath(cell))) await sleep(50);
+    const stopped = await stopWorker(first);
+    expect(stopped.code).toBe(130);
+    expect(stopped.err).toMatch(/interrupted\/mnist-fc-bp-s1 put back on the queue/);
+    // The next worker has its lock taken away in the middle of the cell (as after a long pause).
+    const second = startWorker('w-lock', 2);
+    const client = new Redis({ port: redis.port, password: PASSWORD });
+    const lockKey = `bull:${QUEUE_NAME}:${jobId('interrupted', 'mnist-fc-bp-s1', 1)}:lock`;
+    const resumes = () => lines(join(cell, 'epochs.jsonl')).filter((e) => e.event === 'resumed').length;
+    while (resumes() < 1) await sleep(50);
+    await sleep(500);
+    await client.del(lockKey);
+    const q = await producer;
+    client.disconnect();
+    expect(q.code, q.err).toBe(0);
+    const { err } = await stopWorker(second);
+    expect(err).toMatch(/stopped: its lock in Redis was lost/);
+    const log = lines(join(cell, 'epochs.jsonl'));
+    expect(log.filter((e) => e.event === 'start').map((e) => e.worker)).toEqual(['w-int', 'w-lock', 'w-lock']);
+    const row = (md: string) => md.split('\n').find((l) => l.startsWith('| bp |'));
+    expect(row(table(read(join(out, 'results.md'))))).toBe(row(local));
+  });
+
   it('loses no finished cell when Redis is killed and restarted in the middle of a run', async () => {
     const out = join(store, 'restart');
     const w = startWorker('w-restart');

@@ -10,8 +10,11 @@ import type { CellTask, CommandTask, TaskResult } from './tasks';
 export interface Executor {
   /** Cells that can run at once (for the ETA). */
   slots(): number;
-  /** Runs one task to its end; a cell that failed resolves with its exit code and error line. */
-  run(task: CellTask | CommandTask): Promise<TaskResult>;
+  /**
+   * Runs one task to its end; a cell that failed resolves with its exit code and error line. An
+   * aborted `signal` stops the task (its checkpoints are kept).
+   */
+  run(task: CellTask | CommandTask, signal?: AbortSignal): Promise<TaskResult>;
   /** A line on where the cells run now (the queue's per-worker counts), or undefined. */
   status?(): Promise<string | undefined>;
   /** Stops taking tasks; cells in flight keep their checkpoints. */
@@ -23,7 +26,7 @@ export function localExecutor(workers: number): Executor {
   const pool = createPool(workers);
   return {
     slots: () => workers,
-    run: (task) => (pool.run(task) as Promise<TaskResult>).catch((err: unknown) => ({ code: 1, err: (err as Error).message })),
+    run: (task, signal) => (pool.run(task, signal ? { signal } : {}) as Promise<TaskResult>).catch((err: unknown) => ({ code: 1, err: (err as Error).message })),
     destroy: () => pool.destroy(),
   };
 }
