@@ -100,7 +100,7 @@ describe('fbl profile and fbl bench', () => {
     expect(lines[4].event).toBe('summary');
     const bad = await run('bench', 'memory-depth', '--depths', '1,x');
     expect(bad.code).toBe(2);
-    expect((await run('bench', 'nope')).err).toMatch(/unknown benchmark "nope" \(expected speed, accuracy, memory-depth, memory-fit\)/);
+    expect((await run('bench', 'nope')).err).toMatch(/unknown benchmark "nope" \(expected speed, accuracy, memory-depth, memory-fit, dispatch\)/);
   });
 
   it('memory-fit: profiles the chosen fit steps and prints the shipped formula\'s error and a refit per rule', async () => {

@@ -37,7 +37,7 @@ describe('model choice: --preset, --model, fbl presets', () => {
     [['train', '--dataset', 'blobs', '--preset', 'mnist-conv'], /mnist-conv expects inputs of shape \[28,28,1\] \(784 values\) but the data has \[8\]/],
     [['train', '--model', '/no/such.json'], /--model: cannot read \/no\/such.json/],
     [['train', '--dataset', 'cifar10'], /cifar10 needs --data-dir/],
-    [['bench', 'sped'], /unknown benchmark "sped" \(expected speed, accuracy, memory-depth, memory-fit\)/],
+    [['bench', 'sped'], /unknown benchmark "sped" \(expected speed, accuracy, memory-depth, memory-fit, dispatch\)/],
     [['bench', 'accuracy', '--rules', 'bp,magic'], /unknown rule "magic"/],
     [['bench', 'accuracy', '--seeds', '1,x'], /--seeds must be non-negative integers/],
     [['bench', 'accuracy', '--lrs', 'dfa'], /--lrs entries must be RULE=NUMBER/],

@@ -1,16 +1,15 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FblError } from '@feedback-lab/core';
-import { CIFAR10_FILES } from '@feedback-lab/datasets';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { RULE_NAMES } from '@feedback-lab/rules';
 import { MEMORY_DEPTH_OPTIONS } from './bench-memory-depth';
 import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
 import type { CellTask, CommandTask } from '../reproduce/tasks';
-import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, type Cell, type ReproduceModel } from '../reproduce/plan';
+import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, plannedDataDir, type Cell, type ReproduceModel } from '../reproduce/plan';
 import { lockOut } from '../reproduce/pool';
-import { EXECUTOR_OPTIONS, openExecutor, type Executor } from '../reproduce/executor';
+import type { Executor } from '../reproduce/executor';
+import { EXECUTOR_OPTIONS, openExecutor } from '../reproduce/open-executor';
 import { redact } from '../queue/connection';
 import { formatDuration, progressReporter } from '../reproduce/progress';
 import { MEMORY_DIR, buildReport, type RunRecord } from '../reproduce/report';
@@ -70,21 +69,16 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   for (const r of rules) if (!RULE_NAMES.includes(r)) throw new UsageError(`--rules: unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
   const models = (o.models ? list(o.models, 'models') : ['mnist-fc', 'mnist-conv', ...(o['data-dir'] ? ['cifar-conv'] : [])]) as ReproduceModel[];
   for (const m of models) if (!REPRODUCE_MODEL_NAMES.includes(m)) throw new UsageError(`--models: unknown model "${m}" (expected ${REPRODUCE_MODEL_NAMES.join(', ')})`);
-  if (models.includes('cifar-conv') && !o['data-dir'] && !o.queue) throw new UsageError('cifar-conv needs --data-dir DIR with the CIFAR-10 binary batches');
   const seeds = integers(o.seeds!, 'seeds', 0);
   const depths = integers(o.depths ?? (o.quick ? QUICK.depths.join(',') : String(MEMORY_DEPTH_OPTIONS.depths.default)), 'depths', 1);
   const workers = o.workers ?? availableParallelism();
   // The cores are shared among the cells: two-thread cells on a 2-core machine with two workers
   // would oversubscribe it (XNNPACK's workers spin), measured 0.5–0.7× of one thread each.
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
-  const dataDir = o['data-dir'] && resolve(o['data-dir']);
-  // Queued cells carry no paths: each worker reads CIFAR-10 from its own --data-dir.
-  if (dataDir && !o.queue && models.includes('cifar-conv') && !existsSync(join(dataDir, CIFAR10_FILES.test))) {
-    throw new FblError('DATA_MISSING', `--data-dir ${dataDir} has no ${CIFAR10_FILES.test}: give the directory of the CIFAR-10 binary batches (data_batch_1.bin … test_batch.bin)`);
-  }
+  const dataDir = plannedDataDir(models, o['data-dir'], o.queue);
   const out = resolve(o.out ?? (o.quick ? 'fbl-reproduce-quick' : 'fbl-reproduce'));
   const limits = o.limit !== undefined ? Object.fromEntries(models.map((m) => [m, o.limit!])) : o.quick ? QUICK.limits : undefined;
-  const cells = planCells({ out, models, rules, seeds, epochs: o.epochs ?? (o.quick ? QUICK.epochs : undefined), limits, dataDir: o.queue ? undefined : dataDir });
+  const cells = planCells({ out, models, rules, seeds, epochs: o.epochs ?? (o.quick ? QUICK.epochs : undefined), limits, dataDir });
   const t0 = Date.now();
   mkdirSync(out, { recursive: true });
   const release = lockOut(out);

@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FblError } from '@feedback-lab/core';
-import { CIFAR10_FILES } from '@feedback-lab/datasets';
 import { RULE_NAMES } from '@feedback-lab/rules';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { prepareCell, readCellLog, type CellLog } from '../reproduce/cell-log';
-import { EXECUTOR_OPTIONS, openExecutor, type Executor } from '../reproduce/executor';
-import { REPRODUCE_MODEL_NAMES, epochWork, type ReproduceModel } from '../reproduce/plan';
+import type { Executor } from '../reproduce/executor';
+import { EXECUTOR_OPTIONS, openExecutor } from '../reproduce/open-executor';
+import { REPRODUCE_MODEL_NAMES, epochWork, plannedDataDir, type ReproduceModel } from '../reproduce/plan';
 import { lockOut } from '../reproduce/pool';
 import { formatDuration, progressReporter } from '../reproduce/progress';
 import type { CellTask } from '../reproduce/tasks';
@@ -100,17 +99,13 @@ export async function sweep(argv: readonly string[], io: Io): Promise<number> {
     if (!/^\d+$/.test(s)) throw new UsageError(`--seeds must be integers of at least 0 joined by ","; got "${s}"`);
     return Number(s);
   });
-  if (models.includes('cifar-conv') && !o['data-dir']) throw new UsageError('cifar-conv needs --data-dir DIR with the CIFAR-10 binary batches');
   const objective = o.objective as Objective;
   const trials = expandTrials(space, { trials: o.trials, searchSeed: o['search-seed']! });
-  const dataDir = o['data-dir'] && resolve(o['data-dir']);
+  const dataDir = plannedDataDir(models, o['data-dir'], o.queue);
   const out = resolve(o.out!);
   const limits = o.limit !== undefined ? Object.fromEntries(models.map((m) => [m, o.limit!])) : undefined;
   // Every trial's config is checked here, before the first cell trains.
   const cells = trialCells({ out, models, rules, seeds, epochs: o.epochs, limits, dataDir }, trials);
-  if (dataDir && models.includes('cifar-conv') && !existsSync(join(dataDir, CIFAR10_FILES.test))) {
-    throw new FblError('DATA_MISSING', `--data-dir ${dataDir} has no ${CIFAR10_FILES.test}: give the directory of the CIFAR-10 binary batches (data_batch_1.bin … test_batch.bin)`);
-  }
   const groups = groupCells(cells, trials, o.halving);
   const workers = o.workers ?? availableParallelism();
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));

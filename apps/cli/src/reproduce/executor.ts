@@ -21,22 +21,7 @@ export interface Executor {
   destroy(): Promise<void>;
 }
 
-/** The default executor: a tinypool of child processes on this machine, one per cell. */
-export function localExecutor(workers: number): Executor {
-  const pool = createPool(workers);
-  return {
-    slots: () => workers,
-    run: (task, signal) => (pool.run(task, signal ? { signal } : {}) as Promise<TaskResult>).catch((err: unknown) => ({ code: 1, err: (err as Error).message })),
-    destroy: () => pool.destroy(),
-  };
-}
-
-/** Where cells run: `--queue` and `--store`, shared by `fbl reproduce` and `fbl sweep`. */
-export const EXECUTOR_OPTIONS = {
-  queue: { kind: 'string', help: 'redis://[user:password@]host:port[/db] (or rediss:// for TLS): put the cells on this BullMQ queue for `fbl worker` processes on any machine, instead of training them here' },
-  store: { kind: 'string', help: 'with --queue: the directory every worker shares (e.g. on NFS) that holds --out (default: the parent directory of --out); workers take --store of the same directory' },
-} as const;
-
+/** Options of the executor: see open-executor.ts for the queue. */
 export interface ExecutorOptions {
   /** Local pool size (without a queue). */
   workers: number;
@@ -48,9 +33,12 @@ export interface ExecutorOptions {
   say: (text: string, json: object) => void;
 }
 
-/** The local pool, or with `queue` a producer on the BullMQ queue. */
-export async function openExecutor(o: ExecutorOptions): Promise<Executor> {
-  if (!o.queue) return localExecutor(o.workers);
-  const { queueExecutor } = await import('../queue/producer');
-  return queueExecutor({ ...o, queue: o.queue });
+/** The default executor: a tinypool of child processes on this machine, one per cell. */
+export function localExecutor(workers: number): Executor {
+  const pool = createPool(workers);
+  return {
+    slots: () => workers,
+    run: (task, signal) => (pool.run(task, signal ? { signal } : {}) as Promise<TaskResult>).catch((err: unknown) => ({ code: 1, err: (err as Error).message })),
+    destroy: () => pool.destroy(),
+  };
 }

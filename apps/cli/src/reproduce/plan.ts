@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { presetDefaults } from '@feedback-lab/core';
+import { FblError, presetDefaults } from '@feedback-lab/core';
+import { CIFAR10_FILES } from '@feedback-lab/datasets';
+import { UsageError } from '../args';
 
 /**
  * The models of the paper's comparison: a preset and the dataset it is trained on. `samples`
@@ -134,4 +137,19 @@ export function epochWork(c: CellConfig): number {
   const m = REPRODUCE_MODELS[c.model];
   const n = cellSamples(c);
   return m.weight * (n + (Math.min(n, 10_000) + m.testSamples) / 3);
+}
+
+/**
+ * The CIFAR-10 directory the planned cells record. Locally: `--data-dir`, required and checked
+ * when cifar-conv is planned. On a queue: none, since queued cells carry no paths and each worker
+ * reads CIFAR-10 from its own `--data-dir`.
+ */
+export function plannedDataDir(models: readonly ReproduceModel[], dataDir: string | undefined, queue: string | undefined): string | undefined {
+  if (queue || !models.includes('cifar-conv')) return undefined;
+  if (!dataDir) throw new UsageError('cifar-conv needs --data-dir DIR with the CIFAR-10 binary batches');
+  const dir = resolve(dataDir);
+  if (!existsSync(join(dir, CIFAR10_FILES.test))) {
+    throw new FblError('DATA_MISSING', `--data-dir ${dir} has no ${CIFAR10_FILES.test}: give the directory of the CIFAR-10 binary batches (data_batch_1.bin … test_batch.bin)`);
+  }
+  return dir;
 }
