@@ -32,6 +32,8 @@ the store, resuming from the cell's last checkpoint when another worker was lost
 of it. Start any number of workers, on any machines that share the store. Ctrl-C puts the cells
 in training back on the queue (their checkpoints kept) and exits.`;
 
+/** How long a cell this worker cannot train (no CIFAR-10 here) waits before any worker looks again. */
+const DEFER_MS = 15_000;
 /** How often a running cell's epoch count is copied into its job, for `fbl queue status`. */
 const PROGRESS_MS = 2000;
 
@@ -59,12 +61,19 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
   await ensureReachable(client, target);
   const pool = localExecutor(concurrency);
   let stopping = false;
+  const deferred = new Set<string>();
 
   async function processCell(job: Job<CellJobData>, token?: string, signal?: AbortSignal): Promise<CellReturn> {
     let cell: ReturnType<typeof validateJob>;
     try {
       cell = validateJob(job.data, store);
-      if (cell.data.config.dataset === 'cifar10' && !dataDir) throw new UsageError('this worker has no --data-dir for CIFAR-10 cells; start it with --data-dir DIR');
+      if (cell.data.config.dataset === 'cifar10' && !dataDir) {
+        // Another worker may have the data: leave the cell to it, and say so once.
+        if (!deferred.has(job.id!)) say(`left ${job.id} to other workers: this one has no --data-dir for CIFAR-10 (start it with --data-dir DIR)`, { event: 'deferred', job: job.id });
+        deferred.add(job.id!);
+        await job.moveToDelayed(Date.now() + DEFER_MS, token);
+        throw new DelayedError();
+      }
       prepareCell({ id: cell.data.id, dir: cell.dir, config: cell.data.config, epochs: cell.data.epochs });
     } catch (err) {
       if (!(err instanceof UsageError || err instanceof FblError)) throw err;
