@@ -34,7 +34,7 @@ in training back on the queue (their checkpoints kept) and exits.`;
 
 /** How long a cell this worker cannot train (no CIFAR-10 here) waits before any worker looks again. */
 const DEFER_MS = 15_000;
-/** How often a running cell's epoch count is copied into its job, for `fbl queue status`. */
+/** How often a running cell's epoch count is read from its log (and copied into its job when it changed). */
 const PROGRESS_MS = 2000;
 
 /** `fbl worker`: trains queued cells until interrupted. */
@@ -92,7 +92,14 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
     }
     const before = start.epochs.length;
     say(`${label} ${before ? `resuming after epoch ${before}` : 'started'}`, { event: 'cell-start', run: data.run, cell: data.id, fromEpoch: before });
-    const progress = () => job.updateProgress({ worker: name, epoch: readCellLog(dir).epochs.length, epochs: data.epochs } satisfies CellProgress).catch(() => {});
+    // Written when the cell starts and when its epoch count changes: one Redis command an epoch.
+    let reported = -1;
+    const progress = async () => {
+      const epoch = readCellLog(dir).epochs.length;
+      if (epoch === reported) return;
+      reported = epoch;
+      await job.updateProgress({ worker: name, epoch, epochs: data.epochs } satisfies CellProgress).catch(() => {});
+    };
     await progress();
     const timer = setInterval(() => void progress(), PROGRESS_MS);
     try {

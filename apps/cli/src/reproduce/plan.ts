@@ -114,8 +114,9 @@ export function trainArgs(c: CellConfig, epochs: number): string[] {
     '--rule', c.rule, '--preset', c.preset, '--dataset', c.dataset, ...(c.dataDir ? ['--data-dir', c.dataDir] : []),
     '--seed', String(c.seed), '--optimizer', c.optimizer, '--lr', String(c.lr), ...(c.lrDecaySteps !== undefined ? ['--lr-decay-steps', String(c.lrDecaySteps)] : []), '--batch-size', String(c.batchSize),
     '--epochs', String(epochs),
-    // As `fbl train` does: a scale of 1 is the rule's own feedback and is left out of the config.
-    ...(c.feedbackScale !== 1 ? ['--feedback-scale', String(c.feedbackScale)] : []),
+    // As `fbl train` does, a scale of 1 is left out of the config when it is the preset's own; on a
+    // preset with another scale (a sweep's trial) it must be said, or the preset's would train.
+    ...(c.feedbackScale !== 1 || presetDefaults(c.preset, c.rule).feedbackScale !== 1 ? ['--feedback-scale', String(c.feedbackScale)] : []),
     ...(c.limit !== undefined ? ['--limit', String(c.limit)] : []),
     ...(c.normalize ? ['--normalize'] : []),
     ...(c.feedback ? ['--feedback', c.feedback] : []),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { presetDefaults } from '@feedback-lab/core';
+import { trainArgs } from '../reproduce/plan';
 import { trialCells } from './cells';
 import { expandTrials } from './sample';
 import { parseParamFlag } from './space';
@@ -30,9 +31,11 @@ describe('trialCells', () => {
     });
   });
 
-  it('refuses values fbl train could not be told, naming the trial', () => {
-    expect(() => trialCells({ ...plan, rules: ['dfa'] }, trials('feedback-scale=0.5,1'))).toThrow(
-      /^trial t002 \(feedback-scale=1\): feedback-scale 1 cannot be swept on mnist-fc dfa: fbl train would take the preset's 0\.25 instead; use 0\.999 or 1\.001$/);
+  it('refuses values fbl train could not be told, naming the trial; a scale of 1 is said explicitly', () => {
+    // mnist-fc's DFA scale is 0.25: a swept 1 must reach fbl train as --feedback-scale 1.
+    const one = trialCells({ ...plan, rules: ['dfa'], seeds: [1] }, trials('feedback-scale=0.5,1'))[1]!;
+    expect(one.config.feedbackScale).toBe(1);
+    expect(trainArgs(one.config, 1).join(' ')).toContain('--feedback-scale 1');
     expect(() => trialCells({ ...plan, models: ['cifar-conv'], rules: ['bp'], dataDir: '/data' }, trials('normalize=false'))).toThrow(/normalize false cannot be swept on cifar-conv bp/);
     // on a preset without a scale of its own, 1 is its default and fine
     expect(trialCells({ ...plan, rules: ['bp'], seeds: [1] }, trials('feedback-scale=1'))[0]!.config.feedbackScale).toBe(1);

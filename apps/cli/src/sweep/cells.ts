@@ -29,10 +29,7 @@ export function trialConfig(base: CellConfig, values: Readonly<Record<string, Pa
     else options[name] = values[name]!;
   }
   const where = `${base.model} ${base.rule}`;
-  // trainArgs leaves out a scale of 1 and an unset --normalize, so the preset's value would train instead.
-  if (c.feedbackScale === 1 && base.feedbackScale !== 1) {
-    throw new UsageError(`feedback-scale 1 cannot be swept on ${where}: fbl train would take the preset's ${base.feedbackScale} instead; use 0.999 or 1.001`);
-  }
+  // trainArgs leaves out an unset --normalize, and fbl train has no switch to turn it off.
   if (c.normalize === false) {
     if (base.normalize) throw new UsageError(`normalize false cannot be swept on ${where}: the preset standardises its inputs and fbl train has no switch to turn that off`);
     delete c.normalize;
