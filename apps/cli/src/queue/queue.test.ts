@@ -156,6 +156,30 @@ describe.skipIf(!redisAvailable)('fbl reproduce --queue with fbl worker processe
     expect(row(table(read(join(out, 'results.md'))))).toBe(row(local));
   });
 
+  it('keeps the jobs on the queue when the producer is interrupted, and a rerun reattaches to them', async () => {
+    const out = join(store, 'reattach');
+    const w = startWorker('w-re');
+    const first = spawnCli(cellArgs('bp,dfa', out, ['--queue', url]));
+    while (!existsSync(join(out, 'cells', 'mnist-fc-bp-s1', 'epochs.jsonl')) && !existsSync(join(out, 'cells', 'mnist-fc-dfa-s1', 'epochs.jsonl'))) await sleep(50);
+    first.child.kill('SIGINT');
+    const stopped = await first.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.err).toMatch(/the queued cells stay on the queue for the workers, rerun the same command/);
+    const again = await runCli(...cellArgs('bp,dfa', out, ['--queue', url]));
+    expect(again.code, again.err).toBe(0);
+    await stopWorker(w);
+    expect(table(read(join(out, 'results.md')))).toBe(local);
+    // One job per cell: the rerun found the jobs it had left, it did not add others.
+    const client = new Redis({ port: redis.port, password: PASSWORD });
+    const queue = new Queue(QUEUE_NAME, { connection: client });
+    const jobs = (await queue.getJobs(['completed', 'failed', 'waiting', 'active', 'delayed'], 0, -1)).filter((j) => j.data?.run === 'reattach');
+    await queue.close();
+    client.disconnect();
+    expect(jobs.map((j) => j.id).sort()).toEqual([jobId('reattach', 'mnist-fc-bp-s1', 1), jobId('reattach', 'mnist-fc-dfa-s1', 1)]);
+    // Each cell trained once, by the one worker, from the start.
+    for (const r of ['bp', 'dfa']) expect(lines(join(out, 'cells', `mnist-fc-${r}-s1`, 'epochs.jsonl')).filter((e) => e.event === 'start')).toHaveLength(1);
+  });
+
   it('loses no finished cell when Redis is killed and restarted in the middle of a run', async () => {
     const out = join(store, 'restart');
     const w = startWorker('w-restart');
