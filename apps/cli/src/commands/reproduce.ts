@@ -5,7 +5,7 @@ import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { RULE_NAMES } from '@feedback-lab/rules';
 import { MEMORY_DEPTH_OPTIONS } from './bench-memory-depth';
 import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
-import type { CellTask, CommandTask } from '../reproduce/tasks';
+import { lastLine, type CellTask, type CommandTask } from '../reproduce/tasks';
 import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, plannedDataDir, type Cell, type ReproduceModel } from '../reproduce/plan';
 import { lockOut } from '../reproduce/pool';
 import type { Executor } from '../reproduce/executor';
@@ -195,6 +195,3 @@ function readRuns(path: string): RunRecord[] {
   });
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.replace(/^fbl: /, '') ?? '';
-}

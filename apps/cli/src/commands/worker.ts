@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -7,6 +7,7 @@ import { CIFAR10_FILES } from '@feedback-lab/datasets';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
 import { localExecutor } from '../reproduce/executor';
+import { lastLine } from '../reproduce/tasks';
 import { formatDuration } from '../reproduce/progress';
 import { QUEUE_NAME, ensureReachable, parseRedisUrl, redact, redisClient } from '../queue/connection';
 import { validateJob, type CellJobData } from '../queue/job';
@@ -152,7 +153,6 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
     if (lastError) say(`queue ${target.safe} reachable again`, { event: 'queue-up' });
     lastError = '';
   });
-  mkdirSync(store, { recursive: true });
   say(`taking cells from ${target.safe} (${QUEUE_NAME}), ${concurrency} at a time, ${threads} thread(s) each; store ${store}`, { event: 'worker-start', queue: target.safe, concurrency, threads, store });
   return new Promise<number>((resolveExit) => {
     const stop = () => {
@@ -161,11 +161,8 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
       say('interrupted: putting running cells back on the queue (Ctrl-C again to quit at once)', { event: 'interrupted' });
       void pool.destroy().then(() => w.close()).then(() => client.disconnect()).then(() => resolveExit(130));
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.replace(/^fbl: /, '') ?? '';
-}

@@ -5,7 +5,7 @@ import { main } from '../main';
 import type { Io } from '../io';
 import { cellLogPath } from './cell-log';
 import { trainArgs } from './plan';
-import type { CellTask, CommandTask, TaskResult } from './tasks';
+import { lastLine, type CellTask, type CommandTask, type TaskResult } from './tasks';
 
 // A pool worker is a child process talking to its parent over IPC. If the parent dies without
 // cleaning up (SIGKILL), stop too, rather than train on unsupervised and race a rerun that
@@ -52,7 +52,3 @@ export default async function runTask(task: CellTask | CommandTask): Promise<Tas
   return { code, err };
 }
 
-/** The command's one-line error, without the CLI's "fbl: " prefix. */
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.replace(/^fbl: /, '') ?? '';
-}

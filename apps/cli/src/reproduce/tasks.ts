@@ -33,3 +33,8 @@ export interface TaskResult {
   /** What the command wrote to stderr (its one-line error on failure). */
   err: string;
 }
+
+/** A command's one-line error from what it wrote to stderr, without the CLI's "fbl: " prefix. */
+export function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1)?.replace(/^fbl: /, '') ?? '';
+}
