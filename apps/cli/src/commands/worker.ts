@@ -33,6 +33,8 @@ the store, resuming from the cell's last checkpoint when another worker was lost
 of it. Start any number of workers, on any machines that share the store. Ctrl-C puts the cells
 in training back on the queue (their checkpoints kept) and exits.`;
 
+/** How long an interrupted worker waits for its jobs to be back on the queue before it exits anyway. */
+const CLOSE_MS = 10_000;
 /** How long a cell this worker cannot train (no CIFAR-10 here) waits before any worker looks again. */
 const DEFER_MS = 15_000;
 /** How often a running cell's epoch count is read from its log (and copied into its job when it changed). */
@@ -65,6 +67,10 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
   const deferred = new Set<string>();
 
   async function processCell(job: Job<CellJobData>, token?: string, signal?: AbortSignal): Promise<CellReturn> {
+    if (stopping) {
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
     let cell: ReturnType<typeof validateJob>;
     try {
       cell = validateJob(job.data, store);
@@ -159,7 +165,15 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
       if (stopping) process.exit(130);
       stopping = true;
       say('interrupted: putting running cells back on the queue (Ctrl-C again to quit at once)', { event: 'interrupted' });
-      void pool.destroy().then(() => w.close()).then(() => client.disconnect()).then(() => resolveExit(130));
+      void (async () => {
+        // close() first: from now on no job is taken. Then the cells stop, their jobs go back on
+        // the queue, and close() returns once they have. Bounded, so Ctrl-C always ends the worker.
+        const closing = w.close();
+        await pool.destroy();
+        await Promise.race([closing, new Promise((r) => setTimeout(r, CLOSE_MS).unref())]);
+        client.disconnect();
+        resolveExit(130);
+      })();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
