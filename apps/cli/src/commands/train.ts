@@ -35,7 +35,7 @@ export const TRAIN_OPTIONS = {
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
   'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
   'checkpoint-every': { kind: 'int', min: 1, help: 'also checkpoint every N steps (needs --checkpoint-dir or --resume)' },
-  resume: { kind: 'string', help: 'continue the run checkpointed in this directory (its config; options given must match it)' },
+  resume: { kind: 'string', help: 'continue the run checkpointed in this directory (its config; options given must match it, but --data-dir may say where the same data lives now)' },
   'on-diverge': { kind: 'string', choices: DIVERGE_POLICIES, default: 'stop', help: 'on a NaN/Inf loss or weight: stop, or undo the step and skip the batch (a loss ≥ 100× its start for 5 steps in a row always stops)' },
   'heap-limit-mb': { kind: 'int', default: 3584, min: 1, help: 'stop cleanly before the wasm heap passes this many MiB (wasm32 maximum 4096)' },
   'profile-every': { kind: 'int', default: 50, min: 1, help: 'measure peak memory on one step in N' },
@@ -60,14 +60,16 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     for (const k of RESUME_CONFLICTS) if (o[k]) throw new UsageError(`--${k} cannot be combined with --resume`);
     resumed = await loadRun(o.resume);
     chosen = { ...resumed.config, ...pick(explicitOptions(argv, TRAIN_OPTIONS), CONFIG_KEYS) };
-    const diffs = diffConfig(pick(resumed.config, RESULT_KEYS), pick(chosen, RESULT_KEYS));
+    // --data-dir may say where the same data lives now (another machine of a queue, a moved copy).
+    const fixed = RESULT_KEYS.filter((k) => k !== 'data-dir');
+    const diffs = diffConfig(pick(resumed.config, fixed), pick(chosen, fixed));
     if (diffs.length) throw new UsageError(`cannot resume from ${o.resume}: the options differ from its config (${describeDifferences(diffs)})`);
   }
   // A resumed run is only bit-identical on the backend that wrote it: no silent fallback.
   const backend = await selectBackend(chosen.backend as BackendName, { strict: !!resumed, threads: threadsFor(o) });
   noteBackend(backend, io);
   const dataset = await (resumed
-    ? openRunDataset(resumed.config, (l) => io.err.write(`${l}\n`))
+    ? openRunDataset({ ...resumed.config, ...(o['data-dir'] ? { 'data-dir': o['data-dir'] } : {}) }, (l) => io.err.write(`${l}\n`))
     : openDataset(o.dataset!, { dataDir: o['data-dir'], seed: o.seed, download: o.download, normalize: chosen.normalize === true, log: (l) => io.err.write(`${l}\n`) }));
   // The checkpoint's resolved spec, never a re-read of a model file that may have changed.
   const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);

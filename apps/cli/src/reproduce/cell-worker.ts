@@ -46,7 +46,8 @@ export default async function runTask(task: CellTask | CommandTask): Promise<Tas
     err: errSink,
   };
   const config = task.dataDir && !task.config.dataDir ? { ...task.config, dataDir: task.dataDir } : task.config;
-  const argv = resume ? ['train', '--resume', task.dir, '--epochs', String(task.epochs)] : ['train', ...trainArgs(config, task.epochs), '--checkpoint-dir', task.dir];
+  // A queued cell resumed on another machine reads CIFAR-10 from this worker's --data-dir.
+  const argv = resume ? ['train', '--resume', task.dir, '--epochs', String(task.epochs), ...(task.dataDir && config.dataset === 'cifar10' ? ['--data-dir', task.dataDir] : [])] : ['train', ...trainArgs(config, task.epochs), '--checkpoint-dir', task.dir];
   const code = await main([...argv, '--json', '--checkpoint-every', String(task.checkpointEvery), '--threads', String(task.threads)], io);
   if (code !== 0) append({ event: 'failed', code, error: lastLine(err) });
   return { code, err };
