@@ -214,4 +214,17 @@ describe.skipIf(!redisAvailable)('fbl reproduce --queue with fbl worker processe
     client.disconnect();
     expect(keys).toEqual([]);
   });
+
+  it('runs fbl sweep through the queue with the same ranking as the local pool', async () => {
+    const sweepArgs = (out: string) => ['sweep', '--rules', 'bp', '--param', 'lr=0.01,0.1', '--limit', '256', '--epochs', '1', '--out', out];
+    const w = startWorker('w-sweep');
+    const q = await runCli(...sweepArgs(join(store, 'sweep')), '--queue', url);
+    expect(q.code, q.err).toBe(0);
+    await stopWorker(w);
+    const l = await runCli(...sweepArgs(join(root, 'sweep-local')), '--workers', '2');
+    expect(l.code, l.err).toBe(0);
+    const ranking = (dir: string) => (JSON.parse(read(join(dir, 'results.json'))) as { trials: unknown[] }).trials;
+    expect(ranking(join(store, 'sweep'))).toEqual(ranking(join(root, 'sweep-local')));
+    for (const f of files(join(store, 'sweep')).filter((f) => !f.endsWith('.fblc'))) expect(read(f)).not.toContain(PASSWORD);
+  });
 });
