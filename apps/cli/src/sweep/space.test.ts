@@ -71,6 +71,7 @@ describe('describing and plotting a parameter', () => {
     expect(describeParam(parseParamFlag('batch-size=uniform:16:128'))).toBe('batch-size ~ uniform integers [16, 128]');
     expect(logScale(parseParamFlag('lr=0.001,0.1'))).toBe(true);
     expect(logScale(parseParamFlag('lr=0.05,0.1'))).toBe(false);
+    expect(logScale(parseParamFlag('lr=0.003,0.01,0.03'))).toBe(true);
     expect(logScale(parseParamFlag('lr=log:0.05:0.1'))).toBe(true);
     expect(logScale(parseParamFlag('lr=uniform:0.001:0.1'))).toBe(false);
     expect(logScale(parseParamFlag('optimizer=sgd,adam'))).toBe(false);

@@ -135,11 +135,11 @@ export function describeParam(p: ParamSpace): string {
   return `${p.name} ~ ${p.kind}${p.integer ? ' integers' : ''} [${p.min}, ${p.max}]`;
 }
 
-/** Whether a plot of this parameter wants a log axis: log-uniform, or positive numbers spanning more than 10×. */
+/** Whether a plot of this parameter wants a log axis: log-uniform, or positive numbers spanning 8× or more (0.003,0.01,0.03). */
 export function logScale(p: ParamSpace): boolean {
   if (p.kind !== 'list') return p.kind === 'log-uniform';
   const xs = p.values.filter((v): v is number => typeof v === 'number');
-  return xs.length === p.values.length && xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) > 10;
+  return xs.length === p.values.length && xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 8;
 }
 
 const RULE_FLAGS = ruleFlags();
