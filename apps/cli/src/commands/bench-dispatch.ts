@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cellLogPath } from '../reproduce/cell-log';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'bullmq';
@@ -73,7 +74,10 @@ export async function benchDispatch(argv: readonly string[], io: Io): Promise<nu
     const info = () => admin.info('all') as Promise<string>;
     const clients = Array.from({ length: workers }, () => redisClient(target, true));
     const ws = clients.map((c, i) => new Worker<CellJobData>(name, (job) => {
-      validateJob(job.data, store);
+      const { data, dir } = validateJob(job.data, store);
+      // What a trained cell leaves in the store, which the producer checks: its epochs.
+      mkdirSync(dir, { recursive: true });
+      for (let epoch = 1; epoch <= data.epochs; epoch++) appendFileSync(cellLogPath(dir), JSON.stringify({ event: 'epoch', epoch, testAccuracy: 0, time: Date.now() }) + '\n');
       return Promise.resolve({ worker: `bench-${i}`, seconds: 0 });
     }, { connection: c, concurrency: 1, name: `bench-${i}` }));
     mkdirSync(out, { recursive: true });

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { FblError } from '@feedback-lab/core';
+import { isFinished, readCellLog } from '../reproduce/cell-log';
 import { localExecutor, type Executor, type ExecutorOptions } from '../reproduce/executor';
 import type { CellTask, TaskResult } from '../reproduce/tasks';
 import { QUEUE_NAME, ensureReachable, parseRedisUrl, redact, redisClient, type RedisTarget } from './connection';
@@ -90,7 +91,13 @@ export async function queueExecutor(o: ExecutorOptions & { queue: string; queueN
   async function follow(task: CellTask, id: string): Promise<TaskResult> {
     while (!stopped) {
       const state = await retrying(() => queue.getJobState(id));
-      if (state === 'completed') return { code: 0, err: '' };
+      if (state === 'completed') {
+        if (isFinished(task, readCellLog(task.dir))) return { code: 0, err: '' };
+        // Trained somewhere this producer cannot see: the worker's --store is another directory.
+        const job = await retrying(() => queue.getJob(id));
+        const worker = (job?.returnvalue as { worker?: string } | undefined)?.worker ?? 'a worker';
+        return { code: 1, err: `fbl: ${task.id} finished on ${worker}, but ${task.dir} has no record of it: that worker's --store is not this one (it must be a directory every machine shares)` };
+      }
       if (state === 'failed') {
         const job = await retrying(() => queue.getJob(id));
         return { code: 1, err: `fbl: ${job?.failedReason ?? 'failed'}` };

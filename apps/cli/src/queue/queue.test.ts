@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,8 +31,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function startWorker(name: string, stallSeconds = 30) {
-  const w = spawnCli(['worker', '--queue', url, '--store', store, '--name', name, '--threads', '1', '--stall-seconds', String(stallSeconds)]);
+function startWorker(name: string, stallSeconds = 30, workerStore = store) {
+  const w = spawnCli(['worker', '--queue', url, '--store', workerStore, '--name', name, '--threads', '1', '--stall-seconds', String(stallSeconds)]);
   workers.push(w);
   return w;
 }
@@ -226,5 +226,16 @@ describe.skipIf(!redisAvailable)('fbl reproduce --queue with fbl worker processe
     const ranking = (dir: string) => (JSON.parse(read(join(dir, 'results.json'))) as { trials: unknown[] }).trials;
     expect(ranking(join(store, 'sweep'))).toEqual(ranking(join(root, 'sweep-local')));
     for (const f of files(join(store, 'sweep')).filter((f) => !f.endsWith('.fblc'))) expect(read(f)).not.toContain(PASSWORD);
+  });
+
+  it('says so when a worker trained a cell into another store than the producer\'s', async () => {
+    const elsewhere = join(root, 'not-shared');
+    mkdirSync(elsewhere);
+    const w = startWorker('w-elsewhere', 30, elsewhere);
+    const q = await runCli('reproduce', '--models', 'mnist-fc', '--rules', 'bp', '--seeds', '1', '--limit', '128', '--epochs', '1', '--depths', '1', '--out', join(store, 'split'), '--queue', url);
+    await stopWorker(w);
+    expect(q.code).toBe(1);
+    expect(q.err).toMatch(/mnist-fc-bp-s1 finished on w-elsewhere, but .* has no record of it: that worker's --store is not this one/);
+    expect(existsSync(join(elsewhere, 'split', 'cells', 'mnist-fc-bp-s1', 'epochs.jsonl'))).toBe(true);
   });
 });
