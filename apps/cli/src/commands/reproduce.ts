@@ -9,7 +9,7 @@ import { lastLine, type CellTask, type CommandTask } from '../reproduce/tasks';
 import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, plannedDataDir, type Cell, type ReproduceModel } from '../reproduce/plan';
 import { lockOut } from '../reproduce/pool';
 import type { Executor } from '../reproduce/executor';
-import { EXECUTOR_OPTIONS, openExecutor } from '../reproduce/open-executor';
+import { EXECUTOR_OPTIONS, followStatus, openExecutor } from '../reproduce/open-executor';
 import { redact } from '../queue/connection';
 import { formatDuration, progressReporter } from '../reproduce/progress';
 import { MEMORY_DIR, buildReport, type RunRecord } from '../reproduce/report';
@@ -33,9 +33,6 @@ export const REPRODUCE_OPTIONS = {
   json: { kind: 'boolean', help: 'print progress and the result as JSON lines on stdout' },
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
-
-/** How often a queued run prints the queue's state (cells per worker, ETA). */
-const STATUS_EVERY_MS = 30_000;
 
 const USAGE = `usage: fbl reproduce [--quick] [--data-dir CIFAR_DIR] [--out DIR] [--rules R,..] [--models M,..] [--seeds 1,2]
 
@@ -113,12 +110,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
     if (todo.length || memoryTask) {
       pool = await openExecutor({ workers, queue: o.queue, store: o.store, out, say });
       const timer = setInterval(() => progress.poll(), 1000);
-      let lastStatus = '';
-      // The queue's state when it changed, every STATUS_EVERY_MS at most.
-      const statusTimer = o.queue ? setInterval(() => void pool?.status?.().then((line) => {
-        if (line && line !== lastStatus) say(line, { event: 'queue-status', line });
-        lastStatus = line ?? lastStatus;
-      }), STATUS_EVERY_MS) : undefined;
+      const stopStatus = followStatus(pool, say);
       const run = (task: CellTask | CommandTask) => pool!.run(task);
       try {
         await Promise.all([
@@ -136,7 +128,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
         ]);
       } finally {
         clearInterval(timer);
-        clearInterval(statusTimer);
+        stopStatus();
         await pool.destroy();
       }
     }

@@ -5,11 +5,11 @@ import { RULE_NAMES } from '@feedback-lab/rules';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { prepareCell, readCellLog, type CellLog } from '../reproduce/cell-log';
 import type { Executor } from '../reproduce/executor';
-import { EXECUTOR_OPTIONS, openExecutor } from '../reproduce/open-executor';
+import { EXECUTOR_OPTIONS, followStatus, openExecutor } from '../reproduce/open-executor';
 import { REPRODUCE_MODEL_NAMES, epochWork, plannedDataDir, type ReproduceModel } from '../reproduce/plan';
 import { lockOut } from '../reproduce/pool';
 import { formatDuration, progressReporter } from '../reproduce/progress';
-import type { CellTask } from '../reproduce/tasks';
+import { lastLine, type CellTask } from '../reproduce/tasks';
 import { trialCells, type TrialCell } from '../sweep/cells';
 import { readSweepFile } from '../sweep/config-file';
 import { OBJECTIVES, cellOutcome, maximizes, type Objective } from '../sweep/objective';
@@ -163,7 +163,8 @@ export async function sweep(argv: readonly string[], io: Io): Promise<number> {
       const todo = todoOf(s);
       if (o['report-only'] || interrupted || !todo.length) break;
       executor ??= await openExecutor({ workers, queue: o.queue, store: o.store, out, say });
-      await runCells(todo, executor, { threads, checkpointEvery: o['checkpoint-every']!, json: !!o.json, write, interrupted: () => interrupted });
+      const stopStatus = followStatus(executor, say);
+      await runCells(todo, executor, { threads, checkpointEvery: o['checkpoint-every']!, json: !!o.json, write, interrupted: () => interrupted }).finally(stopStatus);
       for (const c of todo) attempted.add(key(c));
       s = state();
     }
@@ -208,14 +209,14 @@ interface RunOptions {
 async function runCells(todo: readonly TrialCell[], executor: Executor, o: RunOptions): Promise<void> {
   // progressReporter labels a cell "cell i/N model rule s<seed>": name the cell, so the trial shows.
   const relabel = (line: string) => line.replace(/^cell (\d+)\/(\d+) \S+ \S+ s\d+/, (m, i: string, n: string) => (todo[Number(i) - 1] ? `cell ${i}/${n} ${todo[Number(i) - 1]!.id}` : m));
-  const progress = progressReporter({ cells: todo, workers: executor.slots(), json: o.json, write: (line) => o.write(o.json ? line : relabel(line)) });
+  const progress = progressReporter({ cells: todo, workers: () => executor.slots(), json: o.json, write: (line) => o.write(o.json ? line : relabel(line)) });
   const timer = setInterval(() => progress.poll(), 1000);
   try {
     await Promise.all(todo.map((cell) => {
       const task: CellTask = { kind: 'cell', id: cell.id, dir: cell.dir, config: cell.config, epochs: cell.epochs, checkpointEvery: o.checkpointEvery, threads: o.threads };
       return executor.run(task).then((r) => {
         progress.poll();
-        if (r.code !== 0 && !o.interrupted()) progress.failed(cell, r.err.trim().split('\n').at(-1)?.replace(/^fbl: /, '') ?? '');
+        if (r.code !== 0 && !o.interrupted()) progress.failed(cell, lastLine(r.err));
       });
     }));
   } finally {

@@ -12,3 +12,20 @@ export async function openExecutor(o: ExecutorOptions): Promise<Executor> {
   const { queueExecutor } = await import('../queue/producer');
   return queueExecutor({ ...o, queue: o.queue });
 }
+
+/** How often a queued run looks at the queue's state (cells per worker, ETA). */
+const STATUS_EVERY_MS = 30_000;
+
+/**
+ * Prints the executor's status line (the queue's cells per worker) when it changed, every 30 s at
+ * most; nothing for the local pool. Returns the function that stops it.
+ */
+export function followStatus(executor: Executor, say: ExecutorOptions['say']): () => void {
+  if (!executor.status) return () => {};
+  let last = '';
+  const timer = setInterval(() => void executor.status!().then((line) => {
+    if (line && line !== last) say(line, { event: 'queue-status', line });
+    last = line ?? last;
+  }), STATUS_EVERY_MS);
+  return () => clearInterval(timer);
+}
