@@ -45,7 +45,7 @@ export async function benchDispatch(argv: readonly string[], io: Io): Promise<nu
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
-  if (!o.queue) throw new UsageError('fbl bench dispatch needs --queue redis://host:port');
+  if (!o.queue) throw new UsageError('bench dispatch needs --queue redis://host:port');
   const target = parseRedisUrl(o.queue);
   const n = o.cells!;
   const workers = o.workers!;

@@ -48,8 +48,8 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
-  if (!o.queue) throw new UsageError('fbl worker needs --queue redis://host:port');
-  if (!o.store) throw new UsageError('fbl worker needs --store DIR: the directory its producers\' --out lie in');
+  if (!o.queue) throw new UsageError('worker needs --queue redis://host:port');
+  if (!o.store) throw new UsageError('worker needs --store DIR: the directory its producers\' --out lie in');
   const target = parseRedisUrl(o.queue);
   const store = resolve(o.store);
   if (!existsSync(store)) throw new FblError('DATA_MISSING', `--store ${store} does not exist: give the shared directory the producers write into`);
