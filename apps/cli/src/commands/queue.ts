@@ -24,7 +24,7 @@ export async function queueCommand(argv: readonly string[], io: Io): Promise<num
     return 0;
   }
   const [action, ...extra] = o._;
-  if (action !== 'status') throw new UsageError(action ? `unknown queue action "${action}" (expected status)` : 'fbl queue needs an action: status');
+  if (action !== 'status') throw new UsageError(action ? `unknown queue action "${action}" (expected status)` : 'queue needs an action: status');
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!o.queue) throw new UsageError('queue status needs --queue redis://host:port');
   const { queue, close } = await openQueue(parseRedisUrl(o.queue));
