@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cellLogPath } from '../reproduce/cell-log';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { cellLogPath } from '../reproduce/cell-log';
 import { createPool } from '../reproduce/pool';
 import { planCells } from '../reproduce/plan';
 import type { CellTask, TaskResult } from '../reproduce/tasks';
@@ -91,7 +91,6 @@ export async function benchDispatch(argv: readonly string[], io: Io): Promise<nu
     await Promise.all(ws.map((w) => w.close()));
     const failed = results.filter((r) => r.code !== 0).length;
     // Clean up the bench's own queue.
-    const { Queue } = await import('bullmq');
     const q = new Queue(name, { connection: admin });
     await q.obliterate({ force: true });
     await q.close();
