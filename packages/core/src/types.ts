@@ -209,9 +209,15 @@ export interface EpochEndEvent {
   loss: number;
   trainAccuracy: number;
   testAccuracy: number;
+  /** Samples trained per second by this process (a resumed epoch: since the resume). */
   samplesPerSec: number;
   seconds: number;
   memory: MemoryStats;
+  /**
+   * Set on an epoch resumed mid-way: the global step it resumed from. Its `seconds`,
+   * `samplesPerSec` and `memory` then cover only the steps from there (its loss, the whole epoch).
+   */
+  resumedAt?: number;
 }
 
 export type TrainerEvent = BatchEndEvent | EpochEndEvent;

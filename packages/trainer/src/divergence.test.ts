@@ -90,4 +90,38 @@ describe.each(NODE_BACKENDS)('divergence guard on %s', (backend) => {
     await expect(trainer.fit({ epochs: 1, batchSize: 10 })).rejects.toThrow(/loss became NaN on 4 batches in a row at step 3 \(epoch 1\) with rule nan/);
     model.dispose();
   });
+
+  it('skip-batch with every batch of an epoch skipped stops with DIVERGED instead of reporting loss 0', async () => {
+    await useBackend(backend);
+    const model = mlp({ arch: [2, 8, 3], seed: 1 });
+    const opt = createOptimizer({ name: 'sgd', lr: 0.1 });
+    const epochs: number[] = [];
+    const before = tf.memory().numTensors;
+    // 6 batches an epoch, fewer than the 10 skips in a row that stop a run on their own.
+    const trainer = createTrainer({
+      model, rule: scriptedRule('nan', () => NaN), optimizer: opt, dataset: spirals({ perClass: 20 }), onDiverge: 'skip-batch',
+      callbacks: [{ onEpochEnd: (e) => void epochs.push(e.epoch) }],
+    });
+    const err = await trainer.fit({ epochs: 2, batchSize: 10 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FblError);
+    expect((err as FblError).code).toBe('DIVERGED');
+    expect((err as Error).message).toBe('the epoch trained nothing: all 6 of its batches were skipped (the last: loss became NaN) at step 5 (epoch 1) with rule nan; ' +
+      'no checkpoint was written; lower the learning rate (--lr) or the feedback scale (--feedback-scale)');
+    expect(epochs).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('skip-batch with some batches of an epoch trained reports the mean loss of those', async () => {
+    await useBackend(backend);
+    const model = mlp({ arch: [2, 8, 3], seed: 1 });
+    const opt = createOptimizer({ name: 'sgd', lr: 0.1 });
+    const trainer = createTrainer({ model, rule: scriptedRule('nan-but-5', (s) => (s === 5 ? 0.5 : NaN)), optimizer: opt, dataset: spirals({ perClass: 20 }), onDiverge: 'skip-batch' });
+    const [e] = await trainer.fit({ epochs: 1, batchSize: 10 });
+    expect(e!.loss).toBeCloseTo(0.5, 6);
+    expect(e!.samplesPerSec).toBeGreaterThan(0);
+    opt.dispose();
+    model.dispose();
+  });
 });

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { buildModel, mlp, modelVariables, type Model, type ModelSpec } from '@feedback-lab/core';
+import { buildModel, createOptimizer, mlp, modelVariables, type Model, type ModelSpec } from '@feedback-lab/core';
 import { spirals } from '@feedback-lab/datasets';
 import { bp } from '@feedback-lab/rule-bp';
-import { NODE_BACKENDS, snapshot, useBackend } from '@feedback-lab/test-utils';
-import { OPTIMIZERS, createOptimizer, type OptimizerName } from '@feedback-lab/core';
+import { NODE_BACKENDS, scriptedRule, snapshot, useBackend } from '@feedback-lab/test-utils';
+import { OPTIMIZERS, type OptimizerName } from '@feedback-lab/core';
 import { captureTrainingState, restoreTrainingState, type TrainingState } from './training-state';
 import { createTrainer, type TrainingPosition } from './trainer';
 
@@ -78,5 +78,31 @@ describe('resume with batch norm', () => {
       s.optimizer.dispose();
       s.model.dispose();
     }
+  });
+});
+
+describe('the epoch a run resumes in', () => {
+  it('is marked with the step it resumed from, and its samples/s counts only the samples trained since', async () => {
+    await useBackend('cpu');
+    // A clock that moves 1 s per batch: 6 batches of 10 an epoch, so 10 samples/s throughout.
+    let t = 0;
+    const run = (start?: TrainingPosition) => {
+      const model = mlp({ arch: [2, 4, 3], seed: 1 });
+      const optimizer = createOptimizer({ name: 'sgd', lr: 0.1 });
+      const trainer = createTrainer({
+        model, rule: scriptedRule('one', () => 1), optimizer, dataset, now: () => t, start,
+        callbacks: [{ onBatchEnd: () => void (t += 1000) }],
+      });
+      return trainer.fit({ epochs: 2, batchSize: 10, limit: 60 }).finally(() => (model.dispose(), optimizer.dispose()));
+    };
+    const fresh = await run();
+    expect(fresh.map((e) => [e.samplesPerSec, e.seconds, e.resumedAt])).toEqual([[10, 6, undefined], [10, 6, undefined]]);
+    // Killed after 4 batches of epoch 1 (loss 3 each): the 2 batches left take 2 s.
+    const resumed = await run({ epoch: 1, batchInEpoch: 4, step: 4, lossSum: 4 * 10 * 3, seen: 40 });
+    expect(resumed.map((e) => [e.samplesPerSec, e.seconds, e.resumedAt])).toEqual([[10, 2, 4], [10, 6, undefined]]);
+    expect(resumed[0]!.loss).toBeCloseTo((40 * 3 + 20 * 1) / 60, 6); // the whole epoch's mean
+    // Resumed at an epoch's end, the next epoch is whole.
+    const atEnd = await run({ epoch: 2, batchInEpoch: 0, step: 6, lossSum: 0, seen: 0 });
+    expect(atEnd.map((e) => [e.epoch, e.resumedAt])).toEqual([[2, undefined]]);
   });
 });

@@ -166,6 +166,10 @@ export function createTrainer(o: TrainerOptions): Trainer {
         let lossSum = resumed ? from.lossSum : 0;
         let seen = resumed ? from.seen : 0;
         let batchInEpoch = resumed ? from.batchInEpoch : 0;
+        // This process's share of the epoch: its speed, and whether it trained anything at all.
+        let trainedHere = 0;
+        let skippedHere = 0;
+        let lastSkip = { step: 0, reason: '' };
         const pending: PendingStep[] = [];
         const it = o.dataset.batches({
           split: 'train', batchSize: f.batchSize, limit: f.limit, skipBatches: batchInEpoch,
@@ -188,6 +192,8 @@ export function createTrainer(o: TrainerOptions): Trainer {
             if (bad) {
               undo!.restore();
               if (++skipsInARow > (o.maxConsecutiveSkips ?? 10)) throw diverged(`${bad} on ${skipsInARow} batches in a row`, p.epoch, p.step);
+              skippedHere++;
+              lastSkip = { step: p.step, reason: bad };
               for (const cb of callbacks) await cb.onBatchSkipped?.({ epoch: p.epoch, step: p.step, reason: bad });
             } else {
               skipsInARow = 0;
@@ -195,6 +201,7 @@ export function createTrainer(o: TrainerOptions): Trainer {
               if (exploded) throw diverged(exploded, p.epoch, p.step, explosionFix);
               lossSum += value * p.size;
               seen += p.size;
+              trainedHere += p.size;
             }
             const ev: BatchEndEvent = {
               type: 'batchEnd', epoch: p.epoch, step: p.step + 1, batchInEpoch: batchInEpoch - (steps.length - 1 - k),
@@ -229,13 +236,18 @@ export function createTrainer(o: TrainerOptions): Trainer {
         } finally {
           tf.dispose(pending.splice(0).map((p) => p.health));
         }
+        // Fewer than maxConsecutiveSkips batches, all skipped: no loss to report, and no epoch to count.
+        if (skippedHere && !trainedHere) {
+          throw diverged(`the epoch trained nothing: all ${skippedHere} of its batches${resumed && from.batchInEpoch ? ' since the resume' : ''} were skipped (the last: ${lastSkip.reason})`, epoch, lastSkip.step, explosionFix);
+        }
         const seconds = (now() - start) / 1000;
         const train = await trainer.evaluate('train', { limit: Math.min(n, f.trainEvalLimit ?? 10_000) });
         const test = await trainer.evaluate('test', { limit: f.testEvalLimit });
         const ev: EpochEndEvent = {
           type: 'epochEnd', epoch, step, loss: lossSum / Math.max(1, seen),
           trainAccuracy: train.accuracy, testAccuracy: test.accuracy,
-          samplesPerSec: seen / Math.max(1e-9, seconds), seconds, memory: memory(),
+          samplesPerSec: trainedHere / Math.max(1e-9, seconds), seconds, memory: memory(),
+          ...(resumed && from.batchInEpoch ? { resumedAt: from.step } : {}),
         };
         results.push(ev);
         for (const cb of callbacks) await cb.onEpochEnd?.(ev);
