@@ -8,7 +8,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOptimizer, buildModel, dense, modelVariables, predict, sequential, type ActivationName, type Model, type ModelSpec } from '@feedback-lab/core';
 import { NODE_BACKENDS, maxAbsDiff, useBackend } from '@feedback-lab/test-utils';
-import { toLayersModel, type ExportSpec } from './layers';
+import { toLayersModel, type ExportSpec, type InputNormalization } from './layers';
+import { exportFiles } from './topology';
 import { writeLayersModel } from './node';
 
 const root = mkdtempSync(join(tmpdir(), 'fbl-export-'));
@@ -138,6 +139,65 @@ describe.each(NODE_BACKENDS)('export of batch-norm blocks on %s', (backend) => {
     expect(maxAbsDiff(train, want)).toBeGreaterThan(1e-3);
     tf.dispose([x, got, want, train]);
     loaded.dispose();
+    model.dispose();
+  });
+});
+
+describe('export with input normalisation', () => {
+  // cifar-like statistics (3 channels) and MNIST's single channel over flat pixels
+  const cases: [string, ModelSpec, number[], InputNormalization][] = [
+    ['3 channels, conv', {
+      name: 'tiny-cifar', input: [8, 8, 3],
+      layers: [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same', pool: { type: 'max', size: 2 } }, { type: 'dense', units: 3 }],
+    }, [8, 8, 3], { mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] }],
+    ['1 channel of flat data into a conv', {
+      name: 'tiny-mnist', input: [6, 6, 1],
+      layers: [{ type: 'conv2d', filters: 2, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'dense', units: 3 }],
+    }, [36], { mean: [0.13], std: [0.31] }],
+  ];
+
+  it.each(cases)('%s: the stock model takes raw [0, 1] inputs and predicts as the model on standardised ones (≤ 1e-5 relative); exportFiles writes the same', async (name, s, dataShape, n) => {
+    await useBackend('cpu');
+    const model = buildModel(s, { inputShape: dataShape, numClasses: 3, seed: 4 });
+    const exported = toLayersModel({ ...s, inputNormalization: n }, dataShape, modelVariables(model));
+    expect(exported.layers.map((l) => l.name).slice(0, 2)).toEqual(['normalize_input', dataShape.length === 1 ? 'reshape_input' : 'conv2d1']);
+    await writeLayersModel(exported, join(root, `norm-${name}`));
+    const files = await exportFiles({ ...s, inputNormalization: n }, dataShape, modelVariables(model));
+    const layerNames = (t: unknown) => (t as { config: { layers: { config: { name: string } }[] } }).config.layers.map((l) => l.config.name);
+    expect(layerNames(files.modelJson.modelTopology)).toEqual(layerNames(exported.toJSON(null, false)));
+    exported.dispose();
+    const raw = tf.randomUniform([8, ...dataShape], 0, 1, 'float32', 3);
+    const standardised = tf.tidy(() => tf.div(tf.sub(raw, tf.tensor1d(n.mean as number[])), tf.tensor1d(n.std as number[])));
+    const want = predict(model, standardised);
+    const scale = Math.max(...want.dataSync().map(Math.abs));
+    for (const loaded of [
+      await tfl.loadLayersModel(`${base}/norm-${encodeURIComponent(name)}/model.json`),
+      await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: files.modelJson.modelTopology, weightSpecs: files.modelJson.weightsManifest[0]!.weights, weightData: files.weightsBin.slice().buffer })),
+    ]) {
+      const got = loaded.predict(raw) as tf.Tensor;
+      expect(maxAbsDiff(got, want) / scale).toBeLessThanOrEqual(1e-5);
+      // without the layer the logits are far off: the normalisation is what the layer adds
+      const plain = predict(model, raw);
+      expect(maxAbsDiff(plain, want) / scale).toBeGreaterThan(1e-2);
+      tf.dispose([got, plain]);
+      loaded.dispose();
+    }
+    tf.dispose([raw, standardised, want]);
+    model.dispose();
+  });
+
+  it('refuses statistics that do not fit the data or are not positive, in one line and with no tensors left', async () => {
+    await useBackend('cpu');
+    const s: ModelSpec = { input: [4, 4, 3], layers: [{ type: 'conv2d', filters: 2, kernel: 3 }, { type: 'dense', units: 2 }] };
+    const model = buildModel(s, { inputShape: [4, 4, 3], numClasses: 2, seed: 1 });
+    const weights = modelVariables(model);
+    const before = tf.memory().numTensors;
+    expect(() => toLayersModel({ ...s, inputNormalization: { mean: [0.5, 0.5], std: [1, 1] } }, [4, 4, 3], weights))
+      .toThrow(/^export: input normalisation has 2 means and 2 stds for data of shape \[4,4,3\] \(needs 1 or 3 of each\)$/);
+    expect(() => toLayersModel({ ...s, inputNormalization: { mean: [0.5, 0.5, 0.5], std: [1, 0, 1] } }, [4, 4, 3], weights))
+      .toThrow(/^export: input normalisation needs finite means and positive stds, got mean \[0.5,0.5,0.5\] std \[1,0,1\]$/);
+    await expect(exportFiles({ ...s, inputNormalization: { mean: [NaN], std: [1] } }, [4, 4, 3], weights)).rejects.toThrow(/needs finite means/);
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 });

@@ -1,7 +1,7 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FblError } from '@feedback-lab/core';
-import type { ExportSpec } from './export-spec';
+import { normalizationLayer, type ExportSpec } from './export-spec';
 
 /**
  * Builds a stock tfjs-layers Sequential model that computes what a feedback-lab model of `spec`
@@ -14,11 +14,15 @@ import type { ExportSpec } from './export-spec';
  * epsilon) before the Activation; `weights` then hold the block's params, then its running mean
  * and variance (core's `blockVariables` order, which is the layers' own: γ, β, mean, variance).
  * A data shape other than `spec.input` (flat MNIST into a conv) gets a leading Reshape.
+ * `spec.inputNormalization` puts a fixed BatchNormalization layer first that standardises the
+ * inputs as the training data was (see `normalizationLayer`); its statistics are not in `weights`.
  */
 export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], weights: readonly tf.Tensor[]): tfl.LayersModel {
   const model = tfl.sequential({ name: sanitize(spec.name ?? 'feedback_lab_model') });
   let shape = [...dataShape];
   const first = (): { inputShape?: number[] } => (model.layers.length === 0 ? { inputShape: shape } : {});
+  const norm = spec.inputNormalization && normalizationLayer(spec.inputNormalization, dataShape);
+  if (norm) model.add(tfl.layers.batchNormalization({ axis: -1, center: false, scale: false, epsilon: norm.epsilon, ...first(), name: norm.name }));
   if (shape.join() !== spec.input.join()) {
     model.add(tfl.layers.reshape({ targetShape: spec.input, ...first(), name: 'reshape_input' }));
     shape = [...spec.input];
@@ -54,7 +58,8 @@ export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], we
   });
   // Layer by layer: the model's own list puts every trainable weight before the non-trainable
   // ones (batch norm's running statistics), while `weights` are in block order.
-  const perLayer = model.layers.map((layer) => layer.weights.map((w) => w.shape));
+  const layers = norm ? model.layers.slice(1) : model.layers;
+  const perLayer = layers.map((layer) => layer.weights.map((w) => w.shape));
   const expected = perLayer.flat().map((sh) => sh.join('×'));
   const got = weights.map((w) => w.shape.join('×'));
   if (expected.join() !== got.join()) {
@@ -62,10 +67,15 @@ export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], we
     throw new FblError('SHAPE_MISMATCH', `export: the spec needs weights [${expected.join(', ')}] but the checkpoint has [${got.join(', ')}]`);
   }
   let k = 0;
-  model.layers.forEach((layer, i) => {
+  layers.forEach((layer, i) => {
     layer.setWeights(weights.slice(k, k + perLayer[i]!.length) as tf.Tensor[]);
     k += perLayer[i]!.length;
   });
+  if (norm) {
+    const stats = [tf.tensor1d(norm.movingMean), tf.tensor1d(norm.movingVariance)];
+    model.layers[0]!.setWeights(stats);
+    tf.dispose(stats);
+  }
   return model;
 }
 

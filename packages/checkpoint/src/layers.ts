@@ -2,4 +2,4 @@
 // optional peer dependency), so checkpoints and `layersModelFiles` work without it.
 export { toLayersModel } from './export';
 export { layersModelFiles, type LayersModelFiles, type SavableModel } from './model-files';
-export type { ExportLayer, ExportSpec } from './export-spec';
+export type { ExportLayer, ExportSpec, InputNormalization } from './export-spec';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FblError, outSize } from '@feedback-lab/core';
-import type { ExportSpec } from './export-spec';
+import { normalizationLayer, type ExportSpec } from './export-spec';
 import type { LayersModelFiles } from './model-files';
 
 /** One layer of a Keras/tfjs-layers topology as model.json stores it (snake_case config). */
@@ -25,8 +25,10 @@ export interface TopologyWeight {
  * (linear) → pooling → BatchNormalization → Activation; a dense block after a conv gets a
  * Flatten. Flat data into a conv net gets a leading Reshape. `weights` lists every weight with
  * its shape, in block order: each block's params, then its batch-norm running mean and variance.
+ * `spec.inputNormalization` adds a first BatchNormalization layer whose statistics, in
+ * `constants`, come from the spec rather than the model.
  */
-export function layersTopology(spec: ExportSpec, dataShape: readonly number[]): { topology: tf.io.ModelJSON['modelTopology']; weights: TopologyWeight[] } {
+export function layersTopology(spec: ExportSpec, dataShape: readonly number[]): { topology: tf.io.ModelJSON['modelTopology']; weights: TopologyWeight[]; constants: { name: string; values: number[] }[] } {
   const layers: KerasLayer[] = [];
   const weights: TopologyWeight[] = [];
   let shape = [...dataShape];
@@ -34,6 +36,9 @@ export function layersTopology(spec: ExportSpec, dataShape: readonly number[]): 
     // The first layer carries the input shape, as `inputShape` does in tfjs-layers.
     layers.push({ class_name, config: { ...(layers.length === 0 ? { batch_input_shape: [null, ...dataShape] } : {}), dtype: 'float32', trainable: true, ...config } });
   };
+  const norm = spec.inputNormalization && normalizationLayer(spec.inputNormalization, dataShape);
+  if (norm) add('BatchNormalization', { name: norm.name, axis: -1, momentum: 0.99, epsilon: norm.epsilon, center: false, scale: false });
+  const constants = norm ? [{ name: `${norm.name}/moving_mean`, values: norm.movingMean }, { name: `${norm.name}/moving_variance`, values: norm.movingVariance }] : [];
   if (shape.join() !== spec.input.join()) {
     add('Reshape', { name: 'reshape_input', target_shape: spec.input });
     shape = [...spec.input];
@@ -93,7 +98,7 @@ export function layersTopology(spec: ExportSpec, dataShape: readonly number[]): 
     keras_version: `tfjs-layers ${tf.version_core}`,
     backend: 'tensor_flow.js',
   };
-  return { topology, weights };
+  return { topology, weights, constants };
 }
 
 /**
@@ -105,14 +110,15 @@ export function layersTopology(spec: ExportSpec, dataShape: readonly number[]): 
  * const files = await exportFiles(spec, [784], model.blocks.flatMap(blockVariables));
  */
 export async function exportFiles(spec: ExportSpec, dataShape: readonly number[], tensors: readonly tf.Tensor[], generatedBy = `feedback-lab (TensorFlow.js ${tf.version_core})`): Promise<LayersModelFiles> {
-  const { topology, weights } = layersTopology(spec, dataShape);
+  const { topology, weights, constants } = layersTopology(spec, dataShape);
   const want = weights.map((w) => w.shape.join('×'));
   const got = tensors.map((t) => t.shape.join('×'));
   if (want.join() !== got.join()) {
     throw new FblError('SHAPE_MISMATCH', `export: the spec needs weights [${want.join(', ')}] but the model has [${got.join(', ')}]; export the model the run trained`);
   }
   // encodeWeights reads the tensors' values and makes no tensors.
-  const { data, specs } = await tf.io.encodeWeights(Object.fromEntries(weights.map((w, i) => [w.name, tensors[i]!])));
+  const fixed = constants.map((c) => ({ name: c.name, tensor: tf.tensor1d(c.values) }));
+  const { data, specs } = await tf.io.encodeWeights([...weights.map((w, i) => ({ name: w.name, tensor: tensors[i]! })), ...fixed]).finally(() => tf.dispose(fixed.map((f) => f.tensor)));
   return {
     modelJson: {
       modelTopology: topology, format: 'layers-model', generatedBy, convertedBy: 'feedback-lab export',

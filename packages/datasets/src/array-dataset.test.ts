@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '@feedback-lab/core';
-import { arrayDataset } from './array-dataset';
+import { arrayDataset, channelStats, normalizationOf } from './array-dataset';
 import { spirals } from './synthetic';
 
 const labelsOf = async (ds: ReturnType<typeof spirals>, o: Parameters<ReturnType<typeof spirals>['batches']>[0]) => {
@@ -39,6 +39,25 @@ describe('arrayDataset', () => {
       expect(Array.from(b.y.dataSync())).toEqual([0, 0, 1, 1, 0, 0]);
       tf.dispose([b.x, b.y]);
     }
+  });
+
+  it('tells the statistics it standardises with (normalizationOf), and none without normalize', async () => {
+    const train = { features: Uint8Array.from([0, 255, 51, 102, 204, 0]), labels: Uint8Array.from([0, 1, 0]) };
+    const base = { name: 't', inputShape: [1, 1, 2], numClasses: 2, train, test: train };
+    const stats = channelStats(train.features, 2, 1 / 255);
+    const ds = arrayDataset({ ...base, normalize: stats });
+    expect(normalizationOf(ds)).toEqual(stats);
+    // channel 0 holds 0, 0.2, 0.8 and channel 1 holds 1, 0.4, 0
+    expect(stats.mean[0]).toBeCloseTo(1 / 3, 12);
+    expect(stats.mean[1]).toBeCloseTo(1.4 / 3, 12);
+    expect(stats.std[0]).toBeCloseTo(Math.sqrt((0.04 + 0.64) / 3 - 1 / 9), 12);
+    for await (const b of ds.batches({ split: 'train', batchSize: 3 })) {
+      const raw = Array.from(train.features, (v, j) => (v / 255 - stats.mean[j % 2]!) / stats.std[j % 2]!);
+      expect(Array.from(b.x.dataSync())).toEqual(raw.map(Math.fround));
+      tf.dispose([b.x, b.y]);
+    }
+    expect(normalizationOf(arrayDataset(base))).toBeUndefined();
+    expect(normalizationOf(spirals())).toBeUndefined();
   });
 
   it('rejects inconsistent arrays and bad batch sizes', () => {

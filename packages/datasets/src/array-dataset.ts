@@ -34,6 +34,20 @@ export interface ChannelStats {
   std: readonly number[];
 }
 
+/** A dataset that standardises its batches, with the statistics it applies. */
+interface NormalizedDataset extends Dataset {
+  readonly normalization?: ChannelStats;
+}
+
+/**
+ * The per-channel statistics a dataset's batches are standardised with (x ← (x − mean) / std on
+ * the [0, 1]-scaled values), or undefined when it serves them unstandardised. A model trained on
+ * it expects its inputs so; `fbl export` builds them into the exported model.
+ */
+export function normalizationOf(dataset: Dataset): ChannelStats | undefined {
+  return (dataset as NormalizedDataset).normalization;
+}
+
 /**
  * Per-channel mean and standard deviation of a split's features (channel = last axis,
  * channels-last layout), after multiplying by `scale`. Computed on the train split so test
@@ -70,7 +84,7 @@ export function arrayDataset(o: ArrayDatasetOptions): Dataset {
     }
   }
   const splits = { train: o.train, test: o.test };
-  return {
+  const dataset: NormalizedDataset = {
     name: o.name,
     inputShape: o.inputShape,
     numClasses: o.numClasses,
@@ -95,7 +109,9 @@ export function arrayDataset(o: ArrayDatasetOptions): Dataset {
         },
       };
     },
+    ...(o.normalize ? { normalization: { mean: [...o.normalize.mean], std: [...o.normalize.std] } } : {}),
   };
+  return dataset;
 }
 
 function makeBatch(
