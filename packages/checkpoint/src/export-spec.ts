@@ -32,31 +32,30 @@ export interface ExportSpec {
   inputNormalization?: InputNormalization;
 }
 
-/** The layer that applies an export's input normalisation: its name and weight values. */
+/**
+ * The layer that applies an export's input normalisation, as x · scale[c] + offset[c] with
+ * scale = 1 / std and offset = −mean / std: exactly (x − mean[c]) / std[c], and fixed, so
+ * fine-tuning the exported model leaves it alone. One channel (MNIST, flat or [28, 28, 1]) is a
+ * Rescaling layer; several (CIFAR-10's [32, 32, 3]) a 1×1 DepthwiseConv2D, kernel = scale and
+ * bias = offset, not trainable (1×1, so no padding and nothing at the borders).
+ */
 export interface NormalizationLayer {
   name: 'normalize_input';
-  epsilon: number;
-  movingMean: number[];
-  movingVariance: number[];
+  scale: number[];
+  offset: number[];
 }
 
 /**
- * An inference-mode BatchNormalization layer (no γ, β) that computes `n` exactly: moving mean =
- * mean, moving variance = std² − ε, so that √(variance + ε) = std; ε is a millionth of the
- * smallest variance, far below the default 1e-3 that would shrink the inputs. The statistics
- * are per channel (the last axis of `dataShape`); one channel of flat data (MNIST's [784]) is
- * repeated over every feature. A bad count or value is a one-line SHAPE_MISMATCH/INVALID_OPTION.
+ * The normalisation layer for data of `dataShape`: one statistic per channel (the last axis of
+ * [h, w, c]), or one for all. A bad count or value is a one-line SHAPE_MISMATCH/INVALID_OPTION.
  */
 export function normalizationLayer(n: InputNormalization, dataShape: readonly number[]): NormalizationLayer {
-  const width = dataShape[dataShape.length - 1]!;
   const channels = n.mean.length;
-  if (n.std.length !== channels || (channels !== width && channels !== 1)) {
-    throw new FblError('SHAPE_MISMATCH', `export: input normalisation has ${channels} means and ${n.std.length} stds for data of shape [${dataShape}] (needs 1 or ${width} of each)`);
+  if (n.std.length !== channels || channels === 0 || (channels > 1 && (dataShape.length !== 3 || dataShape[2] !== channels))) {
+    throw new FblError('SHAPE_MISMATCH', `export: input normalisation has ${n.mean.length} means and ${n.std.length} stds for data of shape [${dataShape}] (needs 1, or one per channel of [h, w, c] data)`);
   }
   if (!n.mean.every(Number.isFinite) || !n.std.every((s) => Number.isFinite(s) && s > 0)) {
     throw new FblError('INVALID_OPTION', `export: input normalisation needs finite means and positive stds, got mean [${n.mean}] std [${n.std}]`);
   }
-  const epsilon = Math.min(...n.std.map((s) => s * s)) * 1e-6;
-  const perFeature = (v: readonly number[]) => Array.from({ length: width }, (_, i) => v[channels === 1 ? 0 : i]!);
-  return { name: 'normalize_input', epsilon, movingMean: perFeature(n.mean), movingVariance: perFeature(n.std.map((s) => s * s - epsilon)) };
+  return { name: 'normalize_input', scale: n.std.map((s) => 1 / s), offset: n.mean.map((m, c) => -m / n.std[c]!) };
 }

@@ -14,15 +14,16 @@ import { normalizationLayer, type ExportSpec } from './export-spec';
  * epsilon) before the Activation; `weights` then hold the block's params, then its running mean
  * and variance (core's `blockVariables` order, which is the layers' own: γ, β, mean, variance).
  * A data shape other than `spec.input` (flat MNIST into a conv) gets a leading Reshape.
- * `spec.inputNormalization` puts a fixed BatchNormalization layer first that standardises the
- * inputs as the training data was (see `normalizationLayer`); its statistics are not in `weights`.
+ * `spec.inputNormalization` puts a fixed layer first that standardises the inputs as the
+ * training data was (see `NormalizationLayer`); its values are not in `weights`.
  */
 export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], weights: readonly tf.Tensor[]): tfl.LayersModel {
   const model = tfl.sequential({ name: sanitize(spec.name ?? 'feedback_lab_model') });
   let shape = [...dataShape];
   const first = (): { inputShape?: number[] } => (model.layers.length === 0 ? { inputShape: shape } : {});
   const norm = spec.inputNormalization && normalizationLayer(spec.inputNormalization, dataShape);
-  if (norm) model.add(tfl.layers.batchNormalization({ axis: -1, center: false, scale: false, epsilon: norm.epsilon, ...first(), name: norm.name }));
+  if (norm?.scale.length === 1) model.add(tfl.layers.rescaling({ scale: norm.scale[0]!, offset: norm.offset[0]!, ...first(), name: norm.name }));
+  else if (norm) model.add(tfl.layers.depthwiseConv2d({ kernelSize: 1, depthMultiplier: 1, useBias: true, trainable: false, ...first(), name: norm.name }));
   if (shape.join() !== spec.input.join()) {
     model.add(tfl.layers.reshape({ targetShape: spec.input, ...first(), name: 'reshape_input' }));
     shape = [...spec.input];
@@ -71,10 +72,10 @@ export function toLayersModel(spec: ExportSpec, dataShape: readonly number[], we
     layer.setWeights(weights.slice(k, k + perLayer[i]!.length) as tf.Tensor[]);
     k += perLayer[i]!.length;
   });
-  if (norm) {
-    const stats = [tf.tensor1d(norm.movingMean), tf.tensor1d(norm.movingVariance)];
-    model.layers[0]!.setWeights(stats);
-    tf.dispose(stats);
+  if (norm && norm.scale.length > 1) {
+    const values = [tf.tensor4d(norm.scale, [1, 1, norm.scale.length, 1]), tf.tensor1d(norm.offset)];
+    model.layers[0]!.setWeights(values);
+    tf.dispose(values);
   }
   return model;
 }

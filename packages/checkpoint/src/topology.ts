@@ -25,10 +25,10 @@ export interface TopologyWeight {
  * (linear) → pooling → BatchNormalization → Activation; a dense block after a conv gets a
  * Flatten. Flat data into a conv net gets a leading Reshape. `weights` lists every weight with
  * its shape, in block order: each block's params, then its batch-norm running mean and variance.
- * `spec.inputNormalization` adds a first BatchNormalization layer whose statistics, in
- * `constants`, come from the spec rather than the model.
+ * `spec.inputNormalization` adds a first layer (see `NormalizationLayer`); the weights of a
+ * DepthwiseConv2D one, in `constants`, come from the spec rather than the model.
  */
-export function layersTopology(spec: ExportSpec, dataShape: readonly number[]): { topology: tf.io.ModelJSON['modelTopology']; weights: TopologyWeight[]; constants: { name: string; values: number[] }[] } {
+export function layersTopology(spec: ExportSpec, dataShape: readonly number[]): { topology: tf.io.ModelJSON['modelTopology']; weights: TopologyWeight[]; constants: (TopologyWeight & { values: number[] })[] } {
   const layers: KerasLayer[] = [];
   const weights: TopologyWeight[] = [];
   let shape = [...dataShape];
@@ -37,8 +37,16 @@ export function layersTopology(spec: ExportSpec, dataShape: readonly number[]): 
     layers.push({ class_name, config: { ...(layers.length === 0 ? { batch_input_shape: [null, ...dataShape] } : {}), dtype: 'float32', trainable: true, ...config } });
   };
   const norm = spec.inputNormalization && normalizationLayer(spec.inputNormalization, dataShape);
-  if (norm) add('BatchNormalization', { name: norm.name, axis: -1, momentum: 0.99, epsilon: norm.epsilon, center: false, scale: false });
-  const constants = norm ? [{ name: `${norm.name}/moving_mean`, values: norm.movingMean }, { name: `${norm.name}/moving_variance`, values: norm.movingVariance }] : [];
+  const constants: (TopologyWeight & { values: number[] })[] = [];
+  if (norm?.scale.length === 1) add('Rescaling', { name: norm.name, scale: norm.scale[0], offset: norm.offset[0] });
+  else if (norm) {
+    const c = norm.scale.length;
+    add('DepthwiseConv2D', {
+      name: norm.name, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1],
+      depth_multiplier: 1, activation: 'linear', use_bias: true, trainable: false,
+    });
+    constants.push({ name: `${norm.name}/depthwise_kernel`, shape: [1, 1, c, 1], values: norm.scale }, { name: `${norm.name}/bias`, shape: [c], values: norm.offset });
+  }
   if (shape.join() !== spec.input.join()) {
     add('Reshape', { name: 'reshape_input', target_shape: spec.input });
     shape = [...spec.input];
@@ -117,7 +125,7 @@ export async function exportFiles(spec: ExportSpec, dataShape: readonly number[]
     throw new FblError('SHAPE_MISMATCH', `export: the spec needs weights [${want.join(', ')}] but the model has [${got.join(', ')}]; export the model the run trained`);
   }
   // encodeWeights reads the tensors' values and makes no tensors.
-  const fixed = constants.map((c) => ({ name: c.name, tensor: tf.tensor1d(c.values) }));
+  const fixed = constants.map((c) => ({ name: c.name, tensor: tf.tensor(c.values, c.shape) }));
   const { data, specs } = await tf.io.encodeWeights([...weights.map((w, i) => ({ name: w.name, tensor: tensors[i]! })), ...fixed]).finally(() => tf.dispose(fixed.map((f) => f.tensor)));
   return {
     modelJson: {
