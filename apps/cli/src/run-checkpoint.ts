@@ -2,7 +2,8 @@ import { FblError, OPTIMIZERS, validateSpec, type ModelSpec, type OptimizerName 
 import { checkVersion, versionStamp, type CheckpointContent } from '@feedback-lab/checkpoint';
 import { loadCheckpoint, saveCheckpoint } from '@feedback-lab/checkpoint/node';
 import { captureTrainingState, type TrainingPosition, type TrainingState } from '@feedback-lab/trainer';
-import type { Run, RunConfig } from './run-config';
+import { channelsOf } from '@feedback-lab/datasets';
+import { runData, type Run, type RunConfig, type RunData } from './run-config';
 import { readRuleFlags } from './rule-options';
 
 /** A run's checkpoint: its config, where it stands, and its weights/optimizer/rule state. */
@@ -12,11 +13,14 @@ export interface RunCheckpoint {
   state: TrainingState;
 }
 
-/** Captures `run` at `position` and writes it atomically to `dir`; returns the file's path. */
+/**
+ * Captures `run` at `position` and writes it atomically to `dir`; returns the file's path. The
+ * config's `data` is what the run's dataset says of itself, its normalisation statistics included.
+ */
 export async function saveRun(dir: string, config: RunConfig, position: TrainingPosition, run: Run): Promise<string> {
   const state = await captureTrainingState(run.model, run.optimizer, run.rule);
   return saveCheckpoint(dir, {
-    meta: { version: versionStamp(), config, position, optimizer: state.optimizer, rule: state.rule },
+    meta: { version: versionStamp(), config: { ...config, data: runData(run.dataset) }, position, optimizer: state.optimizer, rule: state.rule },
     arrays: state.arrays,
   });
 }
@@ -45,6 +49,23 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
   const bool = (v: unknown, path: string) => (typeof v === 'boolean' ? v : fail(`${path} must be true or false, got ${JSON.stringify(v)}`));
   const data = obj(cfg.data, 'config.data');
   const shape = Array.isArray(data.inputShape) && data.inputShape.length <= 4 ? data.inputShape.map((d, i) => int(d, `config.data.inputShape[${i}]`)) : fail('config.data.inputShape must be an array of at most 4 sizes');
+  // the statistics export builds into the model: one finite mean and one positive std per channel
+  const stats = (v: unknown, path: string, positive: boolean) => {
+    const ch = channelsOf(shape);
+    if (!Array.isArray(v) || v.length !== ch) return fail(`${path} must be an array of ${ch} numbers (one per channel), got ${JSON.stringify(v)?.slice(0, 60)}`);
+    return v.map((x, i) => {
+      const value = num(x, `${path}[${i}]`);
+      return positive && !(value > 0) ? fail(`${path}[${i}] must be positive, got ${value}`) : value;
+    });
+  };
+  let normalization: RunData['normalization'];
+  if (data.normalization !== undefined) {
+    if (cfg.normalize !== true) fail('config.data.normalization is recorded but config.normalize is not true');
+    const n = obj(data.normalization, 'config.data.normalization');
+    const extra = Object.keys(n).find((k) => k !== 'mean' && k !== 'std');
+    if (extra) fail(`config.data.normalization has an unknown field ${JSON.stringify(extra)} (mean and std only)`);
+    normalization = { mean: stats(n.mean, 'config.data.normalization.mean', false), std: stats(n.std, 'config.data.normalization.std', true) };
+  }
   let spec: ModelSpec;
   try {
     spec = validateSpec(cfg.spec, 'config.spec');
@@ -54,7 +75,7 @@ export function parseRunCheckpoint(c: CheckpointContent, what: string): RunCheck
   const config: RunConfig = {
     rule: str(cfg.rule, 'config.rule'), dataset: str(cfg.dataset, 'config.dataset'),
     ...opt('data-dir', str), ...opt('normalize', bool), ...opt('arch', str), ...opt('activation', str), ...opt('preset', str), ...opt('model', str),
-    spec: spec!, data: { inputShape: shape, numClasses: int(data.numClasses, 'config.data.numClasses') },
+    spec: spec!, data: { inputShape: shape, numClasses: int(data.numClasses, 'config.data.numClasses'), ...(normalization ? { normalization } : {}) },
     optimizer: str(cfg.optimizer, 'config.optimizer'), lr: num(cfg.lr, 'config.lr'), ...opt('lr-decay-steps', num),
     'batch-size': int(cfg['batch-size'], 'config.batch-size'), epochs: int(cfg.epochs, 'config.epochs'),
     seed: int(cfg.seed, 'config.seed'),

@@ -1,4 +1,5 @@
-import type { Dataset, LearningRule, Model, ModelSpec, Optimizer } from '@feedback-lab/core';
+import { FblError, type Dataset, type LearningRule, type Model, type ModelSpec, type Optimizer } from '@feedback-lab/core';
+import { normalizationOf } from '@feedback-lab/datasets';
 import { DEFAULT_HEAP_LIMIT, checkMemoryBudget, predictMemory } from '@feedback-lab/profiler';
 import { RULES, ruleByName } from '@feedback-lab/rules';
 import { createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
@@ -22,8 +23,12 @@ export interface RunConfig {
   preset?: string;
   model?: string;
   spec: ModelSpec;
-  /** The dataset's per-sample shape and class count, so export needs no data. */
-  data: { inputShape: number[]; numClasses: number };
+  /**
+   * The dataset's per-sample shape and class count, so export needs no data; with --normalize,
+   * the per-channel mean and std (of [0, 1]-scaled values) its inputs were standardised with,
+   * which export builds into the model. Checkpoints from before it was recorded lack it.
+   */
+  data: RunData;
   optimizer: string;
   lr: number;
   /** Inverse-time learning-rate decay: lr / (1 + step / N). */
@@ -44,6 +49,18 @@ export interface RunConfig {
   [ruleFlag: string]: unknown;
 }
 
+export interface RunData {
+  inputShape: number[];
+  numClasses: number;
+  normalization?: { mean: number[]; std: number[] };
+}
+
+/** What a run's config records of its dataset (`data`). */
+export function runData(dataset: Dataset): RunData {
+  const n = normalizationOf(dataset);
+  return { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses, ...(n ? { normalization: { mean: [...n.mean], std: [...n.std] } } : {}) };
+}
+
 /** Options that change the numbers; `epochs` may grow on resume (data order is per epoch). */
 export const RESULT_KEYS: readonly string[] = [
   'rule', 'dataset', 'data-dir', 'normalize', 'arch', 'activation', 'preset', 'model', 'optimizer', 'lr', 'lr-decay-steps', 'batch-size', 'seed',
@@ -58,9 +75,22 @@ export interface Run {
   dispose(): void;
 }
 
-/** Opens the config's dataset (async: fashion-mnist and cifar10 may read caches). */
-export function openRunDataset(c: RunConfig, log?: (line: string) => void): Promise<Dataset> {
-  return openDataset(c.dataset, { dataDir: c['data-dir'], seed: c.seed, normalize: c.normalize, log });
+/**
+ * Opens the config's dataset (async: fashion-mnist and cifar10 may read caches). Where the config
+ * records the normalisation statistics, the data must give the same ones: other data (a changed
+ * file at --data-dir) would be standardised otherwise than the model was trained on.
+ */
+export async function openRunDataset(c: RunConfig, log?: (line: string) => void): Promise<Dataset> {
+  const dataset = await openDataset(c.dataset, { dataDir: c['data-dir'], seed: c.seed, normalize: c.normalize, log });
+  const want = c.data.normalization;
+  const got = normalizationOf(dataset);
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) <= 1e-6 * Math.abs(v));
+  if (want && !(got && same(want.mean, got.mean) && same(want.std, got.std))) {
+    const where = c['data-dir'] ? ` at ${c['data-dir']}` : '';
+    const stats = (n?: { mean: readonly number[]; std: readonly number[] }) => (n ? `mean [${n.mean.map((v) => v.toFixed(4))}], std [${n.std.map((v) => v.toFixed(4))}]` : 'none');
+    throw new FblError('DATA_FORMAT', `${c.dataset}${where} is not the data the run was trained on: its normalisation statistics are ${stats(got)}, the checkpoint's ${stats(want)}; use the run's data`);
+  }
+  return dataset;
 }
 
 /**
