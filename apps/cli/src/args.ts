@@ -14,8 +14,20 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** For numbers: inclusive lower bound. */
   min?: number;
+  /** For numbers: inclusive upper bound. */
+  max?: number;
   /** A string option that may be given more than once (`--param a --param b`): its values in order. */
   multiple?: boolean;
+}
+
+/** Seeds are 32-bit (the generator's whole state is one uint32): a larger one would alias a small one. */
+export const SEED_MAX = 2 ** 32 - 1;
+
+/** One seed of a comma-separated `--seeds` list: an integer from 0 to SEED_MAX. */
+export function parseSeed(text: string, flag = '--seeds'): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > SEED_MAX) throw new UsageError(`${flag} must be integers from 0 to ${SEED_MAX} joined by ","; got "${text}"`);
+  return n;
 }
 
 export type Specs = Record<string, OptionSpec>;
@@ -66,6 +78,7 @@ function convert(name: string, spec: OptionSpec, raw: string | boolean): unknown
   if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number; got "${text}"`);
   if (spec.kind === 'int' && !Number.isInteger(value)) throw new UsageError(`--${name} must be an integer; got "${text}"`);
   if (spec.min !== undefined && value < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}; got ${text}`);
+  if (spec.max !== undefined && value > spec.max) throw new UsageError(`--${name} must be at most ${spec.max}; got ${text}`);
   return value;
 }
 

@@ -13,6 +13,8 @@ import { TRAIN_OPTIONS, train } from './commands/train';
 import { WORKER_OPTIONS, worker } from './commands/worker';
 import { QUEUE_OPTIONS, queueCommand } from './commands/queue';
 import { processIo, type Io } from './io';
+import { DirInUseError } from './dir-lock';
+import { describeFileSystemError, isFileSystemError } from './fs-errors';
 
 /** Every command with its option specs; the CLI sweep test walks these (after `args`). */
 export const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>; options: Specs; args?: string[] }> = {
@@ -62,9 +64,19 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err.write(`fbl: ${err.message}\n`);
       return 2;
     }
+    if (err instanceof DirInUseError) {
+      io.err.write(`fbl: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof FblError) {
       io.err.write(`fbl: ${err.message}\n`);
       return err.code === 'INVALID_OPTION' || err.code === 'SHAPE_MISMATCH' ? 2 : 1;
+    }
+    // A file-system fault (a directory where a file should be, no permission, a full disk) is
+    // the user's to fix, not a bug: one line, like every expected failure.
+    if (isFileSystemError(err)) {
+      io.err.write(`fbl: ${describeFileSystemError(err)}\n`);
+      return 1;
     }
     throw err;
   }

@@ -1,5 +1,5 @@
-import type { BackendInfo } from '@feedback-lab/core';
-import type { Specs } from './args';
+import { requestedThreads, type BackendInfo } from '@feedback-lab/core';
+import { UsageError, type Specs } from './args';
 import type { Io } from './io';
 
 /** `--threads`: XNNPACK threads for the wasm backend. */
@@ -9,7 +9,14 @@ export const THREADS_OPTION = {
 
 /** The threads to ask selectBackend for: --threads, else FBL_THREADS, else every core. */
 export function threadsFor(o: { threads?: string }): string {
-  return o.threads ?? process.env.FBL_THREADS ?? 'all';
+  const env = process.env.FBL_THREADS;
+  const [value, source] = o.threads !== undefined ? [o.threads, '--threads'] : env !== undefined ? [env, 'FBL_THREADS'] : ['all', ''];
+  try {
+    requestedThreads(value);
+  } catch {
+    throw new UsageError(`${source} must be a positive integer, 0 or "all" (every core); got "${value}"`);
+  }
+  return value;
 }
 
 /** Prints the backend's one-line notice (e.g. why it runs on one thread), if any. */

@@ -106,10 +106,12 @@ export async function selectBackend(
   if (!BACKENDS.includes(requested)) {
     throw new FblError('INVALID_OPTION', `unknown backend "${String(requested)}" (expected one of ${BACKENDS.join(', ')})`);
   }
+  // A bad thread count is the caller's mistake, not a reason to fall back to cpu.
+  const threads = requested === 'wasm' ? requestedThreads(opts.threads) : 1;
   let reason: string | undefined;
   try {
     await loadBackend(requested);
-    const threaded = requested === 'wasm' ? await startWasm(requestedThreads(opts.threads)) : undefined;
+    const threaded = requested === 'wasm' ? await startWasm(threads) : undefined;
     const ok = await tf.setBackend(requested);
     if (ok) {
       await tf.ready();

@@ -7,7 +7,9 @@ export type FblErrorCode =
   | 'BACKEND'
   | 'DIVERGED'
   | 'MEMORY_BUDGET'
-  | 'CHECKPOINT';
+  | 'CHECKPOINT'
+  | 'FILE_SYSTEM'
+  | 'IN_USE';
 
 /**
  * The one error type feedback-lab throws on purpose. `code` says what kind of problem it is;

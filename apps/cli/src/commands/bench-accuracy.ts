@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, describeBackend, presetDefaults, selectBackend, specDefaults, type BackendName, type TrainDefaults } from '@feedback-lab/core';
 import { OPTIMIZERS, createOptimizer, createTrainer, type OptimizerName } from '@feedback-lab/trainer';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { UsageError, parseSeed, formatHelp, parseOptions, type Specs } from '../args';
 import { accuracyTable, type AccuracyRun } from '../bench/accuracy-table';
 import { openDataset } from '../datasets';
 import { buildChosenModel, resolveSpec } from '../model-choice';
@@ -64,10 +64,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   const rules = list(o.rules!, 'rules');
   for (const r of rules) if (!isRuleName(r)) throw new UsageError(`unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
-  const seeds = list(o.seeds!, 'seeds').map((s) => {
-    if (!/^\d+$/.test(s)) throw new UsageError(`--seeds must be non-negative integers joined by ","; got "${s}"`);
-    return Number(s);
-  });
+  const seeds = list(o.seeds!, 'seeds').map((s) => parseSeed(s));
   const lrs = perRule(o.lrs, 'lrs', rules);
   const scales = perRule(o['feedback-scales'], 'feedback-scales', rules);
   const backend = await selectBackend(o.backend as BackendName);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BACKENDS, describeBackend, selectBackend, type BackendName, type ModelSpec } from '@feedback-lab/core';
 import { markdownReport, memoryDepth, summarize, svgChart, type DepthModelKind, type FreshMeasure } from '@feedback-lab/bench';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { SEED_MAX, UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
@@ -18,7 +18,7 @@ export const MEMORY_DEPTH_OPTIONS = {
   depths: { kind: 'string', default: '1,2,5,10,20,50,100', help: 'comma-separated numbers of hidden blocks' },
   'batch-size': { kind: 'int', default: 128, min: 1, help: 'samples per step' },
   steps: { kind: 'int', default: 5, min: 1, help: 'timed steps per measurement (median reported)' },
-  seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data and feedback' },
+  seed: { kind: 'int', default: 1, min: 0, max: SEED_MAX, help: 'seed for weights, data and feedback' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   ...THREADS_OPTION,
   'no-fresh': { kind: 'boolean', help: 'skip the fresh process per rule and depth that measures the wasm heap a user pays' },

@@ -8,7 +8,7 @@ import {
 import { DEFAULT_PYTHON, formatSpeed, runSpeed, speedEvents, torchRunner, type BlockRunner } from '@feedback-lab/bench';
 import { arrayDataset } from '@feedback-lab/datasets';
 import { OPTIMIZERS, type OptimizerName } from '@feedback-lab/trainer';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { SEED_MAX, UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { DATASET_NAMES, openDataset } from '../datasets';
 import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
@@ -24,7 +24,7 @@ export const SPEED_OPTIONS = {
   warmup: { kind: 'int', default: 5, min: 0, help: 'untimed steps per contender first' },
   optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
   lr: { kind: 'number', default: 0.01, help: 'learning rate' },
-  seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
+  seed: { kind: 'int', default: 1, min: 0, max: SEED_MAX, help: 'seed for weights, data order and feedback' },
   dataset: { kind: 'string', choices: DATASET_NAMES, help: 'dataset the batches come from (default mnist; cifar10 for cifar-* presets)' },
   'data-dir': { kind: 'string', help: 'MNIST-format IDX files instead of the bundled ones; cifar10: the binary batches (without it, random batches of CIFAR-10\'s shape)' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },

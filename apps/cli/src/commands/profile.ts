@@ -3,7 +3,7 @@ import { BACKENDS, buildModel, describeBackend, selectBackend, size, softmaxCros
 import { predictMemory, profileStep } from '@feedback-lab/profiler';
 import { RULE_NAMES, ruleByName } from '@feedback-lab/rules';
 import { OPTIMIZERS, createOptimizer, type OptimizerName } from '@feedback-lab/trainer';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { SEED_MAX, UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { resolveSpec } from '../model-choice';
 import { MODEL_OPTIONS } from '../options';
 import type { Io } from '../io';
@@ -15,7 +15,7 @@ export const PROFILE_OPTIONS = {
   'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
   optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer' },
   'feedback-mode': { kind: 'string', choices: ['stored', 'regenerate'], default: 'stored', help: 'fa/dfa/mem-dfa/drtp: keep feedback matrices or regenerate them' },
-  seed: { kind: 'int', default: 1, min: 0, help: 'seed' },
+  seed: { kind: 'int', default: 1, min: 0, max: SEED_MAX, help: 'seed' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   ...THREADS_OPTION,
   json: { kind: 'boolean', help: 'print one JSON object' },

@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RULE_NAMES } from '@feedback-lab/rules';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { SEED_MAX, UsageError, parseSeed, formatHelp, parseOptions, type Specs } from '../args';
 import { prepareCell, readCellLog, type CellLog } from '../reproduce/cell-log';
 import type { Executor } from '../reproduce/executor';
 import { EXECUTOR_OPTIONS, followStatus, openExecutor } from '../reproduce/open-executor';
@@ -27,7 +27,7 @@ export const SWEEP_OPTIONS = {
   models: { kind: 'string', default: 'mnist-fc', help: `comma-separated models (${REPRODUCE_MODEL_NAMES.join(', ')}; cifar-conv needs --data-dir)` },
   seeds: { kind: 'string', default: '1', help: 'comma-separated seeds: every trial is repeated with each (the objective is the mean over them)' },
   trials: { kind: 'int', min: 1, help: 'a random search of N trials (default: the full grid of the listed values)' },
-  'search-seed': { kind: 'int', default: 1, min: 0, help: 'seed of the random search: the same seed draws the same trials' },
+  'search-seed': { kind: 'int', default: 1, min: 0, max: SEED_MAX, help: 'seed of the random search: the same seed draws the same trials' },
   objective: { kind: 'string', choices: OBJECTIVES, default: 'final-acc', help: 'rank trials by test accuracy after the last epoch, the best epoch\'s, or the last epoch\'s training loss' },
   halving: { kind: 'int', min: 2, help: 'successive halving with this ETA: train every trial for epochs/ETA^k, keep the best 1/ETA of each model × rule, continue those, and so on (default: off)' },
   epochs: { kind: 'int', min: 1, help: 'epochs per trial (default: each preset\'s, see fbl presets)' },
@@ -95,10 +95,7 @@ export async function sweep(argv: readonly string[], io: Io): Promise<number> {
   if (!space.length) throw new UsageError('nothing to sweep: give --param NAME=VALUES (e.g. --param lr=0.01,0.1) or --config FILE with "params"');
   const rules = items(o.rules!, 'rules', choice('rules', RULE_NAMES));
   const models = items(o.models!, 'models', choice('models', REPRODUCE_MODEL_NAMES)) as ReproduceModel[];
-  const seeds = items(o.seeds!, 'seeds', (s) => {
-    if (!/^\d+$/.test(s)) throw new UsageError(`--seeds must be integers of at least 0 joined by ","; got "${s}"`);
-    return Number(s);
-  });
+  const seeds = items(o.seeds!, 'seeds', (s) => parseSeed(s));
   const objective = o.objective as Objective;
   const trials = expandTrials(space, { trials: o.trials, searchSeed: o['search-seed']! });
   const dataDir = plannedDataDir(models, o['data-dir'], o.queue);
@@ -110,8 +107,7 @@ export async function sweep(argv: readonly string[], io: Io): Promise<number> {
   const workers = o.workers ?? availableParallelism();
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const t0 = Date.now();
-  mkdirSync(out, { recursive: true });
-  const release = lockOut(out);
+  const release = lockOut(out, 'fbl sweep');
   const write = (line: string) => (o.json ? io.out(line + '\n') : io.err.write(line + '\n'));
   const say = (text: string, json: object) => write(o.json ? JSON.stringify(json) : text);
   let executor: Executor | undefined;

@@ -1,9 +1,12 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, describeBackend, presetDefaults, selectBackend, specDefaults, type BackendName, type EpochEndEvent, type TrainDefaults } from '@feedback-lab/core';
+import { BACKENDS, FblError, describeBackend, presetDefaults, selectBackend, specDefaults, type BackendName, type EpochEndEvent, type TrainDefaults } from '@feedback-lab/core';
 import { describeDifferences, diffConfig } from '@feedback-lab/checkpoint';
+import { checkpointPath } from '@feedback-lab/checkpoint/node';
 import { DEFAULT_MEMORY_BUDGET_BYTES, heapGuard, stepMemoryProfiler } from '@feedback-lab/profiler';
 import { DIVERGE_POLICIES, OPTIMIZERS, createTrainer, restoreTrainingState, type DivergePolicy } from '@feedback-lab/trainer';
-import { UsageError, explicitOptions, formatHelp, parseOptions, type Specs } from '../args';
+import { SEED_MAX, UsageError, explicitOptions, formatHelp, parseOptions, type Specs } from '../args';
 import { resolveSpec } from '../model-choice';
 import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
@@ -16,6 +19,8 @@ import { openDataset } from '../datasets';
 import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 import { lrLabel } from '../lr-label';
+import { lockDir } from '../dir-lock';
+import { prepareOutputDir } from '../fs-errors';
 
 export const TRAIN_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
@@ -26,7 +31,7 @@ export const TRAIN_OPTIONS = {
   'lr-decay-steps': { kind: 'number', min: 1, help: 'inverse-time decay, lr / (1 + step / N): the rate halves after N steps (default: the preset\'s, see fbl presets; constant)' },
   'batch-size': { kind: 'int', min: 1, help: 'samples per step (default: the preset\'s; 64 for --arch)' },
   epochs: { kind: 'int', min: 1, help: 'passes over the training data (default: the preset\'s; 2 for --arch)' },
-  seed: { kind: 'int', default: 1, min: 0, help: 'seed for weights, data order and feedback' },
+  seed: { kind: 'int', default: 1, min: 0, max: SEED_MAX, help: 'seed for weights, data order and feedback' },
   limit: { kind: 'int', min: 1, help: 'train on the first N training samples only' },
   backend: { kind: 'string', choices: BACKENDS.filter((b) => b === 'wasm' || b === 'cpu'), default: 'wasm', help: 'tfjs backend' },
   ...THREADS_OPTION,
@@ -34,6 +39,7 @@ export const TRAIN_OPTIONS = {
   'memory-budget': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB; refuse to start when the predicted peak is larger (wasm32 tops out at 4096 and fails silently)' },
   'align-every': { kind: 'int', min: 1, help: 'every N steps, print the angle between each block\'s update and the BP gradient' },
   'checkpoint-dir': { kind: 'string', help: 'write a checkpoint here at every epoch end (atomically; the previous one survives a crash)' },
+  overwrite: { kind: 'boolean', help: 'let --checkpoint-dir replace the checkpoint of another run that it holds' },
   'checkpoint-every': { kind: 'int', min: 1, help: 'also checkpoint every N steps (needs --checkpoint-dir or --resume)' },
   resume: { kind: 'string', help: 'continue the run checkpointed in this directory (its config; options given must match it, but --data-dir may say where the same data lives now)' },
   'on-diverge': { kind: 'string', choices: DIVERGE_POLICIES, default: 'stop', help: 'on a NaN/Inf loss or weight: stop, or undo the step and skip the batch (a loss ≥ 100× its start for 5 steps in a row always stops)' },
@@ -53,11 +59,26 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  // Stored in the checkpoint: relative to where this run started, so absolute for the resume.
+  if (o['data-dir']) o['data-dir'] = resolve(o['data-dir']);
   if (o['checkpoint-every'] !== undefined && !o['checkpoint-dir'] && !o.resume) throw new UsageError('--checkpoint-every needs --checkpoint-dir (or --resume)');
+  if (o.overwrite && !o['checkpoint-dir']) throw new UsageError('--overwrite needs --checkpoint-dir');
+  for (const k of RESUME_CONFLICTS) if (o.resume && o[k]) throw new UsageError(`--${k} cannot be combined with --resume`);
+  // Where checkpoints go is claimed before anything is loaded or trained: a bad path, a
+  // directory in use or one holding another run's checkpoint fails now, not after an epoch.
+  const checkpointDir = o['checkpoint-dir'] ?? o.resume;
+  const unlock = checkpointDir ? claimCheckpointDir(o) : undefined;
+  try {
+    return await trainLocked(o, argv, io, checkpointDir);
+  } finally {
+    unlock?.();
+  }
+}
+
+async function trainLocked(o: TrainParsed, argv: readonly string[], io: Io, checkpointDir: string | undefined): Promise<number> {
   let resumed: RunCheckpoint | undefined;
   let chosen = pick({ ...asOptions(presetDefaults(o.preset, o.rule!)), ...o }, CONFIG_KEYS);
   if (o.resume) {
-    for (const k of RESUME_CONFLICTS) if (o[k]) throw new UsageError(`--${k} cannot be combined with --resume`);
     resumed = await loadRun(o.resume);
     chosen = { ...resumed.config, ...pick(explicitOptions(argv, TRAIN_OPTIONS), CONFIG_KEYS) };
     // --data-dir may say where the same data lives now (another machine of a queue, a moved copy).
@@ -84,7 +105,6 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   const guard = heapGuard({ limitBytes: o['heap-limit-mb']! * 2 ** 20, predictStepBytes: () => profiler.records.at(-1)?.transientBytes ?? predicted });
   const bar = progressBar(io.err);
   const base = { backend: backend.name, rule: config.rule, model: label, ...(config.arch ? { arch: config.arch } : {}), dataset: dataset.name, ...(config.feedback ? { feedback: config.feedback } : {}) };
-  const checkpointDir = o['checkpoint-dir'] ?? o.resume;
   let disposeAlign: { dispose(): void } | undefined;
   try {
     if (resumed) await restoreTrainingState(run.model, run.optimizer, run.rule, resumed.state);
@@ -142,6 +162,26 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
     tf.disposeVariables();
   }
   return 0;
+}
+
+type TrainParsed = ReturnType<typeof parseOptions<typeof TRAIN_OPTIONS>>;
+
+/**
+ * Checks that the checkpoint directory can be written and locks it for this run; refuses a
+ * --checkpoint-dir that holds another run's checkpoint unless --overwrite (or it is the one
+ * being resumed). Returns the release function.
+ */
+function claimCheckpointDir(o: TrainParsed): () => void {
+  const dir = (o['checkpoint-dir'] ?? o.resume)!;
+  if (o['checkpoint-dir']) prepareOutputDir(dir, '--checkpoint-dir');
+  else if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return () => {}; // loadRun says what is wrong
+  const release = lockDir(dir, 'fbl train', o.resume ? 'resume it when that run has stopped' : 'choose another --checkpoint-dir');
+  const other = o['checkpoint-dir'] && !o.overwrite && existsSync(checkpointPath(dir)) && (!o.resume || resolve(o.resume) !== resolve(dir));
+  if (other) {
+    release();
+    throw new FblError('IN_USE', `--checkpoint-dir ${dir} already holds a run's checkpoint; continue that run with --resume ${dir}, choose another directory, or pass --overwrite to replace it`);
+  }
+  return release;
 }
 
 /** A preset's (or a model's) hyperparameters as train options; explicit options win over them. */

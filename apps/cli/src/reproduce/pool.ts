@@ -1,9 +1,8 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
-import { FblError } from '@feedback-lab/core';
+import { lockDir } from '../dir-lock';
+import { prepareOutputDir } from '../fs-errors';
 
 const WORKER = new URL('./cell-worker.ts', import.meta.url).href;
 
@@ -34,34 +33,12 @@ export function createPool(workers: number, filename = WORKER): Tinypool {
 }
 
 /**
- * Claims `dir` for this process: two reproduce runs on one directory would train the same
- * cells at once. A lock left by a process that no longer exists is taken over.
+ * Claims the output directory `dir` of `command` (fbl reproduce, fbl sweep) for this process,
+ * creating it after checking it can be written: two runs on one directory would train the
+ * same cells at once. See lockDir for how the claim is made and when a dead one is taken over.
  * Returns the release function.
  */
-export function lockOut(dir: string): () => void {
-  const path = join(dir, 'reproduce.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8'));
-      if (alive(pid)) throw new FblError('CHECKPOINT', `${dir} is in use by another fbl reproduce (pid ${pid}); wait for it or choose another --out`);
-      rmSync(path, { force: true });
-    }
-  }
-  throw new FblError('CHECKPOINT', `cannot lock ${dir}: ${path} keeps reappearing; is another fbl reproduce starting there?`);
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export function lockOut(dir: string, command = 'fbl reproduce'): () => void {
+  prepareOutputDir(dir, '--out');
+  return lockDir(dir, command, 'choose another --out');
 }
