@@ -70,7 +70,13 @@ export function prepareOutputDir(dir: string, flag: string): void {
     }
     mkdirSync(dir, { recursive: true });
     const probe = join(dir, `.fbl-write-test-${process.pid}`);
-    writeFileSync(probe, 'ok');
+    try {
+      writeFileSync(probe, 'ok');
+    } catch (err) {
+      if (!isFileSystemError(err)) throw err;
+      const [reason, fix] = REASONS[err.code!] ?? [err.code!.toLowerCase(), 'choose another directory'];
+      throw new FblError('FILE_SYSTEM', `${flag}: cannot write into ${dir}: ${reason}; ${fix}`, { cause: err });
+    }
     rmSync(probe, { force: true });
   } catch (err) {
     throw asFileSystemError(err, flag);

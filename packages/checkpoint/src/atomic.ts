@@ -67,16 +67,21 @@ function safely(fn: () => void): void {
 /** Reads a whole file after checking its size against `maxBytes`. */
 export function readFileBounded(path: string, maxBytes: number): Uint8Array {
   let size: number;
+  let fd: number;
   try {
     const st = nodeFs.statSync(path);
-    if (!st.isFile()) throw new Error('not a file');
+    if (!st.isFile()) throw new FblError('CHECKPOINT', `${path} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}, not a checkpoint file; remove it, or point at a directory written by fbl train --checkpoint-dir`);
     size = st.size;
-  } catch {
-    throw new FblError('CHECKPOINT', `no checkpoint at ${path}`);
+    if (size > maxBytes) throw new FblError('CHECKPOINT', `${path}: ${size} bytes is larger than the ${maxBytes}-byte limit`);
+    fd = nodeFs.openSync(path, 'r');
+  } catch (err) {
+    if (err instanceof FblError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new FblError('CHECKPOINT', `no checkpoint at ${path}: ${dirname(path)} is a file, not a checkpoint directory`);
+    if (code === 'EACCES' || code === 'EPERM') throw new FblError('CHECKPOINT', `cannot read ${path}: permission denied; check its permissions`);
+    throw new FblError('CHECKPOINT', `no checkpoint at ${path}${code === 'ENOENT' ? '' : ` (${(err as Error).message})`}`);
   }
-  if (size > maxBytes) throw new FblError('CHECKPOINT', `${path}: ${size} bytes is larger than the ${maxBytes}-byte limit`);
   const buf = new Uint8Array(size);
-  const fd = nodeFs.openSync(path, 'r');
   try {
     let off = 0;
     while (off < size) {

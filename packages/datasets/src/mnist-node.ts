@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FblError, type Dataset } from '@feedback-lab/core';
 import { optionalPackageDir } from './optional-package';
@@ -21,6 +21,7 @@ export function bundledMnistDir(): string {
 export function loadMnist(o: { dataDir?: string; name?: string; normalize?: boolean } = {}): Dataset {
   const dir = o.dataDir ?? bundledMnistDir();
   if (!existsSync(dir)) throw new FblError('DATA_MISSING', `data directory not found: ${dir}`);
+  if (!statSync(dir).isDirectory()) throw new FblError('DATA_MISSING', `${dir} is a file, not a directory; --data-dir takes the directory holding the four IDX files`);
   const bufs = {} as MnistBuffers;
   for (const [key, file] of Object.entries(MNIST_FILES) as [keyof MnistBuffers, string][]) {
     const plain = join(dir, file);

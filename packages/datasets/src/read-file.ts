@@ -12,13 +12,21 @@ export const MAX_FILE_BYTES = 512 * 1024 * 1024;
 export function readDataFile(path: string, maxBytes = MAX_FILE_BYTES): Uint8Array {
   let size: number;
   try {
-    size = statSync(path).size;
-  } catch {
-    throw new FblError('DATA_MISSING', `file not found: ${path}`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new FblError('DATA_MISSING', `${path} is a directory where a data file was expected; remove it or point --data-dir at the directory holding the files`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof FblError) throw err;
+    throw fileError(path, err);
   }
   if (size > maxBytes) throw new FblError('DATA_FORMAT', `${path}: ${size} bytes is larger than the ${maxBytes}-byte limit`);
   const buf = new Uint8Array(size);
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw fileError(path, err);
+  }
   try {
     let off = 0;
     while (off < size) {
@@ -27,6 +35,8 @@ export function readDataFile(path: string, maxBytes = MAX_FILE_BYTES): Uint8Arra
       off += n;
     }
     if (off !== size) throw new FblError('DATA_FORMAT', `${path}: read ${off} of ${size} bytes`);
+  } catch (err) {
+    throw err instanceof FblError ? err : fileError(path, err);
   } finally {
     closeSync(fd);
   }
@@ -38,4 +48,12 @@ export function readDataFile(path: string, maxBytes = MAX_FILE_BYTES): Uint8Arra
     }
   }
   return buf;
+}
+
+/** A data file that cannot be read, by the reason Node gives (not found, no permission, I/O). */
+function fileError(path: string, err: unknown): FblError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new FblError('DATA_MISSING', `file not found: ${path}`);
+  if (code === 'EACCES' || code === 'EPERM') return new FblError('DATA_MISSING', `cannot read ${path}: permission denied; check its permissions (chmod a+r)`);
+  return new FblError('DATA_MISSING', `cannot read ${path}: ${(err as Error).message}`);
 }

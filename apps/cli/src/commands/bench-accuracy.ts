@@ -10,6 +10,7 @@ import { buildChosenModel, resolveSpec } from '../model-choice';
 import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
+import { prepareOutputDir } from '../fs-errors';
 
 export const ACCURACY_OPTIONS = {
   rules: { kind: 'string', default: RULE_NAMES.join(','), help: `comma-separated rules (known: ${RULE_NAMES.join(', ')})` },
@@ -62,6 +63,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  if (o.out) prepareOutputDir(o.out, '--out'); // before the work, not after it
   const rules = list(o.rules!, 'rules');
   for (const r of rules) if (!isRuleName(r)) throw new UsageError(`unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
   const seeds = list(o.seeds!, 'seeds').map((s) => parseSeed(s));

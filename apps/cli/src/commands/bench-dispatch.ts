@@ -11,6 +11,7 @@ import { parseRedisUrl, redisClient, ensureReachable } from '../queue/connection
 import { validateJob, type CellJobData } from '../queue/job';
 import { queueExecutor } from '../queue/producer';
 import type { Io } from '../io';
+import { prepareOutputDir } from '../fs-errors';
 
 export const DISPATCH_OPTIONS = {
   queue: { kind: 'string', help: 'redis://host:port of a Redis to measure against (a queue of its own is used and removed)' },
@@ -45,6 +46,7 @@ export async function benchDispatch(argv: readonly string[], io: Io): Promise<nu
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  if (o.out) prepareOutputDir(o.out, '--out'); // before the work, not after it
   if (!o.queue) throw new UsageError('bench dispatch needs --queue redis://host:port');
   const target = parseRedisUrl(o.queue);
   const n = o.cells!;

@@ -10,6 +10,7 @@ import { SEED_MAX, UsageError, formatHelp, parseOptions, type Specs } from '../a
 import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
+import { prepareOutputDir } from '../fs-errors';
 
 export const MEMORY_DEPTH_OPTIONS = {
   rules: { kind: 'string', default: 'bp,fa,dfa,mem-dfa', help: `comma-separated rules (${RULE_NAMES.join(', ')})` },
@@ -35,6 +36,7 @@ export async function benchMemoryDepth(rest: readonly string[], io: Io): Promise
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  if (o.out) prepareOutputDir(o.out, '--out'); // before the work, not after it
   const names = o.rules!.split(',').map((s) => s.trim());
   for (const n of names) if (!isRuleName(n)) throw new UsageError(`--rules: unknown rule "${n}" (expected ${RULE_NAMES.join(', ')})`);
   const depths = o.depths!.split(',').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));

@@ -13,6 +13,7 @@ import { DATASET_NAMES, openDataset } from '../datasets';
 import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
 import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
+import { prepareOutputDir } from '../fs-errors';
 
 export const SPEED_OPTIONS = {
   rules: { kind: 'string', default: RULE_NAMES.join(','), help: `comma-separated rules to time (${RULE_NAMES.join(', ')})` },
@@ -54,6 +55,7 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
     return 0;
   }
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
+  if (o.out) prepareOutputDir(o.out, '--out'); // before the work, not after it
   const names = o.rules!.split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) if (!isRuleName(n)) throw new UsageError(`unknown rule "${n}" in --rules (expected ${RULE_NAMES.join(', ')})`);
   if (o.preset !== undefined && o.arch !== undefined) throw new UsageError('give --arch or --preset, not both');

@@ -175,6 +175,7 @@ function claimCheckpointDir(o: TrainParsed): () => void {
   const dir = (o['checkpoint-dir'] ?? o.resume)!;
   if (o['checkpoint-dir']) prepareOutputDir(dir, '--checkpoint-dir');
   else if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return () => {}; // loadRun says what is wrong
+  else prepareOutputDir(dir, '--resume'); // it is written to at every checkpoint
   const release = lockDir(dir, 'fbl train', o.resume ? 'resume it when that run has stopped' : 'choose another --checkpoint-dir');
   const other = o['checkpoint-dir'] && !o.overwrite && existsSync(checkpointPath(dir)) && (!o.resume || resolve(o.resume) !== resolve(dir));
   if (other) {

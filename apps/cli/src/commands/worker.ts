@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -13,6 +13,7 @@ import { QUEUE_NAME, ensureReachable, parseRedisUrl, redact, redisClient } from 
 import { validateJob, type CellJobData } from '../queue/job';
 import type { CellProgress, CellReturn } from '../queue/status';
 import type { Io } from '../io';
+import { prepareOutputDir } from '../fs-errors';
 
 export const WORKER_OPTIONS = {
   queue: { kind: 'string', help: 'redis://[user:password@]host:port[/db] (or rediss://): the queue of `fbl reproduce --queue` and `fbl sweep --queue`' },
@@ -53,6 +54,8 @@ export async function worker(argv: readonly string[], io: Io): Promise<number> {
   const target = parseRedisUrl(o.queue);
   const store = resolve(o.store);
   if (!existsSync(store)) throw new FblError('DATA_MISSING', `--store ${store} does not exist: give the shared directory the producers write into`);
+  if (!statSync(store).isDirectory()) throw new FblError('DATA_MISSING', `--store ${store} is a file, not a directory: give the shared directory the producers write into`);
+  prepareOutputDir(store, '--store'); // cells are written below it: a read-only store fails now
   const dataDir = o['data-dir'] && resolve(o['data-dir']);
   if (dataDir && !existsSync(join(dataDir, CIFAR10_FILES.test))) throw new FblError('DATA_MISSING', `--data-dir ${dataDir} has no ${CIFAR10_FILES.test}: give the directory of the CIFAR-10 binary batches`);
   const concurrency = o.concurrency!;
