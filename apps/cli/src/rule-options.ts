@@ -52,6 +52,7 @@ export function readRuleFlags(cfg: Readonly<Record<string, unknown>>, fail: (mes
     if (v === undefined) continue;
     const path = `config.${field.flag}`;
     if (field.kind === 'number' && (typeof v !== 'number' || !Number.isFinite(v))) fail(`${path} must be a finite number, got ${JSON.stringify(v)}`);
+    if (field.kind === 'number' && field.min !== undefined && (v as number) < field.min) fail(`${path} must be at least ${field.min}, got ${JSON.stringify(v)}`);
     if (field.kind === 'boolean' && typeof v !== 'boolean') fail(`${path} must be true or false, got ${JSON.stringify(v)}`);
     const choices = field.kind === 'choice' ? field.choices : field.kind === 'generator' ? GENERATOR_NAMES : undefined;
     if (choices && (typeof v !== 'string' || !choices.includes(v))) fail(`${path} must be one of ${choices.join(', ')}, got ${JSON.stringify(v)?.slice(0, 60)}`);

@@ -9,7 +9,9 @@ import type { DfaFeedbackOptions } from './direct';
 export const FEEDBACK_OPTIONS: RuleOptionSchema<FeedbackOptions> = {
   seed: { kind: 'seed' },
   generator: { kind: 'generator', flag: 'feedback', scale: 'feedback-scale', help: 'feedback-matrix generator' },
-  scale: { kind: 'number', flag: 'feedback-scale', help: 'multiplies the feedback matrices\' entries' },
+  // Negative would flip every feedback sign: the rules then push the hidden layers against the
+  // error. 0 is a real ablation (only the last layer learns).
+  scale: { kind: 'number', flag: 'feedback-scale', min: 0, help: 'multiplies the feedback matrices\' entries' },
   feedback: {
     kind: 'choice', flag: 'feedback-mode', choices: ['stored', 'regenerate'], default: 'stored',
     help: 'keep the feedback matrices or regenerate them from the seed when needed (same weights, none resident)',
