@@ -190,7 +190,7 @@ describe('batch-norm running statistics', () => {
     const bad = (batchNorm: unknown) => () => validateSpec({ input: [4], layers: [{ type: 'dense', units: 3, batchNorm }] });
     expect(bad({ momentum: 1 })).toThrow('layers[0].batchNorm.momentum must be a number in [0, 1), got 1');
     expect(bad({ epsilon: 0 })).toThrow('layers[0].batchNorm.epsilon must be a positive number, got 0');
-    expect(bad({ decay: 0.9 })).toThrow('layers[0].batchNorm.decay is not a batch-norm option');
+    expect(bad({ decay: 0.9 })).toThrow('unknown key "decay" in layers[0].batchNorm; batchNorm takes momentum, epsilon');
     expect(bad('yes')).toThrow('layers[0].batchNorm must be true, false or { momentum?, epsilon? }');
     expect(validateSpec({ input: [4], layers: [{ type: 'dense', units: 3, batchNorm: { momentum: 0.99 } }] }).layers[0]).toMatchObject({ batchNorm: { momentum: 0.99 } });
   });

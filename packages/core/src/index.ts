@@ -25,6 +25,7 @@ export type {
   TrainerEvent,
 } from './types';
 export { FblError, check, type FblErrorCode } from './errors';
+export { didYouMean } from './suggest';
 export { createRng, deriveSeed, permutation, type Rng } from './rng';
 export { initWeights, type InitName } from './init';
 export { activate, isActivation, ACTIVATIONS, type ActivationName } from './activations';
@@ -34,7 +35,7 @@ export { dense, toVariable, type DenseOptions } from './dense';
 export { conv2d, type Padding } from './conv';
 export { pool2d, outSize, type PoolOptions, type PoolType } from './pool';
 export { conv2dBlock, flatten, type Conv2dBlockOptions } from './conv-block';
-export { buildModel, validateSpec, type ModelSpec, type DenseLayerSpec, type Conv2dLayerSpec } from './spec';
+export { buildModel, validateSpec, MAX_LAYERS, type ModelSpec, type DenseLayerSpec, type Conv2dLayerSpec } from './spec';
 export { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, specDefaults, type PresetDefaults, type PresetInfo, type TrainDefaults } from './presets';
 export { disposeBlock, mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { blockVariables, inference, modelVariables, predict, withBatchNorm, type BatchNormOptions } from './batch-norm';

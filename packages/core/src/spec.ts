@@ -3,6 +3,7 @@ import { withBatchNorm, type BatchNormOptions } from './batch-norm';
 import { conv2dBlock } from './conv-block';
 import { dense } from './dense';
 import { FblError } from './errors';
+import { didYouMean } from './suggest';
 import { disposeBlock, sequential, size } from './model';
 import type { InitName } from './init';
 import type { PoolOptions } from './pool';
@@ -41,32 +42,87 @@ export interface ModelSpec {
 }
 
 /**
+ * Most blocks a spec may have: twice the deepest presets (1 001 blocks: deep-mlp-1000,
+ * long-fc-1000, long-conv-1000). Anything deeper is a mistake or a hostile file: an epoch of one
+ * 64-sample step of a 3 000-block MLP took 15 s on two cores. 1 990 batch-norm blocks (dense or conv; bp,
+ * dfa) train with a fifth of node's default stack, so the cap also keeps a wide margin from
+ * tfjs's own recursion (its tf.profile spread every kernel record into Math.max and overflowed
+ * the stack at ~2 000 such blocks before the profiler's profileKernels).
+ */
+export const MAX_LAYERS = 2000;
+
+function tooDeep(count: number, what: string): FblError {
+  return new FblError('INVALID_OPTION', `${what}: layers has ${count} blocks, over the limit of ${MAX_LAYERS} (the deepest preset has 1001)`);
+}
+
+/** The keys each object of a spec may have, by what it is: anything else is a typo that would be ignored. */
+const KEYS = {
+  'a model spec': ['name', 'input', 'layers'],
+  'a dense layer': ['type', 'units', 'activation', 'batchNorm'],
+  'a conv2d layer': ['type', 'filters', 'kernel', 'stride', 'padding', 'pool', 'activation', 'batchNorm'],
+  'a layer': ['type', 'units', 'filters', 'kernel', 'stride', 'padding', 'pool', 'activation', 'batchNorm'],
+  pool: ['type', 'size', 'stride', 'padding'],
+  batchNorm: ['momentum', 'epsilon'],
+} as const;
+
+/** A value for a one-line message: JSON, cut to 60 characters (also a value too deep to print). */
+function shown(v: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    text = Array.isArray(v) ? '[…]' : '{…}';
+  }
+  return text === undefined ? String(v) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+type Fail = (path: string, msg: string, v: unknown) => never;
+
+/** Fails on the first key of `o` (at `path`) that `kind` does not take, suggesting the closest one. */
+function knownKeys(o: object, path: string, kind: keyof typeof KEYS, what: string): void {
+  const known: readonly string[] = KEYS[kind];
+  const key = Object.keys(o).find((k) => !known.includes(k));
+  if (key === undefined) return;
+  const where = path ? `in ${path}` : 'at the top level';
+  const hint = key.length <= 40 ? didYouMean(key, known) : '';
+  throw new FblError('INVALID_OPTION', `${what}: unknown key ${shown(key)} ${where}${hint}; ${kind} takes ${known.join(', ')}`);
+}
+
+/**
  * Checks an untrusted spec (e.g. parsed JSON) and returns it typed. Errors name the path of
- * the bad value, e.g. `layers[1].filters must be a positive integer, got "x"`.
+ * the bad value, e.g. `layers[1].filters must be a positive integer, got "x"`, and unknown keys
+ * with the closest known one (`unknown key "batchnorm" in layers[0] (did you mean
+ * "batchNorm"?)`), so a typo cannot silently train another model.
  */
 export function validateSpec(raw: unknown, what = 'model spec'): ModelSpec {
-  const fail = (path: string, msg: string, v: unknown): never => {
-    throw new FblError('INVALID_OPTION', `${what}: ${path} ${msg}, got ${JSON.stringify(v)}`);
+  const fail: Fail = (path, msg, v) => {
+    throw new FblError('INVALID_OPTION', `${what}: ${path} ${msg}, got ${shown(v)}`);
   };
   const posInt = (v: unknown, path: string) => (Number.isInteger(v) && (v as number) > 0 ? (v as number) : fail(path, 'must be a positive integer', v));
   const oneOf = <T extends string>(v: unknown, path: string, options: readonly T[]): T =>
     (options as readonly unknown[]).includes(v) ? (v as T) : fail(path, `must be one of ${options.join(', ')}`, v);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('the top level', 'must be an object with "input" and "layers"', raw);
-  const o = raw as Record<string, unknown>;
+  const object = (v: unknown, path: string, msg: string) =>
+    (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, msg, v));
+  const o = object(raw, 'the top level', 'must be an object with "input" and "layers"');
+  knownKeys(o, '', 'a model spec', what);
   if (!Array.isArray(o.input) || o.input.length < 1 || o.input.length > 3) fail('input', 'must be [features] or [height, width, channels]', o.input);
   const input = (o.input as unknown[]).map((v, i) => posInt(v, `input[${i}]`));
   if (!Array.isArray(o.layers) || o.layers.length === 0) fail('layers', 'must be a non-empty array', o.layers);
+  const count = (o.layers as unknown[]).length;
+  if (count > MAX_LAYERS) throw tooDeep(count, what);
   const layers = (o.layers as unknown[]).map((l, i): DenseLayerSpec | Conv2dLayerSpec => {
     const p = `layers[${i}]`;
-    if (typeof l !== 'object' || l === null) return fail(p, 'must be an object', l);
-    const L = l as Record<string, unknown>;
+    const L = object(l, p, 'must be an object');
+    // a misspelled "type" is reported as such, not as a missing type
+    knownKeys(L, p, L.type === 'dense' ? 'a dense layer' : L.type === 'conv2d' ? 'a conv2d layer' : 'a layer', what);
+    if (L.type !== 'dense' && L.type !== 'conv2d') return fail(`${p}.type`, 'must be dense or conv2d', L.type);
     const activation = L.activation === undefined ? undefined : oneOf(L.activation, `${p}.activation`, ACTIVATIONS);
-    const batchNorm = L.batchNorm === undefined ? {} : { batchNorm: batchNormOf(L.batchNorm, `${p}.batchNorm`, fail) };
+    const batchNorm = L.batchNorm === undefined ? {} : { batchNorm: batchNormOf(L.batchNorm, `${p}.batchNorm`, fail, what) };
     if (L.type === 'dense') return { type: 'dense', units: posInt(L.units, `${p}.units`), activation, ...batchNorm };
-    if (L.type !== 'conv2d') return fail(`${p}.type`, 'must be dense or conv2d', L.type);
     let pool: PoolOptions | undefined;
     if (L.pool !== undefined) {
-      const q = (L.pool ?? {}) as Record<string, unknown>;
+      const q = object(L.pool, `${p}.pool`, 'must be { type, size, stride?, padding? }');
+      knownKeys(q, `${p}.pool`, 'pool', what);
       pool = {
         type: oneOf(q.type, `${p}.pool.type`, ['max', 'avg'] as const),
         size: posInt(q.size, `${p}.pool.size`),
@@ -85,7 +141,8 @@ export function validateSpec(raw: unknown, what = 'model spec'): ModelSpec {
       ...batchNorm,
     };
   });
-  return { name: typeof o.name === 'string' ? o.name : undefined, input, layers };
+  if (o.name !== undefined && typeof o.name !== 'string') fail('name', 'must be a string', o.name);
+  return { name: o.name as string | undefined, input, layers };
 }
 
 /**
@@ -97,6 +154,7 @@ export function validateSpec(raw: unknown, what = 'model spec'): ModelSpec {
  */
 export function buildModel(spec: ModelSpec, o: { inputShape: readonly number[]; numClasses: number; seed?: number }): Model {
   const label = spec.name ?? 'model';
+  if (spec.layers.length > MAX_LAYERS) throw tooDeep(spec.layers.length, label);
   if (size(spec.input) !== size(o.inputShape)) {
     throw new FblError('SHAPE_MISMATCH', `${label} expects inputs of shape [${spec.input}] (${size(spec.input)} values) but the data has [${o.inputShape}] (${size(o.inputShape)})`);
   }
@@ -141,12 +199,11 @@ function initFor(activation: ActivationName): InitName {
 }
 
 /** `batchNorm` of a layer spec: a boolean, or `{ momentum?, epsilon? }` with momentum in [0, 1) and epsilon > 0. */
-function batchNormOf(v: unknown, path: string, fail: (path: string, msg: string, v: unknown) => never): boolean | BatchNormOptions {
+function batchNormOf(v: unknown, path: string, fail: Fail, what: string): boolean | BatchNormOptions {
   if (typeof v === 'boolean') return v;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(path, 'must be true, false or { momentum?, epsilon? }', v);
+  knownKeys(v, path, 'batchNorm', what);
   const o = v as Record<string, unknown>;
-  const extra = Object.keys(o).filter((k) => k !== 'momentum' && k !== 'epsilon');
-  if (extra.length) fail(`${path}.${extra[0]}`, 'is not a batch-norm option (momentum, epsilon)', o[extra[0]!]);
   const num = (k: 'momentum' | 'epsilon', ok: (x: number) => boolean, msg: string) =>
     o[k] === undefined ? {} : typeof o[k] === 'number' && ok(o[k]) ? { [k]: o[k] } : fail(`${path}.${k}`, msg, o[k]);
   return { ...num('momentum', (x) => x >= 0 && x < 1, 'must be a number in [0, 1)'), ...num('epsilon', (x) => x > 0 && Number.isFinite(x), 'must be a positive number') };
