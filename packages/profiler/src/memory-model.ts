@@ -84,6 +84,8 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
 
 const F32 = 4;
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+// not Math.max(...xs): spreading a long array overflows the stack
+const max = (xs: readonly number[]) => xs.reduce((a, b) => Math.max(a, b), -Infinity);
 
 /** Peak transient floats of one step (distinct buffer bytes / 4). */
 function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShape[], B: number, regenerate: boolean): number {
@@ -97,7 +99,7 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
   const conv = (x: BlockShape) => (x.conv ? B * x.pre : 0);
   if (m.schedule === 'block') {
     // one block's working set at a time: the largest decides, wherever it sits
-    return Math.max(...blocks.map((x, k) => {
+    return max(blocks.map((x, k) => {
       const input = k > 0 ? B * x.in : 0;
       const update = x.params + 3 * x.weights + B * (x.out + classes) + input;
       const local = a * input + b * B * x.out + loss * B * classes + x.params + c * conv(x) + d * avgPooled(x);
@@ -109,21 +111,26 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
   // sign(W_k), or FA's regenerated B_k: made when the backward pass reaches block k, freed after it
   const copying = m.holds === 'weight-copies' || (m.feedback === 'mirror' && regenerate);
   const copy = (k: number) => (copying && k > 0 ? W[k]! : 0);
+  // Σ_(i<k) saved_i and Σ_(i>k) P_i as running sums (linear in depth, the same additions in the same order)
+  const savedBefore = [0];
+  for (const x of saved) savedBefore.push(savedBefore.at(-1)! + x);
   let peak = 0;
+  let paramsAfter = 0;
   for (let k = blocks.length - 1; k >= 0; k--) {
     const x = blocks[k]!;
     const work = a * B * x.in + b * B * x.out + c * conv(x) + d * avgPooled(x);
-    peak = Math.max(peak, sum(saved.slice(0, k)) + sum(P.slice(k + 1)) + signals + copy(k) + work + P[k]! + loss * B * classes);
+    peak = Math.max(peak, savedBefore[k]! + paramsAfter + signals + copy(k) + work + P[k]! + loss * B * classes);
+    paramsAfter += P[k]!;
   }
   // batch norm's own tape (see above)
   const hidden = blocks.slice(0, -1);
   const denseBn = hidden.filter((x) => !x.conv && x.bn).map((x) => x.out);
   const convBn = hidden.filter((x) => x.conv && x.bn).map((x) => x.out);
-  const term = ([k, c]: readonly [number, number], outs: number[]) => (outs.length ? Math.max(0, B * (k * sum(outs) + c * Math.max(...outs))) : 0);
+  const term = ([k, c]: readonly [number, number], outs: number[]) => (outs.length ? Math.max(0, B * (k * sum(outs) + c * max(outs))) : 0);
   const bn = term(m.batchNorm.dense, denseBn) + term(m.batchNorm.conv, convBn);
   // or the update, with every gradient alive and 3·W of scratch for the largest weight (core's
   // momentum update: m·accum, accum + g, lr·accum)
-  return Math.max(peak + bn, sum(P) + 3 * Math.max(...W));
+  return Math.max(peak + bn, sum(P) + 3 * max(W));
 }
 
 /**

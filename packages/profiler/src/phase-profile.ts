@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PhaseMarker } from '@feedback-lab/core';
 import { meterBuffers } from './buffer-meter';
+import { profileKernels } from './kernel-profile';
 
 /** Tensor buffer bytes (start + change so far) right after one kernel of the step. */
 export interface TimelinePoint {
@@ -43,11 +44,10 @@ export async function profilePhases<T>(run: (mark: PhaseMarker) => T): Promise<P
   const mark: PhaseMarker = (phase) => marks.push({ phase, at: engine.state.activeProfile.kernels.length });
   let result: T | undefined;
   const meter = meterBuffers();
-  let info: Awaited<ReturnType<typeof tf.profile>>;
+  let info: Awaited<ReturnType<typeof profileKernels>>;
   try {
-    info = await tf.profile(() => {
+    info = await profileKernels(() => {
       result = run(mark);
-      return [];
     });
   } finally {
     meter.stop();
@@ -56,15 +56,16 @@ export async function profilePhases<T>(run: (mark: PhaseMarker) => T): Promise<P
   const after: number[] = [];
   let level = 0;
   let j = 0;
-  const phaseOf = (i: number) => {
-    let m = 0;
+  // the phase of each kernel: the last mark at or before it (one pass, linear in depth)
+  const phaseOf: string[] = [];
+  for (let i = 0, m = 0; i < info.kernels.length; i++) {
     while (m + 1 < marks.length && marks[m + 1]!.at <= i) m++;
-    return marks[m]!.phase;
-  };
+    phaseOf.push(marks[m]!.phase);
+  }
   const byPhase = new Map<string, PhaseMemory>();
   const phase = (name: string) => byPhase.get(name) ?? byPhase.set(name, { phase: name, kernels: 0, peakBytes: startBytes, ms: 0 }).get(name)!;
   info.kernels.forEach((k, i) => {
-    const p = phase(phaseOf(i));
+    const p = phase(phaseOf[i]!);
     while (j < meter.samples.length && meter.samples[j]!.kernel <= i) {
       // changes noted while kernel i ran (i kernels recorded so far) belong to it
       level = meter.samples[j]!.bytes;
@@ -75,7 +76,7 @@ export async function profilePhases<T>(run: (mark: PhaseMarker) => T): Promise<P
     p.kernels++;
     p.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
   });
-  const timeline: TimelinePoint[] = info.kernels.map((k, i) => ({ kernel: k.name, phase: phaseOf(i), bytes: after[i]! }));
+  const timeline: TimelinePoint[] = info.kernels.map((k, i) => ({ kernel: k.name, phase: phaseOf[i]!, bytes: after[i]! }));
   const peakBytes = startBytes + meter.peak();
   return { startBytes, peakBytes, timeline, phases: [...byPhase.values()], result: result as T };
 }

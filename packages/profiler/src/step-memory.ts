@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MemoryStats, TrainerCallback } from '@feedback-lab/core';
 import { meterBuffers } from './buffer-meter';
+import { profileKernels } from './kernel-profile';
 
 /** Memory of one profiled step, from the engine's tensor accounting. */
 export interface StepMemory {
@@ -41,11 +42,10 @@ export function stepMemoryProfiler(o: { every?: number } = {}): StepMemoryProfil
       const startBytes = tf.memory().numBytes;
       let loss: tf.Scalar | undefined;
       const meter = meterBuffers();
-      let p: Awaited<ReturnType<typeof tf.profile>>;
+      let p: Awaited<ReturnType<typeof profileKernels>>;
       try {
-        p = await tf.profile(() => {
+        p = await profileKernels(() => {
           loss = run();
-          return [];
         });
       } finally {
         meter.stop();
