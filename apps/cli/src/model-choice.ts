@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { buildModel, FblError, parseArch, presetSpec, validateSpec, type ActivationName, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
 import { UsageError } from './args';
 
@@ -13,6 +13,37 @@ export interface ModelChoice {
 }
 
 /**
+ * Largest `--model` file read. A spec of MAX_LAYERS blocks, pretty-printed with every option,
+ * is under 1 MiB; the bound keeps a huge or endless file (a device, a pipe) from being read whole
+ * before it is parsed.
+ */
+export const MAX_MODEL_FILE_BYTES = 8 * 2 ** 20;
+
+/** The text of a `--model` file, read in chunks up to {@link MAX_MODEL_FILE_BYTES}. */
+function readModelFile(path: string): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(2 ** 16);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_MODEL_FILE_BYTES) break;
+      chunks.push(chunk.subarray(0, n));
+    }
+  } catch {
+    throw new FblError('DATA_MISSING', `--model: cannot read ${path}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (total > MAX_MODEL_FILE_BYTES) throw new FblError('INVALID_OPTION', `--model ${path}: over the ${MAX_MODEL_FILE_BYTES / 2 ** 20} MiB limit of a model file`);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
  * Turns the CLI's model options into one spec. `--arch`, `--preset` and `--model` are
  * alternatives; `--arch` is the default. Returns the spec and a short label for logs.
  */
@@ -23,17 +54,12 @@ export function resolveSpec(c: ModelChoice, dataset: Pick<Dataset, 'name' | 'inp
     return { spec: presetSpec(c.preset, { inputShape: dataset.inputShape, numClasses: dataset.numClasses }), label: `preset ${c.preset}` };
   }
   if (c.model !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(c.model, 'utf8');
-    } catch {
-      throw new FblError('DATA_MISSING', `--model: cannot read ${c.model}`);
-    }
+    const text = readModelFile(c.model);
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new FblError('INVALID_OPTION', `--model ${c.model}: not valid JSON (${(err as Error).message})`);
+      throw new FblError('INVALID_OPTION', `--model ${c.model}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`); // V8 quotes the text, newlines too
     }
     const spec = validateSpec(raw, `--model ${c.model}`);
     return { spec: { ...spec, name: spec.name ?? c.model }, label: `model ${c.model}` };
