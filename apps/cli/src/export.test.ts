@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
 import { predict } from '@feedback-lab/core';
@@ -14,21 +13,12 @@ import { RULE_NAMES } from '@feedback-lab/rules';
 import { openDataset } from './datasets';
 import { buildRun, openRunDataset } from './run-config';
 import { loadRun } from './run-checkpoint';
+import { loadStockModel } from './stock-accuracy';
 
 const root = mkdtempSync(join(tmpdir(), 'fbl-export-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const run = runCli;
-
-/** Loads model.json + weights.bin from disk through the stock loader, as a browser would from a URL. */
-async function loadStock(dir: string): Promise<tfl.LayersModel> {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-  const weights = readFileSync(join(dir, json.weightsManifest[0]!.paths[0]!));
-  return tfl.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights,
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-  }));
-}
 
 /** Trains with `trainArgs`, exports, and compares the stock model with ours on 100 test samples. */
 async function roundTrip(name: string, trainArgs: string[], layers: number) {
@@ -48,7 +38,7 @@ async function roundTrip(name: string, trainArgs: string[], layers: number) {
   await tf.setBackend(saved.config.backend);
   const ours = await buildRun(saved.config, await openRunDataset(saved.config));
   await restoreTrainingState(ours.model, ours.optimizer, ours.rule, saved.state);
-  const stock = await loadStock(out);
+  const stock = await loadStockModel(out);
   let x!: tf.Tensor;
   for await (const batch of ours.dataset.batches({ split: 'test', batchSize: 100 })) {
     x = batch.x;
@@ -104,7 +94,9 @@ function cifarFixture(dir: string): string {
     const label = (i * 7) % 10;
     buf[r] = label;
     // planar: 1024 red, 1024 green, 1024 blue bytes
-    for (let p = 0; p < 3072; p++) buf[r + 1 + p] = ((i * 131 + p * 29) % 97) + (p >> 10 === label % 3 ? 20 * (label % 4) : 0) + 40 * (p >> 10);
+    // red and green carry the label, as (label mod 4, label mod 3), which tells all ten apart
+    const offsets = [30 * (label % 4), 30 * (label % 3), 60];
+    for (let p = 0; p < 3072; p++) buf[r + 1 + p] = ((i * 131 + p * 29) % 97) + offsets[p >> 10]!;
   }
   const [first, ...rest] = [...CIFAR10_FILES.train, CIFAR10_FILES.test];
   writeFileSync(join(dir, first!), buf);
@@ -123,7 +115,7 @@ async function stockParity(ck: string, out: string) {
   await restoreTrainingState(ours.model, ours.optimizer, ours.rule, saved.state);
   const raw = await openDataset(saved.config.dataset, { dataDir: saved.config['data-dir'], seed: saved.config.seed });
   expect(normalizationOf(raw)).toBeUndefined();
-  const stock = await loadStock(out);
+  const stock = await loadStockModel(out);
   const a = raw.batches({ split: 'test', batchSize: 500 })[Symbol.asyncIterator]();
   const b = ours.dataset.batches({ split: 'test', batchSize: 500 })[Symbol.asyncIterator]();
   let correct = 0;
