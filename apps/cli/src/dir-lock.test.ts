@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,27 @@ describe('lockDir', () => {
     expect(r.all.filter((x) => x.out.startsWith('acquired'))).toHaveLength(1);
     expect(r.losers).toHaveLength(49);
   }, 400_000);
+
+  it('a disturbed heartbeat keeps the claim while owner.json is ours, and stops the run once another owns it', async () => {
+    const holders = ['kept', 'taken'].map((name) => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      return { dir, run: start(dir) };
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    for (let t = 0; t < 600 && !holders.every((h) => existsSync(join(h.dir, LOCK_NAME, 'owner.json'))); t++) await new Promise((r) => setTimeout(r, 100));
+    const old = new Date(Date.now() - 5_000);
+    for (const h of holders) utimesSync(join(h.dir, LOCK_NAME), old, old); // proper-lockfile's heartbeat sees a foreign mtime
+    const taken = join(holders[1]!.dir, LOCK_NAME, 'owner.json');
+    writeFileSync(taken, JSON.stringify({ ...JSON.parse(readFileSync(taken, 'utf8')), token: 'someone else' }));
+    const stolen = await holders[1]!.run.done; // its next heartbeat (≤ 15 s) finds the claim gone
+    expect(stolen.code).toBe(75);
+    expect(stolen.out).toMatch(/lost the lock on .*taken .*stopping so that two runs never write there/);
+    holders[0]!.run.end();
+    const kept = await holders[0]!.run.done;
+    expect(kept.code).toBe(0);
+    expect(existsSync(join(holders[0]!.dir, LOCK_NAME))).toBe(false);
+  }, 120_000);
 
   it('refuses while held in this process, names the holder, and is free again after release', () => {
     const dir = join(root, 'inproc');

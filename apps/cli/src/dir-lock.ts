@@ -51,10 +51,11 @@ interface Owner {
  */
 export function lockDir(dir: string, command: string, fix: string): () => void {
   const lockPath = join(dir, LOCK_NAME);
+  const token = randomUUID();
   for (let attempt = 0; attempt < 5; attempt++) {
     let release: () => void;
     try {
-      release = lockfile.lockSync(dir, { lockfilePath: lockPath, realpath: false, stale: STALE_MS, update: STALE_MS / 4, onCompromised: lost(dir) });
+      release = lockfile.lockSync(dir, { lockfilePath: lockPath, realpath: false, stale: STALE_MS, update: STALE_MS / 4, onCompromised: (err) => compromised(dir, lockPath, token, err) });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw err;
@@ -63,7 +64,7 @@ export function lockDir(dir: string, command: string, fix: string): () => void {
       breakLock(dir, lockPath, owner.token);
       continue;
     }
-    const owner: Owner = { pid: process.pid, host: hostname(), token: randomUUID(), command, since: new Date().toISOString() };
+    const owner: Owner = { pid: process.pid, host: hostname(), token, command, since: new Date().toISOString() };
     try {
       // proper-lockfile's heartbeat takes a changed mtime for a lost lock, and adding a file
       // changes the directory's: put back the mtime it recorded (what stat says right now).
@@ -136,12 +137,27 @@ function inUse(dir: string, owner: Owner | undefined, command: string, fix: stri
   return new DirInUseError(`${dir} is in use by ${who}; wait for it to finish or ${fix}`);
 }
 
-function lost(dir: string): (err: Error) => void {
-  return (err) => {
-    // Another process judged this run gone and took the directory: stop before writing over it.
+/**
+ * proper-lockfile gave up its heartbeat (the lock directory's mtime was not the one it set, or
+ * it could not be updated in time, e.g. on a machine so loaded that the timer ran late). If
+ * owner.json still names this process, the claim is intact: keep it fresh ourselves. If another
+ * process has taken the directory, stop before writing over its files.
+ */
+function compromised(dir: string, lockPath: string, token: string, err: Error): void {
+  if (readOwner(lockPath)?.token !== token) {
     process.stderr.write(`fbl: lost the lock on ${dir} (${err.message}); stopping so that two runs never write there\n`);
     process.exit(75);
-  };
+  }
+  const timer = setInterval(() => {
+    if (readOwner(lockPath)?.token !== token) return clearInterval(timer); // released, or taken over
+    try {
+      const now = new Date();
+      utimesSync(lockPath, now, now);
+    } catch {
+      /* gone: released */
+    }
+  }, STALE_MS / 4);
+  timer.unref();
 }
 
 function alive(pid: number): boolean {

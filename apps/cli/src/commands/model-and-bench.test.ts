@@ -39,7 +39,7 @@ describe('model choice: --preset, --model, fbl presets', () => {
     [['train', '--dataset', 'cifar10'], /cifar10 needs --data-dir/],
     [['bench', 'sped'], /unknown benchmark "sped" \(expected speed, accuracy, memory-depth, memory-fit, dispatch\)/],
     [['bench', 'accuracy', '--rules', 'bp,magic'], /unknown rule "magic"/],
-    [['bench', 'accuracy', '--seeds', '1,x'], /--seeds must be non-negative integers/],
+    [['bench', 'accuracy', '--seeds', '1,x'], /--seeds must be integers from 0 to 4294967295 joined by ","; got "x"/],
     [['bench', 'accuracy', '--lrs', 'dfa'], /--lrs entries must be RULE=NUMBER/],
   ])('rejects %j with one line', async (argv, message) => {
     const r = await run(...(argv as string[]));

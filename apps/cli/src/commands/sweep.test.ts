@@ -30,6 +30,7 @@ describe('fbl sweep: refusals before anything trains', () => {
     ['an unknown model', ['--param', 'lr=0.1', '--models', 'resnet'], /--models: unknown model "resnet" \(expected mnist-fc, mnist-conv, cifar-conv\)/],
     ['cifar-conv without its data', ['--param', 'lr=0.1', '--models', 'cifar-conv'], /cifar-conv needs --data-dir/],
     ['a bad seed', ['--param', 'lr=0.1', '--seeds', '1,x'], /--seeds must be integers/],
+    ['a seed past 32 bits', ['--param', 'lr=0.1', '--seeds', '4294967296'], /--seeds must be integers from 0 to 4294967295/],
     ['an unknown key in the sweep file', ['--config', file('typo.yaml', 'params:\n  lr: [0.1]\nseed: [1, 2]\n')], /typo\.yaml: unknown key "seed" \(did you mean "seeds"\?\)/],
     ['a bad value in the sweep file', ['--config', file('zero.json', '{"params": {"lr": [0.1]}, "trials": 0}')], /zero\.json: --trials must be at least 1; got 0/],
   ])('%s is one line, exit 2, and nothing is written', async (_label, extra, message) => {
