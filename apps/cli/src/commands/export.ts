@@ -8,6 +8,7 @@ import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { openRunDataset, type RunConfig } from '../run-config';
 import { loadRun } from '../run-checkpoint';
 import type { Io } from '../io';
+import { prepareOutputDir } from '../fs-errors';
 
 export const EXPORT_OPTIONS = {
   checkpoint: { kind: 'string', help: 'checkpoint directory written by fbl train --checkpoint-dir (required)' },
@@ -33,6 +34,7 @@ export async function exportModel(argv: readonly string[], io: Io): Promise<numb
   if (!o.checkpoint) throw new UsageError('--checkpoint DIR is required');
   if (!o.out) throw new UsageError('--out DIR is required');
   const ck = await loadRun(o.checkpoint);
+  prepareOutputDir(o.out, '--out'); // before the model is built, and without leaving a directory for a missing checkpoint
   const inputNormalization = await normalizationOfRun(ck.config, o.checkpoint, o['data-dir'], (l) => io.err.write(`${l}\n`));
   await selectBackend('cpu'); // export is a copy; any backend gives the same bytes
   const { spec, data } = ck.config;

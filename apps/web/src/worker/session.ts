@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CIFAR10_RECORD_BYTES, cifar10FromBatches, type CifarBuffers } from '@feedback-lab/datasets';
+import { CIFAR10_RECORD_BYTES, cifar10FromBatches, normalizationOf, type CifarBuffers } from '@feedback-lab/datasets';
 import { buildModel, mlp, modelVariables, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, specDefaults, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
@@ -39,6 +39,8 @@ export function createSession(deps: SessionDeps) {
   /** The config `model` was built from and its data's shape: export needs both. */
   let modelConfig: RunConfig | undefined;
   let modelDataShape: readonly number[] = [];
+  /** The mean/std the model's inputs were standardised with (cifar-conv): the export builds it in. */
+  let modelNormalization: ReturnType<typeof normalizationOf>;
   let running = false;
   let paused = false;
   let stopRequested = false;
@@ -75,6 +77,7 @@ export function createSession(deps: SessionDeps) {
     model = m;
     modelConfig = c;
     modelDataShape = data.inputShape;
+    modelNormalization = normalizationOf(data);
     // The feedback each rule uses on this model, as the CLI's `fbl train`: the preset's, or by what
     // the MLP computes (per-unit feedback on tanh MLPs, a fraction of BP's step on relu ones).
     const d = c.preset ? presetDefaults(c.preset, c.rule) : specDefaults(exportSpec(c), c.rule);
@@ -157,7 +160,7 @@ export function createSession(deps: SessionDeps) {
     const spec = exportSpec(c);
     const name = `fbl_${c.rule}_${spec.name}`;
     // every variable in block order, batch-norm running statistics included
-    const files = await exportFiles({ ...spec, name }, modelDataShape, modelVariables(m), `feedback-lab web (TensorFlow.js ${tf.version_core})`);
+    const files = await exportFiles({ ...spec, name, ...(modelNormalization ? { inputNormalization: modelNormalization } : {}) }, modelDataShape, modelVariables(m), `feedback-lab web (TensorFlow.js ${tf.version_core})`);
     post({ type: 'modelFiles', name, modelJson: JSON.stringify(files.modelJson), weightsBin: files.weightsBin.slice().buffer });
   }
 
