@@ -20,8 +20,8 @@ export function diffConfig(
     .map((key) => ({ key, saved: saved[key], current: current[key] }));
 }
 
-/** "lr: 0.1 in the checkpoint, 0.2 now; seed: …" */
-export function describeDifferences(diffs: readonly ConfigDifference[]): string {
+/** "lr: 0.1 in the checkpoint, 0.2 now; seed: …"; `current` names where the current values come from. */
+export function describeDifferences(diffs: readonly ConfigDifference[], current = 'now'): string {
   const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
-  return diffs.map((d) => `${d.key}: ${show(d.saved)} in the checkpoint, ${show(d.current)} now`).join('; ');
+  return diffs.map((d) => `${d.key}: ${show(d.saved)} in the checkpoint, ${show(d.current)} ${current}`).join('; ');
 }

@@ -46,5 +46,6 @@ describe('checkpoint format', () => {
   it('lists config differences', () => {
     const d = diffConfig({ lr: 0.1, seed: 1, json: true }, { lr: 0.2, seed: 1, limit: 5 }, ['json']);
     expect(describeDifferences(d)).toBe('limit: unset in the checkpoint, 5 now; lr: 0.1 in the checkpoint, 0.2 now');
+    expect(describeDifferences(d.slice(1), 'in this cell')).toBe('lr: 0.1 in the checkpoint, 0.2 in this cell');
   });
 });

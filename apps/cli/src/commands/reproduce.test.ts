@@ -1,9 +1,10 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { presetDefaults } from '@feedback-lab/core';
 import { CIFAR10_FILES, CIFAR10_RECORD_BYTES } from '@feedback-lab/datasets';
+import { lockDir } from '../dir-lock';
 import { runCli } from '../run-cli';
 import { spawnCli } from '../spawn-cli';
 
@@ -106,16 +107,17 @@ describe('fbl reproduce', () => {
     expect(log.filter((l) => l.event === 'epoch').map((l) => l.epoch)).toEqual([1, 2]);
   });
 
-  it('leaves a cell that failed before as it is unless --retry-failed, and --report-only trains nothing', async () => {
+  it('leaves a cell that diverged before as it is unless --retry-failed, and --report-only trains nothing', async () => {
     const log = join(out, 'cells', 'mnist-fc-dfa-s1', 'epochs.jsonl');
-    appendFileSync(log, '{"event":"start","time":1}\n{"event":"failed","code":1,"error":"loss exploded (simulated)"}\n');
+    const diverged = 'loss exploded to 1e5 (simulated) at step 7 (epoch 2) with rule dfa; no checkpoint was written; lower the learning rate (--lr)';
+    appendFileSync(log, `{"event":"start","time":1}\n${JSON.stringify({ event: 'failed', code: 1, error: diverged, failure: 'diverged' })}\n`);
     const left = await runCli(...argsFor('mnist-fc', 'bp,dfa', 2));
     expect(left.code).toBe(1);
-    expect(left.err).toContain('(1 finished already, 1 failed before and left as they are (--retry-failed reruns them))');
+    expect(left.err).toContain('(1 finished already, 1 diverged before and left as they are (--retry-failed reruns them))');
     expect(left.err).toMatch(/fbl: 1 of 2 cells did not finish; see "Unfinished cells" in .*results\.md\n$/);
     const md = readFileSync(join(out, 'results.md'), 'utf8');
     expect(md).toMatch(/\| dfa \| — \(1\/1 failed\) \|/);
-    expect(md).toContain('| mnist-fc-dfa-s1 | 1/2 | loss exploded (simulated) |');
+    expect(md).toContain(`| mnist-fc-dfa-s1 | 1/2 | ${diverged} |`);
     const retried = await runCli(...argsFor('mnist-fc', 'bp,dfa', 2), '--retry-failed');
     expect(retried.code, retried.err).toBe(0);
     expect(lines(log).filter((l) => l.event === 'epoch').map((l) => l.epoch)).toEqual([1, 2]);
@@ -125,6 +127,52 @@ describe('fbl reproduce', () => {
     expect(report.code, report.err).toBe(0);
     expect(readFileSync(log, 'utf8').length).toBe(size);
     expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('cells finished: 2/2');
+  });
+
+  it('refuses to resume a cell from another cell\'s checkpoint (two swapped) with one line naming the difference', async () => {
+    const ck = (rule: string) => join(out, 'cells', `mnist-fc-${rule}-s1`, 'checkpoint.fblc');
+    const own = { bp: readFileSync(ck('bp')), dfa: readFileSync(ck('dfa')) };
+    writeFileSync(ck('bp'), own.dfa);
+    writeFileSync(ck('dfa'), own.bp);
+    const logsBefore = ['bp', 'dfa'].map((r) => lines(join(out, 'cells', `mnist-fc-${r}-s1`, 'epochs.jsonl')).filter((l) => l.event === 'epoch').length);
+    const swapped = await runCli(...argsFor('mnist-fc', 'bp,dfa', 3));
+    expect(swapped.code).toBe(1);
+    const refused = swapped.err.split('\n').filter((l) => l.startsWith('fbl: failed: ')).sort();
+    expect(refused).toHaveLength(2);
+    const line = (cell: string, saved: string, planned: string) => new RegExp(`^fbl: failed: ${cell}: the cell's checkpoint belongs to another run ` +
+      `\\([^()]*rule: "${saved}" in the checkpoint, "${planned}" in this cell[^()]*\\); put its own checkpoint back, or remove \\S+/cells/${cell} to retrain the cell$`);
+    expect(refused[0]).toMatch(line('mnist-fc-bp-s1', 'dfa', 'bp'));
+    expect(refused[1]).toMatch(line('mnist-fc-dfa-s1', 'bp', 'dfa'));
+    // Nothing trained over them, and the report names the reason.
+    expect(readFileSync(ck('bp')).equals(own.dfa)).toBe(true);
+    expect(['bp', 'dfa'].map((r) => lines(join(out, 'cells', `mnist-fc-${r}-s1`, 'epochs.jsonl')).filter((l) => l.event === 'epoch').length)).toEqual(logsBefore);
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/\| mnist-fc-dfa-s1 \| 2\/3 \| the cell's checkpoint belongs to another run \(.*rule: "bp" in the checkpoint, "dfa" in this cell/);
+    // A refusal is no divergence: once the checkpoints are back, the next run resumes the cells by itself.
+    writeFileSync(ck('bp'), own.bp);
+    writeFileSync(ck('dfa'), own.dfa);
+    const back = await runCli(...argsFor('mnist-fc', 'bp,dfa', 3));
+    expect(back.code, back.err).toBe(0);
+    expect(back.err).toContain('(0 finished already, 2 failed on an error before and retried)');
+    expect(lines(join(out, 'cells', 'mnist-fc-dfa-s1', 'epochs.jsonl')).filter((l) => l.event === 'failed').at(-1)).toMatchObject({ failure: 'error' });
+  });
+
+  it('retries a cell that failed on a data error by itself, unlike a divergence', async () => {
+    const dir = join(root, 'no-data');
+    // The CIFAR-10 fixture without data_batch_1.bin.
+    const partial = join(root, 'cifar-partial');
+    mkdirSync(partial);
+    for (const f of [...CIFAR10_FILES.train.slice(1), CIFAR10_FILES.test]) symlinkSync(join(cifar, f), join(partial, f));
+    const run = () => runCli('reproduce', '--models', 'cifar-conv', '--rules', 'dfa', '--seeds', '1', '--limit', '64', '--epochs', '1', '--depths', '1', '--data-dir', partial, '--out', dir);
+    const first = await run();
+    expect(first.code).toBe(1);
+    expect(first.err).toMatch(/^fbl: failed: cifar-conv-dfa-s1: CIFAR-10 binary files not found in .*cifar-partial/m);
+    const log = join(dir, 'cells', 'cifar-conv-dfa-s1', 'epochs.jsonl');
+    expect(lines(log).filter((l) => l.event === 'failed').map((l) => l.failure)).toEqual(['error']);
+    const second = await run();
+    expect(second.code).toBe(1);
+    expect(second.err).toContain('(0 finished already, 1 failed on an error before and retried)');
+    expect(lines(log).filter((l) => l.event === 'start')).toHaveLength(2);
+    expect(readFileSync(join(dir, 'results.md'), 'utf8')).toMatch(/\| cifar-conv-dfa-s1 \| 0\/1 \| CIFAR-10 binary files not found .* \(the next run retries it\) \|/);
   });
 
   it('a killed run resumes its interrupted cell from the checkpoint, and its workers do not outlive it', async () => {
@@ -161,12 +209,25 @@ describe('fbl reproduce', () => {
     const r = await runCli(...args);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^fbl: cell mnist-fc-dfa-s1 was run with other settings \(lr 123 → [\d.e-]+\); use another --out, or delete .* to redo it\n$/);
+    // A cell.json that is no object, or no file, is one line too; it is never overwritten.
+    for (const [text, what] of [['[1, 2]', 'an array'], ['null', 'null'], ['"lr"', 'a string']] as const) {
+      writeFileSync(cell, text);
+      const odd = await runCli(...args);
+      expect(odd.code).toBe(1);
+      expect(odd.err).toBe(`fbl: ${cell} holds ${what}, not a cell's settings (a JSON object); delete ${dirname(cell)} to rerun that cell\n`);
+      expect(readFileSync(cell, 'utf8')).toBe(text);
+    }
+    rmSync(cell);
+    mkdirSync(cell);
+    const dir = await runCli(...args);
+    expect(dir.err).toBe(`fbl: ${cell} is a directory, not a cell's settings; delete ${dirname(cell)} to rerun that cell\n`);
+    rmSync(cell, { recursive: true });
     writeFileSync(cell, saved);
-    writeFileSync(join(out, 'reproduce.lock'), String(process.pid));
+    const release = lockDir(out, 'fbl reproduce', 'choose another --out');
     const busy = await runCli(...args);
+    release();
     expect(busy.code).toBe(1);
-    expect(busy.err).toMatch(/^fbl: .* is in use by another fbl reproduce \(pid \d+\); wait for it or choose another --out\n$/);
-    rmSync(join(out, 'reproduce.lock'));
+    expect(busy.err).toMatch(/^fbl: .* is in use by fbl reproduce \(pid \d+ on .*\); wait for it to finish or choose another --out\n$/);
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import { RULE_NAMES } from '@feedback-lab/rules';
 import { MEMORY_DEPTH_OPTIONS } from './bench-memory-depth';
-import { isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
+import { failedForGood, isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
 import { lastLine, type CellTask, type CommandTask } from '../reproduce/tasks';
 import { QUICK, REPRODUCE_MODEL_NAMES, epochWork, planCells, plannedDataDir, type Cell, type ReproduceModel } from '../reproduce/plan';
 import { lockOut } from '../reproduce/pool';
@@ -27,7 +27,7 @@ export const REPRODUCE_OPTIONS = {
   depths: { kind: 'string', help: `memory-vs-depth sweep: numbers of hidden blocks (default ${MEMORY_DEPTH_OPTIONS.depths.default}; ${QUICK.depths.join(',')} with --quick)` },
   workers: { kind: 'int', min: 1, help: 'cells trained at once, one process each (default: the number of cores)' },
   'checkpoint-every': { kind: 'int', default: 200, min: 1, help: 'steps between a cell\'s checkpoints (and at every epoch end)' },
-  'retry-failed': { kind: 'boolean', help: 'also rerun cells whose last run failed (diverged); by default a rerun leaves them as they are' },
+  'retry-failed': { kind: 'boolean', help: 'also rerun cells whose last run diverged; by default a rerun leaves them as they are (it retries cells that failed on an error, such as missing data or a full disk)' },
   'report-only': { kind: 'boolean', help: 'train nothing: rebuild results.md, results.json and the plots from the cells\' logs' },
   ...EXECUTOR_OPTIONS,
   json: { kind: 'boolean', help: 'print progress and the result as JSON lines on stdout' },
@@ -93,18 +93,20 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
     cells.forEach(prepareCell);
     const logs = new Map(cells.map((c) => [c.id, readCellLog(c.dir)]));
     const open = cells.filter((c) => !isFinished(c, logs.get(c.id)!));
-    // A failure recorded in the log is the run's own verdict (a divergence repeats itself); a
-    // cell whose process died without one (killed, crashed) is simply resumed.
-    const failed = open.filter((c) => logs.get(c.id)!.failure !== undefined);
+    // A divergence recorded in the log is the run's own verdict (it repeats itself); a cell that
+    // failed on an error (data, disk) or whose process died without a word is simply resumed.
+    const failed = open.filter((c) => failedForGood(logs.get(c.id)!));
+    const retried = open.filter((c) => logs.get(c.id)!.failureKind === 'error');
     const todo = (o['report-only'] ? [] : o['retry-failed'] ? open : open.filter((c) => !failed.includes(c)))
       .sort((a, b) => b.epochs * epochWork(b.config) - a.epochs * epochWork(a.config));
     const memoryDir = join(out, MEMORY_DIR);
     const memoryTask = o['report-only'] || memoryDepthDone(memoryDir, rules, depths) ? undefined
       : { kind: 'command', argv: ['bench', 'memory-depth', '--rules', rules.join(','), '--depths', depths.join(','), '--out', memoryDir, '--json'] } satisfies CommandTask;
-    const skipped = o['retry-failed'] || !failed.length ? '' : `, ${failed.length} failed before and left as they are (--retry-failed reruns them)`;
+    const skipped = (o['retry-failed'] || !failed.length ? '' : `, ${failed.length} diverged before and left as they are (--retry-failed reruns them)`) +
+      (retried.length && !o['report-only'] ? `, ${retried.length} failed on an error before and retried` : '');
     say(`reproduce: ${models.join(', ')} × ${rules.join(', ')} × seeds ${seeds.join(',')} = ${cells.length} cells (${cells.length - open.length} finished already${skipped})` +
       `${memoryTask ? `, memory vs depth ${depths.join(',')}` : ''}; ${o.queue ? `on the queue ${redact(o.queue)}` : `${workers} worker(s)`}; results in ${out}`,
-    { event: 'plan', cells: cells.length, finished: cells.length - open.length, failedBefore: failed.map((c) => c.id), todo: todo.length, models, rules, seeds, depths, workers, out });
+    { event: 'plan', cells: cells.length, finished: cells.length - open.length, failedBefore: failed.map((c) => c.id), retried: retried.map((c) => c.id), todo: todo.length, models, rules, seeds, depths, workers, out });
     const progress = progressReporter({ cells, workers: () => pool?.slots() ?? workers, json: !!o.json, write: (line) => (o.json ? io.out(line + '\n') : io.err.write(line + '\n')) });
     const failures: string[] = [];
     if (todo.length || memoryTask) {

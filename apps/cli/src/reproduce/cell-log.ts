@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FblError } from '@feedback-lab/core';
 import type { Cell, CellConfig } from './plan';
@@ -19,8 +19,19 @@ export interface EpochRecord {
   backend?: string;
   /** ms since the epoch, when the line was written. */
   time: number;
+  /** The epoch was resumed mid-way: its samples/s, seconds and peak cover only the part after the resume. */
   resumed?: boolean;
 }
+
+/**
+ * Why a cell's last run failed: `diverged` is the config's own result (a rerun diverges again),
+ * so the cell is left as it is until --retry-failed; any other `error` (missing data, a full
+ * disk, no permission, a checkpoint of another run) is the machine's, and a rerun retries it.
+ */
+export type FailureKind = 'diverged' | 'error';
+
+/** The trainer's divergence line: "loss exploded … at step 5 (epoch 1) with rule bp; …". */
+export const DIVERGED_LINE = /at step (\d+) \(epoch (\d+)\) with rule /;
 
 /** What a cell's epochs.jsonl says: when its runs started, its epochs, its last failure. */
 export interface CellLog {
@@ -31,7 +42,9 @@ export interface CellLog {
   resumedAt?: { epoch: number; step: number };
   /** One record per epoch, in order; a repeated epoch (a kill between the line and the checkpoint) keeps the last. */
   epochs: EpochRecord[];
+  /** The last run's one-line error, if it failed. */
   failure?: string;
+  failureKind?: FailureKind;
 }
 
 /** The append-only log of a cell. */
@@ -55,6 +68,7 @@ export function readCellLog(dir: string): CellLog {
     if (ev.event === 'start') {
       log.starts.push(Number(ev.time));
       log.failure = undefined;
+      log.failureKind = undefined;
       log.worker = typeof ev.worker === 'string' ? ev.worker : undefined;
       log.resumedAt = undefined;
     } else if (ev.event === 'resumed' && typeof ev.epoch === 'number' && typeof ev.step === 'number') {
@@ -63,10 +77,17 @@ export function readCellLog(dir: string): CellLog {
       byEpoch.set(ev.epoch, ev as unknown as EpochRecord);
     } else if (ev.event === 'failed') {
       log.failure = String(ev.error);
+      // A failure logged before kinds were recorded: a divergence by its line.
+      log.failureKind = ev.failure === 'error' || ev.failure === 'diverged' ? ev.failure : DIVERGED_LINE.test(log.failure) ? 'diverged' : 'error';
     }
   }
   log.epochs = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
   return log;
+}
+
+/** Whether a cell's last run failed in a way a rerun repeats: it waits for --retry-failed. */
+export function failedForGood(log: CellLog): boolean {
+  return log.failure !== undefined && log.failureKind !== 'error';
 }
 
 /** A cell is finished when its log has every epoch up to `epochs`. */
@@ -88,12 +109,7 @@ export function prepareCell(cell: Cell): void {
     writeFileSync(path, JSON.stringify(cell.config, null, 2) + '\n');
     return;
   }
-  let old: Record<string, unknown>;
-  try {
-    old = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch {
-    throw new FblError('CHECKPOINT', `${path} is not valid JSON; delete ${cell.dir} to rerun that cell`);
-  }
+  const old = readConfigFile(path, `delete ${cell.dir} to rerun that cell`);
   const now = cell.config as unknown as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])] as (keyof CellConfig)[];
   const diffs = keys.filter((k) => JSON.stringify(old[k]) !== JSON.stringify(now[k]))
@@ -101,4 +117,23 @@ export function prepareCell(cell: Cell): void {
   if (diffs.length) {
     throw new FblError('CHECKPOINT', `cell ${cell.id} was run with other settings (${diffs.join(', ')}); use another --out, or delete ${cell.dir} to redo it`);
   }
+}
+
+/**
+ * A cell.json as an object, or one line saying what is there instead (a directory, not JSON,
+ * JSON of another shape). Never overwritten: it may sit beside a checkpoint it describes.
+ */
+function readConfigFile(path: string, fix: string): Record<string, unknown> {
+  if (statSync(path).isDirectory()) throw new FblError('CHECKPOINT', `${path} is a directory, not a cell's settings; ${fix}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    throw new FblError('CHECKPOINT', `${path} is not valid JSON; ${fix}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FblError('CHECKPOINT', `${path} holds ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a cell's settings (a JSON object); ${fix}`);
+  }
+  return value as Record<string, unknown>;
 }

@@ -83,7 +83,7 @@ export function progressReporter(o: ProgressOptions) {
           s.done = isFinished(s.cell, s.log);
           const left = eta();
           emit(`${label(s)} epoch ${e.epoch}/${s.cell.epochs}  test ${(e.testAccuracy * 100).toFixed(2)}%  loss ${e.loss.toFixed(4)}  ` +
-            `${Math.round(e.samplesPerSec)} samples/s  · ${doneCount()}/${o.cells.length} cells done · ETA ${left === undefined ? '…' : formatDuration(left)}`,
+            `${Math.round(e.samplesPerSec)} samples/s${e.resumed ? ' (resumed)' : ''}  · ${doneCount()}/${o.cells.length} cells done · ETA ${left === undefined ? '…' : formatDuration(left)}`,
           { event: 'epoch', cell: s.cell.id, model: s.cell.config.model, rule: s.cell.config.rule, seed: s.cell.config.seed, epochs: s.cell.epochs, ...e,
             cellsDone: doneCount(), cells: o.cells.length, ...(left !== undefined ? { etaSeconds: Math.round(left) } : {}) });
         }
@@ -99,12 +99,15 @@ export function progressReporter(o: ProgressOptions) {
   };
 }
 
-/** Wall seconds of each epoch: from the previous line of the log (a start or an epoch) to its own. */
+/**
+ * Wall seconds of each whole epoch: from the previous line of the log (a start or an epoch) to
+ * its own. An epoch resumed mid-way is left out: its time is that of a part.
+ */
 function epochDurations(log: CellLog): number[] {
   const marks = [...log.starts, ...log.epochs.map((e) => e.time)].sort((a, b) => a - b);
   return log.epochs.flatMap((e) => {
     const before = marks.filter((t) => t < e.time).at(-1);
-    return before === undefined ? [] : [(e.time - before) / 1000];
+    return before === undefined || e.resumed ? [] : [(e.time - before) / 1000];
   });
 }
 

@@ -75,7 +75,7 @@ export function buildReport(out: string, cells: readonly Cell[], meta: Record<st
   files['results.md'] = markdown({ cells, groups, models, rules, logs, finished, meta, memory, runs, charts: Object.keys(files) });
   files['results.json'] = JSON.stringify({
     meta, invocations: runs, finished, total: cells.length, groups,
-    cells: cells.map((c) => ({ id: c.id, config: c.config, epochs: c.epochs, records: logs.get(c.id)!.epochs, failure: logs.get(c.id)!.failure })),
+    cells: cells.map((c) => ({ id: c.id, config: c.config, epochs: c.epochs, records: logs.get(c.id)!.epochs, failure: logs.get(c.id)!.failure, failureKind: logs.get(c.id)!.failureKind })),
     ...(memory ? { memoryDepth: memory.summary } : {}),
   }, null, 2) + '\n';
   return { files, groups, finished };
@@ -201,7 +201,11 @@ function markdown(m: MarkdownInput): string {
   const open = m.cells.filter((c) => !isFinished(c, m.logs.get(c.id)!));
   if (open.length) {
     lines.push('', '## Unfinished cells', '', '| cell | epochs done | last error |', '|---|---:|---|',
-      ...open.map((c) => `| ${c.id} | ${m.logs.get(c.id)!.epochs.length}/${c.epochs} | ${(m.logs.get(c.id)!.failure ?? '').replace(/\|/g, '\\|')} |`));
+      ...open.map((c) => {
+        const log = m.logs.get(c.id)!;
+        const error = log.failure === undefined ? '' : `${log.failure}${log.failureKind === 'error' ? ' (the next run retries it)' : ''}`;
+        return `| ${c.id} | ${log.epochs.length}/${c.epochs} | ${error.replace(/\|/g, '\\|')} |`;
+      }));
   }
   if (m.runs.length) {
     lines.push('', '## Runs', '', '| started (UTC) | command | wall time | cells to train |', '|---|---|---:|---:|',

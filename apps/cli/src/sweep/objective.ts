@@ -1,4 +1,4 @@
-import type { CellLog } from '../reproduce/cell-log';
+import { DIVERGED_LINE, type CellLog } from '../reproduce/cell-log';
 
 /** What a sweep ranks trials by: test accuracy after the last epoch or at its best epoch, or the last epoch's training loss. */
 export const OBJECTIVES = ['final-acc', 'best-acc', 'final-loss'] as const;
@@ -14,15 +14,14 @@ export type CellOutcome =
   | { status: 'done'; value: number }
   | { status: 'diverged'; step: number; epoch: number; error: string }
   | { status: 'failed'; error: string }
-  | { status: 'open' };
-
-/** The trainer's divergence line: "loss exploded … at step 5 (epoch 1) with rule bp; …". */
-const DIVERGED = /at step (\d+) \(epoch (\d+)\) with rule /;
+  /** Not trained to `epochs` yet, or failed on an error (`error`: data, disk) that a rerun retries. */
+  | { status: 'open'; error?: string };
 
 /**
  * A cell's objective after `epochs` epochs (its log may go further: a trial continued past a
  * halving rung scores the same there on every rerun), or what stopped it: a divergence (a
- * result, with its step) or another failure, or nothing yet (open).
+ * result, with its step) or another failure the config repeats, or nothing yet (open, with
+ * the error of a last run that failed on the machine's account).
  */
 export function cellOutcome(log: CellLog, epochs: number, objective: Objective): CellOutcome {
   const records = log.epochs.filter((e) => e.epoch <= epochs);
@@ -32,6 +31,7 @@ export function cellOutcome(log: CellLog, epochs: number, objective: Objective):
     return { status: 'done', value };
   }
   if (log.failure === undefined) return { status: 'open' };
-  const m = DIVERGED.exec(log.failure);
+  if (log.failureKind === 'error') return { status: 'open', error: log.failure };
+  const m = DIVERGED_LINE.exec(log.failure);
   return m ? { status: 'diverged', step: Number(m[1]), epoch: Number(m[2]), error: log.failure } : { status: 'failed', error: log.failure };
 }

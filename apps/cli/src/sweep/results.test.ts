@@ -20,6 +20,8 @@ describe('trial results', () => {
     expect(statusLabel(summarizeTrial(run('bp', 't003', [done(0.5)], { stopped: true, epochs: 1 })))).toBe('stopped at epoch 1');
     expect(summarizeTrial(run('bp', 't004', [done(0.5), { status: 'open' }])).status).toBe('unfinished');
     expect(statusLabel(summarizeTrial(run('bp', 't005', [{ status: 'failed', error: 'out of memory' }])))).toBe('failed: out of memory');
+    // A seed that failed on an error is trained again by the next run; until then the trial shows it.
+    expect(statusLabel(summarizeTrial(run('bp', 't006', [done(0.5), { status: 'open', error: 'no space left on the device' }])))).toBe('failed: no space left on the device');
   });
 
   it('ranks finished trials by objective, then stopped ones (later rungs first), then the rest; best per rule and per model', () => {

@@ -23,7 +23,7 @@ export interface TrialResult extends TrialOf {
   seeds: number;
   /** Seeds that diverged, and where (the step and epoch of the trainer's error line). */
   diverged: { seed: number; step: number; epoch: number }[];
-  /** Other failures' error lines. */
+  /** Other failures' error lines (those a rerun retries included). */
   errors: string[];
   /** 1 for the best trial of its model. */
   rank?: number;
@@ -39,7 +39,8 @@ export interface TrialRun extends TrialOf {
 export function summarizeTrial(t: TrialRun): TrialResult {
   const values = t.seeds.flatMap((s) => (s.outcome.status === 'done' ? [s.outcome.value] : []));
   const diverged = t.seeds.flatMap((s) => (s.outcome.status === 'diverged' ? [{ seed: s.seed, step: s.outcome.step, epoch: s.outcome.epoch }] : []));
-  const errors = t.seeds.flatMap((s) => (s.outcome.status === 'failed' ? [s.outcome.error] : []));
+  // A seed open again after an error (a rerun retries it) shows that error until it trains.
+  const errors = t.seeds.flatMap((s) => (s.outcome.status === 'failed' || (s.outcome.status === 'open' && s.outcome.error) ? [s.outcome.error!] : []));
   const status: TrialStatus = diverged.length ? 'diverged' : errors.length ? 'failed' : t.seeds.some((s) => s.outcome.status === 'open') ? 'unfinished' : t.stopped ? 'stopped' : 'done';
   const stat = values.length ? meanStd(values) : undefined;
   const { stopped: _stopped, seeds: _seeds, ...trial } = t;
