@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
+import { UsageError, formatHelp, parseOptions, parseSeed, type Specs } from '../args';
 import { RULE_NAMES } from '@feedback-lab/rules';
 import { MEMORY_DEPTH_OPTIONS } from './bench-memory-depth';
 import { failedForGood, isFinished, prepareCell, readCellLog } from '../reproduce/cell-log';
@@ -66,7 +66,7 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   for (const r of rules) if (!RULE_NAMES.includes(r)) throw new UsageError(`--rules: unknown rule "${r}" (expected ${RULE_NAMES.join(', ')})`);
   const models = (o.models ? list(o.models, 'models') : ['mnist-fc', 'mnist-conv', ...(o['data-dir'] ? ['cifar-conv'] : [])]) as ReproduceModel[];
   for (const m of models) if (!REPRODUCE_MODEL_NAMES.includes(m)) throw new UsageError(`--models: unknown model "${m}" (expected ${REPRODUCE_MODEL_NAMES.join(', ')})`);
-  const seeds = integers(o.seeds!, 'seeds', 0);
+  const seeds = list(o.seeds!, 'seeds').map((s) => parseSeed(s));
   const depths = integers(o.depths ?? (o.quick ? QUICK.depths.join(',') : String(MEMORY_DEPTH_OPTIONS.depths.default)), 'depths', 1);
   const workers = o.workers ?? availableParallelism();
   // The cores are shared among the cells: two-thread cells on a 2-core machine with two workers
@@ -77,7 +77,6 @@ export async function reproduce(argv: readonly string[], io: Io): Promise<number
   const limits = o.limit !== undefined ? Object.fromEntries(models.map((m) => [m, o.limit!])) : o.quick ? QUICK.limits : undefined;
   const cells = planCells({ out, models, rules, seeds, epochs: o.epochs ?? (o.quick ? QUICK.epochs : undefined), limits, dataDir });
   const t0 = Date.now();
-  mkdirSync(out, { recursive: true });
   const release = lockOut(out);
   const say = (text: string, json: object) => (o.json ? io.out(JSON.stringify(json) + '\n') : io.err.write(text + '\n'));
   let pool: Executor | undefined;

@@ -36,7 +36,7 @@ export const SWEEP_OPTIONS = {
   out: { kind: 'string', default: 'fbl-sweep', help: 'results, logs and checkpoints; rerun with the same --out to continue' },
   workers: { kind: 'int', min: 1, help: 'cells trained at once, one process each (default: the number of cores)' },
   'checkpoint-every': { kind: 'int', default: 200, min: 1, help: 'steps between a cell\'s checkpoints (and at every epoch end)' },
-  'retry-failed': { kind: 'boolean', help: 'also rerun cells whose last run failed (diverged); by default a rerun leaves them as they are' },
+  'retry-failed': { kind: 'boolean', help: 'also rerun trials whose last run diverged; by default a rerun leaves them as they are (it retries those that failed on an error, such as missing data or a full disk)' },
   'report-only': { kind: 'boolean', help: 'train nothing: rebuild results.md, results.json and the plots from the cells\' logs' },
   json: { kind: 'boolean', help: 'print progress and the result as JSON lines on stdout' },
   ...EXECUTOR_OPTIONS,

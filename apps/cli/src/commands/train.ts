@@ -117,7 +117,8 @@ async function trainLocked(o: TrainParsed, argv: readonly string[], io: Io, chec
     }
     const line = (e: EpochEndEvent) => ({
       epoch: e.epoch, loss: round(e.loss, 5), trainAccuracy: round(e.trainAccuracy, 5), testAccuracy: round(e.testAccuracy, 5),
-      samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes, ...base,
+      samplesPerSec: Math.round(e.samplesPerSec), seconds: round(e.seconds, 2), peakBytes: e.memory.peakBytes,
+      ...(e.resumedAt !== undefined ? { resumedAt: e.resumedAt } : {}), ...base,
     });
     const align = o['align-every']
       ? await alignmentReporter({ every: o['align-every'], model: run.model, rule: run.rule, dataset, json: !!o.json, out: io.out, base })
@@ -139,7 +140,8 @@ async function trainLocked(o: TrainParsed, argv: readonly string[], io: Io, chec
             bar.clear();
             if (o.json) io.out(JSON.stringify({ event: 'epoch', ...line(e) }) + '\n');
             else io.out(`epoch ${e.epoch}/${config.epochs}  loss ${e.loss.toFixed(4)}  train acc ${pct(e.trainAccuracy)}  test acc ${pct(e.testAccuracy)}  ` +
-              `${e.samplesPerSec.toFixed(0)} samples/s  ${e.seconds.toFixed(1)} s  peak ${(e.memory.peakBytes / 2 ** 20).toFixed(1)} MiB\n`);
+              `${e.samplesPerSec.toFixed(0)} samples/s  ${e.seconds.toFixed(1)} s  peak ${(e.memory.peakBytes / 2 ** 20).toFixed(1)} MiB` +
+              `${e.resumedAt !== undefined ? ` (resumed at step ${e.resumedAt}: speed and peak of this process's part)` : ''}\n`);
           },
         },
       ],
