@@ -34,6 +34,8 @@ describe('fbl train', () => {
     [['train', '--arch', '784-x-10'], /--arch must be widths/],
     [['train', 'extra'], /unexpected argument "extra"/],
     [['fly'], /unknown command "fly"/],
+    [['train', '--feedback-mode', 'regenerate'], /^fbl: --feedback-mode is not an option of rule bp; it is taken by fa, dfa, mem-dfa, drtp/],
+    [['train', '--rule', 'fa', '--drtp-schedule', 'at-end'], /^fbl: --drtp-schedule is not an option of rule fa; it is taken by drtp\n$/],
   ])('rejects %j with one line and exit code 2', async (argv, message) => {
     const r = await run(...(argv as string[]));
     expect(r.code).toBe(2);

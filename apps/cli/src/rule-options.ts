@@ -1,6 +1,6 @@
 import { GENERATOR_NAMES } from '@feedback-lab/feedback';
 import { ruleFlags, type RuleFlag, type RuleValues } from '@feedback-lab/rules';
-import type { OptionSpec, Specs } from './args';
+import { UsageError, type OptionSpec, type Specs } from './args';
 
 // Flags whose default `fbl train` takes from the preset (trainDefaults), and what that means.
 const PRESET_DEFAULT: Readonly<Record<string, string>> = {
@@ -30,6 +30,17 @@ export const RULE_OPTIONS: Specs = Object.fromEntries(FLAGS.map((f) => [f.field.
 
 /** The rule flags, which decide a run's numbers: stored in and checked against checkpoints. */
 export const RULE_FLAGS: readonly string[] = FLAGS.map((f) => f.field.flag);
+
+/**
+ * Refuses rule flags that `rule` does not declare (`--feedback-mode` with bp, `--drtp-schedule`
+ * with fa): a UsageError naming the rules that take the flag. Flags of no rule pass through.
+ */
+export function checkRuleFlags(flags: Iterable<string>, rule: string): void {
+  for (const flag of flags) {
+    const f = FLAGS.find((x) => x.field.flag === flag);
+    if (f && !f.rules.includes(rule)) throw new UsageError(`--${flag} is not an option of rule ${rule}; it is taken by ${f.rules.join(', ')}`);
+  }
+}
 
 /** The values the rules' factories read: the rule flags set in `o`, and the run's seed. */
 export function ruleValues(o: Readonly<Record<string, unknown>>, seed: number): RuleValues {

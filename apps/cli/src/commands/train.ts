@@ -12,7 +12,7 @@ import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
 import { alignmentReporter } from '../alignment';
 import { RULE_NAMES } from '@feedback-lab/rules';
-import { RULE_OPTIONS } from '../rule-options';
+import { RULE_OPTIONS, checkRuleFlags } from '../rule-options';
 import { RESULT_KEYS, buildRun, checkPredictedBudget, openRunDataset, predictedStepBytes, type RunConfig } from '../run-config';
 import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
 import { openDataset } from '../datasets';
@@ -62,6 +62,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
   // Stored in the checkpoint: relative to where this run started, so absolute for the resume.
   if (o['data-dir']) o['data-dir'] = resolve(o['data-dir']);
   if (o['checkpoint-every'] !== undefined && !o['checkpoint-dir'] && !o.resume) throw new UsageError('--checkpoint-every needs --checkpoint-dir (or --resume)');
+  if (!o.resume) checkRuleFlags(Object.keys(explicitOptions(argv, TRAIN_OPTIONS)), o.rule!);
   if (o.overwrite && !o['checkpoint-dir']) throw new UsageError('--overwrite needs --checkpoint-dir');
   for (const k of RESUME_CONFLICTS) if (o.resume && o[k]) throw new UsageError(`--${k} cannot be combined with --resume`);
   // Where checkpoints go is claimed before anything is loaded or trained: a bad path, a

@@ -1,4 +1,5 @@
-import { UsageError, parseOptions } from '../args';
+import { UsageError, explicitOptions, parseOptions } from '../args';
+import { checkRuleFlags } from '../rule-options';
 import { TRAIN_OPTIONS } from '../commands/train';
 import { REPRODUCE_MODELS, REPRODUCE_MODEL_NAMES, trainArgs, type CellConfig } from './plan';
 
@@ -48,7 +49,8 @@ export function validateCellConfig(raw: unknown, o: { allowDataDir: boolean }): 
   }
   const config = c as unknown as CellConfig;
   // The values themselves, as `fbl train` would read them: ranges, choices, integers.
-  parseOptions(trainArgs(config, 1), TRAIN_OPTIONS);
+  const parsed = parseOptions(trainArgs(config, 1), TRAIN_OPTIONS);
+  checkRuleFlags(Object.keys(explicitOptions(trainArgs(config, 1), TRAIN_OPTIONS)), String(parsed.rule));
   if (!Number.isSafeInteger(config.seed) || config.seed < 0 || config.seed > 0xffff_ffff) throw new UsageError(`cell config: seed must be an integer from 0 to 4294967295, got ${config.seed}`);
   return config;
 }

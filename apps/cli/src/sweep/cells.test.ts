@@ -21,13 +21,13 @@ describe('trialCells', () => {
   });
 
   it('starts from presetDefaults(preset, rule) and overrides only what the trial sets; other options go into options', () => {
-    const [cell] = trialCells({ ...plan, rules: ['dfa'], seeds: [1] }, trials('lr=0.05', 'optimizer=adam', 'feedback-conv=none', 'on-diverge=skip-batch', 'fa-symmetric=true'));
+    const [cell] = trialCells({ ...plan, rules: ['dfa'], seeds: [1] }, trials('lr=0.05', 'optimizer=adam', 'feedback-conv=none', 'on-diverge=skip-batch', 'feedback-mode=regenerate'));
     const d = presetDefaults('mnist-fc', 'dfa');
     expect(cell!.epochs).toBe(d.epochs);
     expect(cell!.config).toEqual({
       model: 'mnist-fc', preset: 'mnist-fc', dataset: 'mnist', rule: 'dfa', seed: 1, limit: 256,
       optimizer: 'adam', lr: 0.05, batchSize: d.batchSize, feedbackScale: d.feedbackScale, feedbackConv: 'none',
-      options: { 'fa-symmetric': true, 'on-diverge': 'skip-batch' },
+      options: { 'feedback-mode': 'regenerate', 'on-diverge': 'skip-batch' },
     });
   });
 
@@ -37,6 +37,8 @@ describe('trialCells', () => {
     expect(one.config.feedbackScale).toBe(1);
     expect(trainArgs(one.config, 1).join(' ')).toContain('--feedback-scale 1');
     expect(() => trialCells({ ...plan, models: ['cifar-conv'], rules: ['bp'], dataDir: '/data' }, trials('normalize=false'))).toThrow(/normalize false cannot be swept on cifar-conv bp/);
+    // an option the rule does not take is refused before anything trains
+    expect(() => trialCells({ ...plan, rules: ['dfa'], seeds: [1] }, trials('fa-symmetric=true'))).toThrow(/trial t001 \(fa-symmetric=true\): --fa-symmetric is not an option of rule dfa; it is taken by fa/);
     // on a preset without a scale of its own, 1 is its default and fine
     expect(trialCells({ ...plan, rules: ['bp'], seeds: [1] }, trials('feedback-scale=1'))[0]!.config.feedbackScale).toBe(1);
   });
