@@ -3,7 +3,7 @@ import { UsageError } from '../args';
 import { validateCellConfig } from '../reproduce/cell-config';
 import { planCells, type Cell, type CellConfig, type PlanOptions } from '../reproduce/plan';
 import type { Trial } from './sample';
-import type { FIELD_OPTIONS, ParamValue } from './space';
+import { notTakenBy, type FIELD_OPTIONS, type ParamValue } from './space';
 
 /** A cell of a sweep: one trial on one model × rule × seed, in `<out>/cells/<model>-<rule>-<trial>-s<seed>`. */
 export interface TrialCell extends Cell {
@@ -24,6 +24,7 @@ export function trialConfig(base: CellConfig, values: Readonly<Record<string, Pa
   const c: Record<string, unknown> = { ...base };
   const options: Record<string, ParamValue> = {};
   for (const name of Object.keys(values).sort()) {
+    if (notTakenBy(base.rule, name)) continue; // the sweep says so when it starts
     const field = FIELDS[name as keyof typeof FIELDS];
     if (field) c[field] = values[name];
     else options[name] = values[name]!;

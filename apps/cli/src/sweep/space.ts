@@ -146,5 +146,10 @@ const RULE_FLAGS = ruleFlags();
 
 /** The swept options that `rule` does not take (a rule ignores the rule flags of other rules), e.g. feedback-scale for bp. */
 export function ignoredBy(rule: string, space: readonly ParamSpace[]): string[] {
-  return space.map((p) => p.name).filter((name) => RULE_FLAGS.some((f) => f.field.flag === name && !f.rules.includes(rule)));
+  return space.map((p) => p.name).filter((name) => notTakenBy(rule, name));
+}
+
+/** True for a rule flag that `rule` does not declare: fbl train refuses it, so a trial leaves it out. */
+export function notTakenBy(rule: string, name: string): boolean {
+  return RULE_FLAGS.some((f) => f.field.flag === name && !f.rules.includes(rule));
 }
