@@ -63,11 +63,11 @@ export async function runStep(rule: LearningRule, model: Model, batch: Batch, op
  * The gradients a step would apply, without applying them (the weights stay as they are), and
  * its loss; the caller disposes both. For diagnostics such as alignment with backprop. Every
  * rule here computes each block's update from pre-update weights, so these are the updates a
- * real step applies.
+ * real step applies. The rule runs with `ctx.dryRun`, so it changes none of its own state either.
  */
 export function peekUpdates(rule: LearningRule, model: Model, batch: Batch, ctx: StepContext): { grads: tf.NamedTensorMap; loss: tf.Scalar } {
   const grads: tf.NamedTensorMap = {};
-  const it = rule.updates(model, batch, ctx);
+  const it = rule.updates(model, batch, { ...ctx, dryRun: true });
   for (let r = it.next(); ; r = it.next()) {
     if (r.done) return { grads, loss: r.value };
     Object.assign(grads, r.value.grads);

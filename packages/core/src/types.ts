@@ -106,6 +106,12 @@ export interface StepContext {
   readonly step: number;
   /** Called by rules at phase boundaries; a no-op unless a profiler listens. */
   readonly mark?: PhaseMarker;
+  /**
+   * A probe (`peekUpdates`, `--align-every`): the updates are collected, never applied. The rule
+   * must then change nothing it keeps (no redrawn feedback, no advanced state), so a probe leaves
+   * the run bit for bit as it was.
+   */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -133,6 +139,15 @@ export interface LearningRule {
    * leave no other tensors behind, and never read a tensor synchronously (`dataSync`).
    */
   updates(model: Model, batch: Batch, ctx: StepContext): Generator<BlockUpdate, tf.Scalar, void>;
+  /**
+   * Trainable variables the rule owns (Kolen–Pollack's learned feedback B), made for `model` on
+   * the first call and the same ones, in the same order, on every later call. The rule yields
+   * their gradients under their names like a block's; the caller's optimizer applies them with
+   * the model's settings, schedule and slots (the rule never updates them itself), checkpoints
+   * save and restore them and their optimizer state, `skip-batch` undoes them, exports leave
+   * them out. `dispose` frees them.
+   */
+  variables?(model: Model): readonly tf.Variable[];
   /** Bytes the rule keeps between steps (feedback matrices); 0 when regenerated. */
   residentBytes?(): number;
   /**

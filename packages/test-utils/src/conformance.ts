@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, beforeAll } from 'vitest';
 import {
-  createOptimizer, disposeOptimizerState, mlp, runStep, softmaxCrossEntropy, stepSync, type Batch, type LearningRule, type Model, type Optimizer,
+  createOptimizer, disposeOptimizerState, mlp, modelVariables, peekUpdates, runStep, softmaxCrossEntropy, stepSync,
+  type Batch, type LearningRule, type Model, type Optimizer,
 } from '@feedback-lab/core';
 import { blobs } from '@feedback-lab/datasets';
 import { useBackend } from './backends';
@@ -103,16 +104,20 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       const a = makeModel(5);
       const b = makeModel(6);
       const ra = o.create(5);
+      const rb = o.create(1234);
       const optA = createOptimizer({ name: 'adam', lr: (o.lr ?? 0.1) / 10 });
       const optB = createOptimizer({ name: 'adam', lr: (o.lr ?? 0.1) / 10 });
       steps(ra, a, optA, 0, 3);
-      b.blocks.forEach((blk, i) => blk.params.forEach((p, j) => p.assign(a.blocks[i]!.params[j]!)));
+      // the model's and the rule's trainable variables, in the same order in both runs
+      const trainA = [...a.blocks.flatMap((blk) => blk.params), ...(ra.variables?.(a) ?? [])];
+      const trainB = [...b.blocks.flatMap((blk) => blk.params), ...(rb.variables?.(b) ?? [])];
+      expect(trainB.length).toBe(trainA.length);
+      trainB.forEach((p, i) => p.assign(trainA[i]!));
       // optimizer state is keyed by variable name: rename a's slots to b's
-      const names = new Map(a.blocks.flatMap((blk, i) => blk.params.map((p, j) => [p.name, b.blocks[i]!.params[j]!.name] as const)));
+      const names = new Map(trainA.map((p, i) => [p.name, trainB[i]!.name] as const));
       const saved = optA.save();
       optB.load({ options: saved.options, slots: Object.fromEntries(Object.entries(saved.slots).map(([k, v]) => [names.get(k)!, v])) });
       disposeOptimizerState(saved);
-      const rb = o.create(1234);
       const state = await ra.getState?.();
       if (state) await rb.setState!(state);
       steps(ra, a, optA, 3, 4);
@@ -123,6 +128,37 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       for (const x of [ra, rb]) x.dispose();
       for (const x of [optA, optB]) x.dispose();
       for (const m of [a, b]) m.dispose();
+    });
+
+    it('a probe (peekUpdates) changes nothing: weights, rule variables, rule state, optimizer state, later steps', async () => {
+      const train = (rule: LearningRule, model: Model, opt: Optimizer, from: number, n: number) => {
+        for (let s = from; s < from + n; s++) stepSync(rule, model, batches[s % batches.length]!, opt, { loss: softmaxCrossEntropy, step: s }).dispose();
+      };
+      const setup = () => {
+        const model = makeModel(8);
+        const rule = o.create(8);
+        const opt = createOptimizer({ name: 'adam', lr: (o.lr ?? 0.1) / 10 });
+        train(rule, model, opt, 0, 3);
+        return { model, rule, opt };
+      };
+      const probed = setup();
+      const plain = setup();
+      const before = await everything(probed.model, probed.rule, probed.opt);
+      for (const s of [3, 4]) {
+        const { grads, loss } = peekUpdates(probed.rule, probed.model, batches[s % batches.length]!, { loss: softmaxCrossEntropy, step: s });
+        tf.dispose([loss, ...Object.values(grads)]);
+      }
+      expect(await everything(probed.model, probed.rule, probed.opt)).toEqual(before);
+      // and what getState does not show (a generator's position): the next steps are the same
+      train(probed.rule, probed.model, probed.opt, 3, 2);
+      train(plain.rule, plain.model, plain.opt, 3, 2);
+      const [x, y] = await Promise.all([everything(probed.model, probed.rule, probed.opt), everything(plain.model, plain.rule, plain.opt)]);
+      expect(x.weights).toEqual(y.weights);
+      for (const r of [probed, plain]) {
+        r.rule.dispose();
+        r.opt.dispose();
+        r.model.dispose();
+      }
     });
 
     it('reads no tensor synchronously inside a step (no GPU stall)', () => {
@@ -160,6 +196,20 @@ export function describeRuleConformance(name: string, o: ConformanceOptions): vo
       expect(tf.memory().numTensors).toBe(start);
     });
   });
+}
+
+/**
+ * Plain copies of a run's state, for bit-for-bit comparison: the model's variables, the rule's
+ * own, its `getState()` and the optimizer's slots in the order of `vars` (names differ per run).
+ */
+async function everything(model: Model, rule: LearningRule, opt: Optimizer) {
+  const vars = [...modelVariables(model), ...(rule.variables?.(model) ?? [])];
+  const copy = (t: tf.Tensor) => Array.from(t.dataSync());
+  const state = Object.entries((await rule.getState?.()) ?? {}).map(([k, v]) => [k, v instanceof tf.Tensor ? copy(v) : v]);
+  const saved = opt.save();
+  const slots = vars.map((v) => Object.entries(saved.slots[v.name] ?? {}).map(([k, x]) => [k, x instanceof tf.Tensor ? copy(x) : x]));
+  disposeOptimizerState(saved);
+  return { weights: vars.map(copy), state, slots };
 }
 
 function mean(xs: readonly number[]): number {

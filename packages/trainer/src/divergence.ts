@@ -32,7 +32,8 @@ export interface StepUndo {
  * Snapshots `params` and the optimizer's whole state so a diverged step can be undone
  * (`skip-batch`). Costs one copy of the weights and optimizer slots per step; only taken under
  * that policy. The state is all in the optimizer (no rule keeps optimizer state), so every
- * rule's step is undone completely, MEM-DFA's block-by-block updates included.
+ * rule's step is undone completely, MEM-DFA's block-by-block updates included; a rule's
+ * trainable variables (`LearningRule.variables`) belong in `params`.
  */
 export function snapshotForUndo(params: readonly tf.Variable[], opt: Optimizer): StepUndo {
   const copies = params.map((p) => tf.keep(p.clone()));

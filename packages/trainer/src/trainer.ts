@@ -114,8 +114,9 @@ export function createTrainer(o: TrainerOptions): Trainer {
   const now = o.now ?? (() => performance.now());
   let step = o.start?.step ?? 0;
   const policy = o.onDiverge ?? 'stop';
-  // with batch-norm running statistics, so a skipped batch undoes their update too
-  const params = modelVariables(o.model);
+  // with batch-norm running statistics and the rule's own variables (KP's B), so a skipped
+  // batch undoes their update too, and a NaN in either counts as divergence
+  const params = [...modelVariables(o.model), ...(o.rule.variables?.(o.model) ?? [])];
   let lastCheckpoint: { where: string; step: number } | undefined;
   let skipsInARow = 0;
   const explosion = o.explosion === false ? undefined : explosionGuard(o.explosion);

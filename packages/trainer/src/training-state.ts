@@ -16,11 +16,15 @@ export interface NamedArray {
 export interface TrainingState {
   /**
    * Model variables (`param/<block>/<index>`: the block's params, then its non-trainable
-   * statistics such as batch norm's running mean and variance), optimizer slots (`opt/…`), rule
+   * statistics such as batch norm's running mean and variance), the rule's own trainable
+   * variables (`rulevar/<index>`, see `LearningRule.variables`), optimizer slots (`opt/…`), rule
    * tensors (`rule/…`).
    */
   arrays: NamedArray[];
-  /** The optimizer's settings and its per-variable numbers (Adam's β powers), by `<block>/<index>`. */
+  /**
+   * The optimizer's settings and its per-variable numbers (Adam's β powers), by `<block>/<index>`
+   * (or `rulevar/<index>` for the rule's variables).
+   */
   optimizer: { options: OptimizerOptions; numbers: Record<string, Record<string, number>> };
   /** The JSON part of the rule's `getState()`; tensors are in `arrays` as `rule/<key>`. */
   rule: { name: string; state: Record<string, unknown> | null };
@@ -35,14 +39,16 @@ const toArray = (name: string, t: tf.Tensor): NamedArray => ({
 export async function captureTrainingState(model: Model, opt: Optimizer, rule: LearningRule): Promise<TrainingState> {
   const arrays: NamedArray[] = [];
   model.blocks.forEach((b, i) => blockVariables(b).forEach((p, j) => arrays.push(toArray(`param/${i}/${j}`, p))));
+  const ruleVars = rule.variables?.(model) ?? [];
+  ruleVars.forEach((v, i) => arrays.push(toArray(`rulevar/${i}`, v)));
   // Variable names differ between runs; the state is keyed by the parameter's position.
-  const position = new Map(model.blocks.flatMap((b, i) => b.params.map((p, j) => [p.name, `${i}/${j}`] as const)));
+  const position = new Map(trainables(model, ruleVars).map(([key, p]) => [p.name, key]));
   const snap = opt.save();
   let optimizer: TrainingState['optimizer'];
   try {
     const { json, tensors } = optimizerStateToRecord(snap, (name) => {
       const at = position.get(name);
-      if (!at) throw new FblError('CHECKPOINT', `optimizer holds state for variable ${name}, which is not in the model`);
+      if (!at) throw new FblError('CHECKPOINT', `optimizer holds state for variable ${name}, which is neither in the model nor the rule's`);
       return at;
     });
     for (const [k, t] of Object.entries(tensors)) arrays.push(toArray(`opt/${k}`, t));
@@ -82,12 +88,18 @@ export async function restoreTrainingState(model: Model, opt: Optimizer, rule: L
     throw new FblError('CHECKPOINT', `checkpoint optimizer is ${s.optimizer.options.name}, not ${opt.options.name}`);
   }
   const params = model.blocks.flatMap((b, i) => blockVariables(b).map((p, j) => ({ p, a: take(`param/${i}/${j}`), label: `${b.name} param ${j}` })));
+  const ruleVars = rule.variables?.(model) ?? [];
+  const ruleVarArrays = s.arrays.filter((a) => a.name.startsWith('rulevar/'));
+  if (ruleVarArrays.length !== ruleVars.length) {
+    throw new FblError('CHECKPOINT', `checkpoint holds ${ruleVarArrays.length} variables of rule ${rule.name} but it has ${ruleVars.length}`);
+  }
+  params.push(...ruleVars.map((p, i) => ({ p, a: take(`rulevar/${i}`), label: `rule ${rule.name} variable ${i}` })));
   // params come first in blockVariables, so `<block>/<index>` names the same parameter
-  const byPosition = new Map(model.blocks.flatMap((b, i) => b.params.map((p, j): [string, tf.Variable] => [`${i}/${j}`, p])));
+  const byPosition = new Map(trainables(model, ruleVars));
   const optArrays = s.arrays.filter((a) => a.name.startsWith('opt/'));
   const ruleTensors = s.arrays.filter((a) => a.name.startsWith('rule/')).length;
   if (s.arrays.length !== params.length + optArrays.length + ruleTensors) {
-    throw new FblError('CHECKPOINT', `checkpoint holds ${s.arrays.length - optArrays.length - ruleTensors} parameters but this model has ${params.length}`);
+    throw new FblError('CHECKPOINT', `checkpoint holds ${s.arrays.length - optArrays.length - ruleTensors - ruleVars.length} parameters but this model has ${params.length - ruleVars.length}`);
   }
   for (const { p, a, label } of params) {
     if (a.shape.join() !== p.shape.join()) throw new FblError('CHECKPOINT', `${label} has shape [${a.shape}] in the checkpoint but [${p.shape}] in the model`);
@@ -120,4 +132,12 @@ export async function restoreTrainingState(model: Model, opt: Optimizer, rule: L
   } finally {
     tf.dispose(made);
   }
+}
+
+/** Every variable the optimizer may hold state for, keyed by position: `<block>/<index>`, `rulevar/<index>`. */
+function trainables(model: Model, ruleVars: readonly tf.Variable[]): [string, tf.Variable][] {
+  return [
+    ...model.blocks.flatMap((b, i) => b.params.map((p, j): [string, tf.Variable] => [`${i}/${j}`, p])),
+    ...ruleVars.map((v, i): [string, tf.Variable] => [`rulevar/${i}`, v]),
+  ];
 }
