@@ -11,6 +11,15 @@ export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * A weight's fans as its initialiser takes them: the last two dimensions, each times the
+ * receptive field (the leading dimensions of a conv kernel [kh, kw, in, out]).
+ */
+export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  const receptive = shape.length > 2 ? shape.slice(0, -2).reduce((a, b) => a * b, 1) : 1;
+  return { fanIn: (shape.length > 1 ? shape[shape.length - 2]! : 1) * receptive, fanOut: shape[shape.length - 1]! * receptive };
+}
+
 export function checkShape(name: string, shape: readonly number[]): void {
   if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new FblError('INVALID_OPTION', `${name}: feedback shape must be positive integers, got [${shape}]`);

@@ -7,3 +7,5 @@ export type { ScaleOptions } from './fill';
 export { feedbackBank, feedbackSeedOf, type FeedbackBank, type FeedbackBankOptions, type FeedbackKey, type FeedbackMode, type FeedbackOptions } from './bank';
 export { dfaFeedbackBank, dfaSignal, directSignal, type ConvScaling, type DfaFeedbackOptions } from './direct';
 export { FEEDBACK_OPTIONS, DFA_FEEDBACK_OPTIONS } from './options';
+export { signConcordant, signConcordantMemory, magnitudes, type SignConcordantRule, type SignMagnitude } from './sign-concordant';
+export { fans } from './fill';

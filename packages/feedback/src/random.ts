@@ -1,5 +1,5 @@
 import type { FeedbackGenerator } from '@feedback-lab/core';
-import { elementwise, type ScaleOptions } from './fill';
+import { elementwise, fans, type ScaleOptions } from './fill';
 
 /**
  * Zero-mean gaussian entries with standard deviation `std` (default 1).
@@ -47,10 +47,8 @@ export function heNormal(o: ScaleOptions = {}): FeedbackGenerator {
  */
 export function xavier(o: ScaleOptions = {}): FeedbackGenerator {
   return elementwise('xavier', o.scale, (rng, shape) => {
-    const receptive = shape.length > 2 ? shape.slice(0, -2).reduce((a, b) => a * b, 1) : 1;
-    const fanA = (shape.length > 1 ? shape[shape.length - 2]! : 1) * receptive;
-    const fanB = shape[shape.length - 1]! * receptive;
-    const limit = Math.sqrt(6 / (fanA + fanB));
+    const { fanIn, fanOut } = fans(shape);
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
     return () => (rng.next() * 2 - 1) * limit;
   });
 }
@@ -67,8 +65,7 @@ export function xavier(o: ScaleOptions = {}): FeedbackGenerator {
  */
 export function fanOut(o: ScaleOptions = {}): FeedbackGenerator {
   return elementwise('fan-out', o.scale, (rng, shape) => {
-    const receptive = shape.length > 2 ? shape.slice(0, -2).reduce((a, b) => a * b, 1) : 1;
-    const std = Math.sqrt(1 / (shape[shape.length - 1]! * receptive));
+    const std = Math.sqrt(1 / fans(shape).fanOut);
     return () => rng.normal() * std;
   });
 }

@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOptimizer, FblError, mlp, presetSpec, softmaxCrossEntropy } from '@feedback-lab/core';
 import { predictMemory, profileStep } from '@feedback-lab/profiler';
+import { brsfRule } from '@feedback-lab/rule-brsf';
 import { drtpRule } from '@feedback-lab/rule-drtp';
 import { faRule } from '@feedback-lab/rule-fa';
+import { frsfRule } from '@feedback-lab/rule-frsf';
 import { signSymmetryRule } from '@feedback-lab/rule-sign-symmetry';
+import { usfRule } from '@feedback-lab/rule-usf';
 import { randomBatch, useBackend } from '@feedback-lab/test-utils';
 import { RULES, RULE_NAMES, ruleByName, ruleFlags, ruleOptions } from './index';
 
@@ -62,6 +65,11 @@ describe('the catalog', () => {
     expect(ruleOptions(drtpRule, values)).toEqual({ seed: 3, feedback: 'regenerate', scale: 2, schedule: 'at-end' });
     // Sign-symmetry has no randomness: no seed reaches it.
     expect(ruleOptions(signSymmetryRule, values)).toEqual({ batchManhattan: true });
+    // uSF's magnitude is the initialiser's scale: only --feedback-scale; brSF draws its magnitudes
+    // every step, so it keeps none and takes no --feedback-mode
+    expect(ruleOptions(usfRule, values)).toEqual({ scale: 2 });
+    expect(ruleOptions(brsfRule, values)).toEqual({ seed: 3, scale: 2 });
+    expect(ruleOptions(frsfRule, values)).toEqual({ seed: 3, feedback: 'regenerate', scale: 2 });
     const fa = ruleOptions(faRule, { seed: 1, feedback: 'uniform', 'feedback-scale': 0.5 });
     expect(fa.generator?.name).toMatch(/uniform/);
   });

@@ -1,10 +1,13 @@
 import type { AnyRuleOption, DenseFlops, LearningRule, RuleDescriptor, RuleMemoryModel } from '@feedback-lab/core';
 import { bpRule } from '@feedback-lab/rule-bp';
+import { brsfRule } from '@feedback-lab/rule-brsf';
 import { dfaRule } from '@feedback-lab/rule-dfa';
 import { drtpRule } from '@feedback-lab/rule-drtp';
 import { faRule } from '@feedback-lab/rule-fa';
+import { frsfRule } from '@feedback-lab/rule-frsf';
 import { memDfaRule } from '@feedback-lab/rule-mem-dfa';
 import { signSymmetryRule } from '@feedback-lab/rule-sign-symmetry';
+import { usfRule } from '@feedback-lab/rule-usf';
 import type { RuleValues } from './create';
 
 /** A factory option as apps see it: the option's key in the factory's options and its spec. */
@@ -40,8 +43,8 @@ function entry<O extends object>(d: RuleDescriptor<O>): CatalogRule {
 }
 
 /**
- * Every rule, in picker order. Adding a rule = its package (exporting a `RuleDescriptor`) and one
- * line here; the CLI, the web app, the bench and the tests all read this list.
+ * Every rule, in picker order. Adding a rule = its package (exporting a `RuleDescriptor`), its
+ * import and its entry here; the CLI, the web app, the bench and the tests all read this list.
  */
 export const RULES: readonly CatalogRule[] = [
   entry(bpRule),
@@ -50,6 +53,9 @@ export const RULES: readonly CatalogRule[] = [
   entry(memDfaRule),
   entry(drtpRule),
   entry(signSymmetryRule),
+  entry(usfRule),
+  entry(brsfRule),
+  entry(frsfRule),
 ];
 
 /** The catalogued rules' names, in catalog order. */

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createOptimizer, mlp, softmaxCrossEntropy, stepSync, type BackendName, type LearningRule } from '@feedback-lab/core';
+import type { BackendName, LearningRule } from '@feedback-lab/core';
 import { useBackend } from './backends';
-import { randomBatch } from './batch';
-import { maxAbsDiff, snapshot } from './compare';
+import { layerDiffs, oneSgdStep } from './one-step';
 
 /** Inputs of `dfaOracle`, as plain arrays so it can run on another backend than the rule. */
 export interface DfaOracleInput {
@@ -73,31 +72,12 @@ export async function compareWithDfaOracle(o: {
 }): Promise<OracleComparison> {
   const n = o.batch ?? 16;
   const classes = o.arch[o.arch.length - 1]!;
-  await useBackend(o.backend);
-  const start = tf.memory().numTensors;
-  const model = mlp({ arch: [...o.arch], activation: o.activation, seed: 5 });
-  const batch = randomBatch(n, o.arch[0]!, classes, 3);
-  const params = model.blocks.flatMap((b) => b.params);
-  const before = snapshot(params);
+  const s = await oneSgdStep({ ...o, batch: n });
   const input: DfaOracleInput = {
-    arch: o.arch, activation: o.activation, batch: n,
-    x: Float32Array.from(batch.x.dataSync()), y: Float32Array.from(batch.y.dataSync()),
-    weights: model.blocks.map((_, i) => ({ W: before[2 * i]!, b: before[2 * i + 1]! })),
+    arch: o.arch, activation: o.activation, batch: n, x: s.x, y: s.y,
+    weights: o.arch.slice(1).map((_, i) => ({ W: s.before[2 * i]!, b: s.before[2 * i + 1]! })),
     feedback: o.arch.slice(1, -1).map((width, i) => o.feedback(i, [classes, width])),
   };
-  const opt = createOptimizer({ name: 'sgd', lr: 1 });
-  stepSync(o.rule, model, batch, opt, { loss: softmaxCrossEntropy, step: 0 }).dispose();
-  const after = snapshot(params);
-  o.rule.dispose();
-  opt.dispose();
-  model.dispose();
-  tf.dispose([batch.x, batch.y]);
-  const leaked = tf.memory().numTensors - start;
   await useBackend('cpu');
-  const expected = dfaOracle(input).flatMap((g) => [g.dW, g.db]);
-  const moved = after.map((w, i) => w.map((v, j) => v - before[i]![j]!));
-  const perParam = moved.map((m, i) => maxAbsDiff(m, expected[i]!.map((v) => -v)));
-  const sizes = moved.map((m) => maxAbsDiff(m, new Float32Array(m.length)));
-  const perLayer = (xs: number[]) => model.blocks.map((_, i) => Math.max(xs[2 * i]!, xs[2 * i + 1]!));
-  return { diffs: perLayer(perParam), sizes: perLayer(sizes), leaked };
+  return { ...layerDiffs(s, dfaOracle(input).flatMap((g) => [g.dW, g.db])), leaked: s.leaked };
 }

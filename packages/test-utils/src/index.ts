@@ -8,3 +8,5 @@ export { mnistAccuracy, MNIST_CHECK, type TrainerApi } from './mnist';
 export { randomBatch } from './batch';
 export { dfaOracle, compareWithDfaOracle, type DfaOracleInput, type OracleComparison } from './dfa-oracle';
 export { scriptedRule } from './scripted';
+export { chainOracle, compareWithChainOracle, expectChainOracle, type ChainOracleInput } from './chain-oracle';
+export { oneSgdStep, layerDiffs, type OneStep } from './one-step';

@@ -1,0 +1,2 @@
+export { brsf, type BrsfOptions } from './brsf';
+export { brsfRule } from './descriptor';

@@ -1,0 +1,2 @@
+export { frsf, type FrsfOptions } from './frsf';
+export { frsfRule } from './descriptor';

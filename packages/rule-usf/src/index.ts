@@ -1,0 +1,2 @@
+export { usf, usfMagnitude, type UsfOptions } from './usf';
+export { usfRule } from './descriptor';
