@@ -34,7 +34,7 @@ describe.each(RULE_NAMES)('registered rule %s', (rule) => {
 
 // `--feedback-mode` reaches every rule with random matrices: none stays resident, in the
 // measurement and in the prediction, and training gives the same numbers with less memory.
-describe.each(['fa', 'dfa', 'mem-dfa', 'drtp'])('--feedback-mode regenerate with %s', (rule) => {
+describe.each(['fa', 'dfa', 'mem-dfa', 'drtp', 'frsf'])('--feedback-mode regenerate with %s', (rule) => {
   it('keeps no feedback matrix resident (fbl profile, measured and predicted)', async () => {
     const profile = async (mode: string) => {
       const r = await run('profile', '--rule', rule, '--arch', '16-16-16-4', '--batch-size', '8', '--feedback-mode', mode, '--json');
