@@ -1,0 +1,2 @@
+export { kp, type KpOptions, type KpRule } from './kp';
+export { kpRule } from './descriptor';
