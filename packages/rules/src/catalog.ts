@@ -4,6 +4,7 @@ import { brsfRule } from '@feedback-lab/rule-brsf';
 import { dfaRule } from '@feedback-lab/rule-dfa';
 import { drtpRule } from '@feedback-lab/rule-drtp';
 import { faRule } from '@feedback-lab/rule-fa';
+import { kpRule } from '@feedback-lab/rule-kp';
 import { frsfRule } from '@feedback-lab/rule-frsf';
 import { memDfaRule } from '@feedback-lab/rule-mem-dfa';
 import { signSymmetryRule } from '@feedback-lab/rule-sign-symmetry';
@@ -49,6 +50,7 @@ function entry<O extends object>(d: RuleDescriptor<O>): CatalogRule {
 export const RULES: readonly CatalogRule[] = [
   entry(bpRule),
   entry(faRule),
+  entry(kpRule),
   entry(dfaRule),
   entry(memDfaRule),
   entry(drtpRule),
