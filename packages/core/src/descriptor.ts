@@ -2,6 +2,7 @@
 // options, what a step costs in memory and in matrix-product FLOPs, and how to load its factory.
 // Types only: a descriptor imports nothing at run time, so the web page can list the rules
 // without loading tfjs.
+import type { PresetKind, RuleDefaults } from './presets';
 import type { FeedbackGenerator, RuleFactory } from './types';
 
 interface OptionBase {
@@ -101,6 +102,12 @@ export interface RuleDescriptor<O extends object = object> {
   readonly memory: RuleMemoryModel;
   /** The step's counted FLOPs from the network's products (`trainingFlops` in the bench). */
   readonly flops: (f: DenseFlops) => number;
+  /**
+   * The rule's own training defaults per kind of preset (`PresetKind`), merged over the preset's
+   * rule-independent ones (`trainDefaults` in @feedback-lab/rules); a kind left out, or no
+   * `defaults`, trains with the preset's.
+   */
+  readonly defaults?: Readonly<Partial<Record<PresetKind, Readonly<RuleDefaults>>>>;
   /** The factory, loaded on demand so that listing rules loads no tfjs. */
   readonly load: () => Promise<RuleFactory<O>>;
 }

@@ -36,7 +36,7 @@ export { conv2d, type Padding } from './conv';
 export { pool2d, outSize, type PoolOptions, type PoolType } from './pool';
 export { conv2dBlock, flatten, type Conv2dBlockOptions } from './conv-block';
 export { buildModel, validateSpec, MAX_LAYERS, type ModelSpec, type DenseLayerSpec, type Conv2dLayerSpec } from './spec';
-export { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, specDefaults, type PresetDefaults, type PresetInfo, type TrainDefaults } from './presets';
+export { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, specDefaults, type PresetDefaults, type PresetInfo, type PresetKind, type RuleDefaults, type TrainDefaults } from './presets';
 export { disposeBlock, mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { blockVariables, inference, modelVariables, predict, withBatchNorm, type BatchNormOptions } from './batch-norm';
 export { softmaxCrossEntropy } from './loss';

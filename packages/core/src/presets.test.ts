@@ -7,46 +7,45 @@ import * as tf from '@tensorflow/tfjs-core';
 import './register';
 
 describe('presetDefaults', () => {
-  it('gives --arch MLPs the reference feedback per rule and leaves the other rules at their own', () => {
-    expect(presetDefaults(undefined, 'fa')).toMatchObject({ optimizer: 'momentum', lr: 0.01, batchSize: 64, feedback: 'fan-out', feedbackScale: 1 });
-    expect(presetDefaults(undefined, 'dfa').feedback).toBe('he-normal');
-    expect(presetDefaults(undefined, 'bp').feedback).toBeUndefined();
+  it('gives --arch MLPs the library defaults, kind tanh-mlp, and no per-rule entries', () => {
+    expect(presetDefaults(undefined)).toEqual({ optimizer: 'momentum', lr: 0.01, batchSize: 64, epochs: 2, feedbackScale: 1, normalize: false, kind: 'tanh-mlp' });
+    expect(presetDefaults(undefined)).toEqual(MLP_DEFAULTS);
     expect(presetDefaults(undefined)).not.toHaveProperty('rules');
   });
 
-  it('gives a model without a preset the tanh MLPs\' feedback only when every hidden block saturates', () => {
+  it('calls a model without a preset tanh-mlp only when every hidden block saturates', () => {
     const dense = (activation?: 'tanh' | 'sigmoid' | 'relu' | 'linear') => ({ type: 'dense' as const, units: 8, ...(activation ? { activation } : {}) });
     const out = { type: 'dense' as const, units: 10 };
-    expect(specDefaults({ input: [4], layers: [dense('tanh'), dense('sigmoid'), out] }, 'dfa')).toEqual(presetDefaults(undefined, 'dfa'));
-    // relu by default, relu or linear by name, or any conv block: the relu MLPs' fractions of BP's step
+    expect(specDefaults({ input: [4], layers: [dense('tanh'), dense('sigmoid'), out] })).toEqual(presetDefaults(undefined));
+    // relu by default, relu or linear by name, or any conv block: the relu MLPs' kind
     for (const hidden of [dense(), dense('relu'), dense('linear')]) {
-      expect(specDefaults({ input: [4], layers: [dense('tanh'), hidden, out] }, 'dfa')).toEqual(presetDefaults('mnist-fc', 'dfa'));
+      expect(specDefaults({ input: [4], layers: [dense('tanh'), hidden, out] })).toEqual(presetDefaults('mnist-fc'));
     }
     const conv = { type: 'conv2d' as const, filters: 2, kernel: 3, activation: 'tanh' as const };
-    expect(specDefaults({ input: [8, 8, 1], layers: [conv, out] }, 'drtp')).toEqual(presetDefaults('mnist-fc', 'drtp'));
-    expect(specDefaults({ input: [4], layers: [dense(), out] }, 'drtp').feedbackScale).toBe(0.002);
+    expect(specDefaults({ input: [8, 8, 1], layers: [conv, out] }).kind).toBe('relu-mlp');
   });
 
-  it('applies a preset\'s per-rule overrides on top of its base, and only for that rule', () => {
-    const dfa = presetDefaults('cifar-conv', 'dfa');
-    expect(dfa).toMatchObject({ lr: 0.01, epochs: 3, normalize: true, feedbackScale: 0.3, feedbackConv: 'positions', lrDecaySteps: 300 });
-    expect(presetDefaults('cifar-conv', 'bp')).toMatchObject({ normalize: true, feedbackScale: 1 });
-    expect(presetDefaults('cifar-conv', 'bp').feedbackConv).toBeUndefined();
-    expect(presetDefaults('cifar-conv', 'bp').lrDecaySteps).toBeUndefined();
-    expect(presetDefaults('mnist-conv', 'dfa').feedbackScale).toBe(1);
+  it('gives each preset its rule-independent defaults and kind', () => {
+    expect(presetDefaults('cifar-conv')).toEqual({ optimizer: 'momentum', lr: 0.01, batchSize: 64, epochs: 3, feedbackScale: 1, normalize: true, kind: 'cifar-conv' });
+    expect(presetDefaults('mnist-conv').kind).toBe('mnist-conv');
+    expect(presetDefaults('long-conv-5')).toMatchObject({ epochs: 1, kind: 'long' });
+    // a copy: callers may change theirs
+    const d = presetDefaults('mnist-fc');
+    d.lr = 1;
+    expect(presetDefaults('mnist-fc').lr).toBe(0.01);
   });
 
   it('treats deep-mlp-L as the relu MLP it is, and refuses unknown presets with the names it knows', () => {
-    expect(presetDefaults('deep-mlp-8', 'dfa')).toEqual(presetDefaults('mnist-fc', 'dfa'));
-    expect(presetDefaults('deep-mlp-8', 'dfa').feedbackScale).toBeLessThan(1);
-    expect(() => presetDefaults('cifar-resnet', 'bp')).toThrow(FblError);
-    expect(() => presetDefaults('cifar-resnet', 'bp')).toThrow(/unknown preset "cifar-resnet" \(expected mnist-fc, mnist-conv, cifar-conv, mnist-conv-bn, cifar-conv-bn, deep-mlp-<L>, long-fc\[-<L>\], long-conv\[-<L>\]\)/);
+    expect(presetDefaults('deep-mlp-8')).toEqual(presetDefaults('mnist-fc'));
+    expect(presetDefaults('deep-mlp-8').kind).toBe('relu-mlp');
+    expect(() => presetDefaults('cifar-resnet')).toThrow(FblError);
+    expect(() => presetDefaults('cifar-resnet')).toThrow(/unknown preset "cifar-resnet" \(expected mnist-fc, mnist-conv, cifar-conv, mnist-conv-bn, cifar-conv-bn, deep-mlp-<L>, long-fc\[-<L>\], long-conv\[-<L>\]\)/);
   });
 
   it('lists every preset with the defaults presetDefaults uses', () => {
     const list = listPresets();
     expect(list.map((p) => p.name)).toEqual(['mnist-fc', 'mnist-conv', 'cifar-conv', 'mnist-conv-bn', 'cifar-conv-bn', 'deep-mlp-<L>', 'long-fc[-<L>]', 'long-conv[-<L>]']);
-    for (const p of list.slice(0, 5)) expect(presetDefaults(p.name, 'fa')).toMatchObject({ ...p.defaults.rules?.fa, lr: p.defaults.rules?.fa?.lr ?? p.defaults.lr });
+    for (const p of list) expect(presetDefaults(p.name.replace('<L>', '3').replace('[-3]', '-3'))).toEqual(p.defaults);
     expect(MLP_DEFAULTS.normalize).toBe(false);
   });
 });
@@ -58,8 +57,8 @@ describe('the authors\' batch-norm presets', () => {
     expect(spec.layers[0]).toEqual({ type: 'dense', units: 500, activation: 'sigmoid', batchNorm: true });
     expect(spec.layers[30]).toEqual({ type: 'dense', units: 10 });
     expect(presetSpec('long-fc-5', { inputShape: [32, 32, 3] })).toMatchObject({ input: [3072], layers: { length: 6 } });
-    expect(presetDefaults('long-fc-5', 'mem-dfa')).toMatchObject({ optimizer: 'momentum', lr: 0.01, epochs: 1, feedbackScale: 1 });
-    expect(presetDefaults('long-fc-5', 'mem-dfa').feedback).toBeUndefined();
+    expect(presetDefaults('long-fc-5')).toMatchObject({ optimizer: 'momentum', lr: 0.01, epochs: 1, feedbackScale: 1, kind: 'long' });
+    expect(presetDefaults('long-fc-5').feedback).toBeUndefined();
     expect(() => presetSpec('long-fc-0')).toThrow('long-fc depth must be 1 to 1000, got 0');
   });
 
@@ -78,7 +77,7 @@ describe('the authors\' batch-norm presets', () => {
       const plain = presetSpec(base);
       expect(spec.layers.map((l) => !!l.batchNorm)).toEqual(plain.layers.map((_, i) => i < plain.layers.length - 1));
       expect(spec.layers.map(({ batchNorm, ...l }) => (void batchNorm, l))).toEqual(plain.layers);
-      expect(presetDefaults(name, 'dfa')).toEqual(presetDefaults(base, 'dfa'));
+      expect(presetDefaults(name)).toEqual(presetDefaults(base));
       const model = buildModel(spec, { inputShape: spec.input, numClasses: 10, seed: 1 });
       expect(model.blocks.filter((b) => b.stats)).toHaveLength(spec.layers.length - 1);
       const out = tf.tidy(() => model.forward(tf.ones([2, ...spec.input])));

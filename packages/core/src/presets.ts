@@ -23,43 +23,43 @@ export interface TrainDefaults {
   normalize: boolean;
 }
 
-/** Defaults of a preset, with optional per-rule overrides (e.g. DRTP's smaller step). */
+/**
+ * What kind of model a preset is, for the rules' own defaults: each rule's descriptor may tune
+ * its step per kind (`RuleDescriptor.defaults`), over the preset's rule-independent defaults.
+ * - `tanh-mlp`: MLPs whose hidden activations all saturate (tanh, sigmoid): `--arch` MLPs and
+ *   models without a preset. Random feedback's drift is bounded by the saturation.
+ * - `relu-mlp`: MLPs with unbounded hidden activations (mnist-fc, deep-mlp-<L>), and `--model`
+ *   or `--arch` models with any conv, relu or linear hidden block.
+ * - `mnist-conv`: the authors' MNIST conv net, with or without batch norm (mnist-conv[-bn]).
+ * - `cifar-conv`: the authors' CIFAR-10 conv net on standardised inputs (cifar-conv[-bn]).
+ * - `long`: the deep sigmoid batch-norm memory nets (long-fc[-<L>], long-conv[-<L>]).
+ */
+export type PresetKind = 'tanh-mlp' | 'relu-mlp' | 'mnist-conv' | 'cifar-conv' | 'long';
+
+/** The defaults a rule may set for a kind of preset (its descriptor's `defaults`). */
+export type RuleDefaults = Partial<Pick<TrainDefaults, 'lr' | 'lrDecaySteps' | 'feedback' | 'feedbackScale' | 'feedbackConv'>>;
+
+/** A preset's rule-independent defaults and its kind, which picks each rule's own defaults. */
 export interface PresetDefaults extends TrainDefaults {
-  rules?: Readonly<Record<string, Partial<Pick<TrainDefaults, 'lr' | 'lrDecaySteps' | 'feedback' | 'feedbackScale' | 'feedbackConv'>>>>;
+  kind: PresetKind;
 }
 
 const BASE = { optimizer: 'momentum', lr: 0.01, batchSize: 64, epochs: 2, feedbackScale: 1, normalize: false } as const;
 
 /**
  * The defaults of `--arch` MLPs (tanh by default) and of models without a preset: momentum 0.9,
- * lr 0.01, batch 64, and the PyTorch reference's feedback: per-unit scaled, so each hidden unit
- * receives a signal the size of one unit of the error (FA: B ~ N(0, 1/fan-out); DFA/MEM-DFA:
- * he-normal, variance 2/n_out, as the MEM-DFA authors). On the saturating tanh MLP that is about
- * 6–13× BP's step at the hidden layers and trains faster (784-800-800-10, 2 epochs: FA 95.67 %,
- * DFA 96.06 % vs 93.17 % and 92.53 % with the BP-matched defaults).
+ * lr 0.01, batch 64. Rules with random feedback use the PyTorch reference's per-unit scaled
+ * feedback here (their descriptors' `tanh-mlp` defaults).
  */
-export const MLP_DEFAULTS: PresetDefaults = {
-  ...BASE,
-  rules: { fa: { feedback: 'fan-out' }, dfa: { feedback: 'he-normal' }, 'mem-dfa': { feedback: 'he-normal' }, drtp: { feedback: 'he-normal' } },
-};
+export const MLP_DEFAULTS: PresetDefaults = { ...BASE, kind: 'tanh-mlp' };
 
 /**
  * Relu MLPs (mnist-fc, deep-mlp-L). Relu does not saturate, so a hidden update that does not yet
  * reduce the loss (random feedback before alignment) grows the activations without bound; the
- * random-feedback rules take a fraction of BP's step at the hidden layers (the feedback scale,
- * relative to the BP-matched defaults). mnist-fc on Fashion-MNIST, 20 000 samples, 1 epoch:
- * DFA 68.1 % at scale 1 (loss spikes), 71.3 % at 0.25, explodes at 2; DRTP explodes at ≥ 0.1, and
- * its signal never shrinks, so only a tiny scale keeps a full two-epoch run finite (0.002).
+ * random-feedback rules take a fraction of BP's step at the hidden layers (their descriptors'
+ * `relu-mlp` feedback scale, relative to the BP-matched defaults).
  */
-const RELU_MLP: PresetDefaults = {
-  ...BASE,
-  rules: {
-    fa: { feedback: 'fan-out', feedbackScale: 0.25 },
-    dfa: { feedbackScale: 0.25 },
-    'mem-dfa': { feedbackScale: 0.25 },
-    drtp: { feedbackScale: 0.002 },
-  },
-};
+const RELU_MLP: PresetDefaults = { ...BASE, kind: 'relu-mlp' };
 
 export interface PresetInfo {
   name: string;
@@ -80,12 +80,8 @@ const FIXED: Record<string, { description: string; defaults: PresetDefaults; spe
     spec: (k) => ({ name: 'mnist-fc', input: [784], layers: [{ type: 'dense', units: 100, activation: relu }, { type: 'dense', units: 30, activation: relu }, { type: 'dense', units: k }] }),
   },
   'mnist-conv': {
-    // 10 000 MNIST samples, 1 epoch: DFA 91.2 % at the BP-matched default; FA explodes at scale 1
-    // with its fan-out B, 88.9 % at 0.25 (84.5 % with xavier). DRTP's signal never shrinks, so its
-    // relu activations grow with lr·scale·steps: at 0.03 it survives 157 steps (71.2 %) but explodes
-    // after 200–370 steps of the full set; at 0.002 two epochs stay finite, but seed 2 fell from
-    // 92.4 to 58.5 % in epoch 2; with the rate decayed (lr / (1 + step/300)) it ends at 92.4 %.
-    defaults: { ...BASE, rules: { fa: { feedback: 'fan-out', feedbackScale: 0.25 }, drtp: { feedbackScale: 0.002, lrDecaySteps: 300 } } },
+    // The rules' `mnist-conv` defaults are measured on 10 000 MNIST samples (see their descriptors).
+    defaults: { ...BASE, kind: 'mnist-conv' },
     description: 'conv5x5x20 → maxpool2 → relu → conv5x5x50 → maxpool2 → relu → fc500 → relu → fc10 (28×28×1)',
     spec: (k) => ({
       name: 'mnist-conv',
@@ -99,21 +95,10 @@ const FIXED: Record<string, { description: string; defaults: PresetDefaults; spe
     }),
   },
   'cifar-conv': {
-    // Inputs standardised per channel (BP 25.7 → 39.3 % on 10 000 samples, 1 epoch). DFA explodes
-    // at scale ≥ 0.2 with uniform scaling; dividing the conv blocks' signals by √positions lets the
-    // dense block take 0.3 of BP's step: 27.9 %. FA 26.0 % at 0.1 (fan-out B). On the full data at a
-    // constant rate the random-feedback drift still compounds (DFA exploded at step 2004, DRTP at
-    // 918), so DFA, MEM-DFA and DRTP decay the rate, lr / (1 + step / N): the total drift then grows
-    // as log(steps) (docs/feedback-scaling.md).
-    defaults: {
-      ...BASE, epochs: 3, normalize: true,
-      rules: {
-        fa: { feedback: 'fan-out', feedbackScale: 0.1, lrDecaySteps: 300 },
-        dfa: { feedbackScale: 0.3, feedbackConv: 'positions', lrDecaySteps: 300 },
-        'mem-dfa': { feedbackScale: 0.3, feedbackConv: 'positions', lrDecaySteps: 300 },
-        drtp: { feedbackScale: 0.0005, lrDecaySteps: 200 },
-      },
-    },
+    // Inputs standardised per channel (BP 25.7 → 39.3 % on 10 000 samples, 1 epoch). On the full
+    // data at a constant rate random feedback's drift compounds, so the rules' `cifar-conv`
+    // defaults scale and decay their step (docs/feedback-scaling.md).
+    defaults: { ...BASE, epochs: 3, normalize: true, kind: 'cifar-conv' },
     description: 'conv5x5x32 → maxpool3/2 → relu → conv5x5x64 → avgpool3/2 → conv5x5x64 → avgpool3/2 → relu → fc128 → relu → fc10 (32×32×3, same padding)',
     spec: (k) => ({
       name: 'cifar-conv',
@@ -154,7 +139,7 @@ withBn('cifar-conv-bn', 'cifar-conv', 'cifar-conv with batch norm before each hi
  * on 10 000), DFA 56.0 % with the fan-out feedback (Adam with the authors' he-normal B: 8.7 %,
  * with fan-out 14.4 %). So the library defaults apply, with the BP-matched feedback.
  */
-const LONG: PresetDefaults = { ...BASE, epochs: 1 };
+const LONG: PresetDefaults = { ...BASE, epochs: 1, kind: 'long' };
 const LONG_DEPTH = 30;
 
 const DEEP = /^deep-mlp-(\d+)$/;
@@ -194,35 +179,34 @@ export function listPresets(): PresetInfo[] {
 
 /**
  * The training defaults of a model without a preset (`--arch`, `--model`), by what its hidden
- * blocks compute: MLPs whose hidden activations all saturate (tanh, sigmoid) get
- * {@link MLP_DEFAULTS} (the reference's per-unit feedback); any conv block, or any hidden relu or
- * linear block, gets the relu MLPs' fractions of BP's step, as unbounded activations drift under
- * random feedback. 784-800-800-10 relu, MNIST, first 10 000 samples, 1 epoch, seed 1: with the
- * tanh MLPs' feedback DFA explodes at step 51 and DRTP at step 14, FA ends at loss 6.2; with
- * these, DFA 85.83 %, FA 87.11 %, DRTP 85.24 %.
+ * blocks compute: MLPs whose hidden activations all saturate (tanh, sigmoid) are `tanh-mlp`
+ * ({@link MLP_DEFAULTS}); any conv block, or any hidden relu or linear block, is `relu-mlp`, as
+ * unbounded activations drift under random feedback. 784-800-800-10 relu, MNIST, first 10 000
+ * samples, 1 epoch, seed 1: with the tanh MLPs' feedback DFA explodes at step 51 and DRTP at
+ * step 14, FA ends at loss 6.2; with the relu MLPs', DFA 85.83 %, FA 87.11 %, DRTP 85.24 %.
+ * A rule's own defaults for the kind go over these (`trainDefaults` in @feedback-lab/rules).
  *
  * @example
- * const d = specDefaults({ input: [784], layers: [{ type: 'dense', units: 100 }, { type: 'dense', units: 10 }] }, 'dfa'); // feedbackScale 0.25
+ * specDefaults({ input: [784], layers: [{ type: 'dense', units: 100 }, { type: 'dense', units: 10 }] }).kind; // 'relu-mlp'
  */
-export function specDefaults(spec: ModelSpec, rule?: string): TrainDefaults {
+export function specDefaults(spec: ModelSpec): PresetDefaults {
   const hidden = spec.layers.slice(0, -1);
   const saturating = hidden.every((l) => l.type === 'dense' && (l.activation === 'tanh' || l.activation === 'sigmoid'));
-  const { rules, ...d } = saturating ? MLP_DEFAULTS : RELU_MLP;
-  return { ...d, ...(rule ? rules?.[rule] : undefined) };
+  return { ...(saturating ? MLP_DEFAULTS : RELU_MLP) };
 }
 
 /**
- * The training defaults of preset `name` (undefined: `--arch`/`--model`) for `rule`, with the
- * preset's per-rule overrides applied.
+ * The rule-independent training defaults of preset `name` (undefined: `--arch`/`--model`) and
+ * its kind; a rule's own defaults for the kind go over them (`trainDefaults` in
+ * @feedback-lab/rules).
  *
  * @example
- * const { optimizer, lr, batchSize } = presetDefaults('cifar-conv', 'dfa');
+ * const { optimizer, lr, batchSize, kind } = presetDefaults('cifar-conv');
  */
-export function presetDefaults(name: string | undefined, rule?: string): TrainDefaults {
+export function presetDefaults(name: string | undefined): PresetDefaults {
   const base = name === undefined ? MLP_DEFAULTS : FIXED[name]?.defaults ?? (DEEP.test(name) ? RELU_MLP : LONG_RE.test(name) ? LONG : undefined);
   if (!base) presetSpec(name!); // throws the unknown-preset error
-  const { rules, ...d } = base!;
-  return { ...d, ...(rule ? rules?.[rule] : undefined) };
+  return { ...base! };
 }
 
 /**

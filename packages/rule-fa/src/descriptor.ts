@@ -18,5 +18,22 @@ export const faRule: RuleDescriptor<FaOptions> = {
   },
   // As BP: dy·B in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,
+  // Per kind of preset (PresetKind), over the preset's rule-independent defaults.
+  defaults: {
+    // The PyTorch reference's per-unit scaled feedback, B ~ N(0, 1/fan-out): each hidden unit
+    // receives a signal the size of one unit of the error, about 6–13× BP's step on the saturating
+    // tanh MLP, and it trains faster (784-800-800-10, 2 epochs: 95.67 % vs 93.17 % with the
+    // BP-matched default).
+    'tanh-mlp': { feedback: 'fan-out' },
+    // Relu does not saturate: a fraction of the per-unit step keeps random feedback's drift in check.
+    'relu-mlp': { feedback: 'fan-out', feedbackScale: 0.25 },
+    // 10 000 MNIST samples, 1 epoch: explodes at scale 1 with its fan-out B, 88.9 % at 0.25 (84.5 %
+    // with xavier).
+    'mnist-conv': { feedback: 'fan-out', feedbackScale: 0.25 },
+    // Standardised CIFAR-10, 10 000 samples, 1 epoch: 26.0 % at 0.1 (fan-out B); on the full data
+    // the rate decays, lr / (1 + step / 300), as the random-feedback drift compounds
+    // (docs/feedback-scaling.md).
+    'cifar-conv': { feedback: 'fan-out', feedbackScale: 0.1, lrDecaySteps: 300 },
+  },
   load: async () => (await import('./fa')).fa,
 };

@@ -15,5 +15,11 @@ export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
   },
   // DFA plus the forward recomputed in the second pass.
   flops: (f) => 3 * f.forward + f.projections,
+  // DFA's defaults per kind of preset (the same updates; rule-dfa's descriptor gives the measurements).
+  defaults: {
+    'tanh-mlp': { feedback: 'he-normal' },
+    'relu-mlp': { feedbackScale: 0.25 },
+    'cifar-conv': { feedbackScale: 0.3, feedbackConv: 'positions', lrDecaySteps: 300 },
+  },
   load: async () => (await import('./mem-dfa')).memDfa,
 };

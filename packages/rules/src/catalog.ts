@@ -21,6 +21,8 @@ export interface CatalogRule {
   readonly options: readonly RuleField[];
   readonly memory: RuleMemoryModel;
   readonly flops: (f: DenseFlops) => number;
+  /** The rule's own training defaults per kind of preset (see `trainDefaults`). */
+  readonly defaults?: RuleDescriptor['defaults'];
   /**
    * Loads the rule's factory, as a function of app values: it passes the rule the options it
    * declares, from `values` (see `ruleOptions`).
@@ -37,6 +39,7 @@ function entry<O extends object>(d: RuleDescriptor<O>): CatalogRule {
     options: Object.entries<AnyRuleOption>(d.options).map(([key, spec]) => ({ key, ...spec })),
     memory: d.memory,
     flops: d.flops,
+    ...(d.defaults ? { defaults: d.defaults } : {}),
     // Imported on demand: listing the rules (the web page) loads neither tfjs nor a rule.
     load: async () => (await import('./create')).loadRule(d),
     create: async (values) => (await (await import('./create')).loadRule(d))(values),

@@ -8,7 +8,7 @@ import { accuracyTable, type AccuracyRun } from '../bench/accuracy-table';
 import { openDataset } from '../datasets';
 import { buildChosenModel, resolveSpec } from '../model-choice';
 import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
-import { RULE_NAMES, isRuleName, ruleByName } from '@feedback-lab/rules';
+import { RULE_NAMES, isRuleName, ruleByName, trainDefaults } from '@feedback-lab/rules';
 import type { Io } from '../io';
 import { prepareOutputDir } from '../fs-errors';
 
@@ -71,7 +71,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
   const scales = perRule(o['feedback-scales'], 'feedback-scales', rules);
   const backend = await selectBackend(o.backend as BackendName);
   // The preset's hyperparameters per rule, unless given (presetDefaults throws for an unknown preset).
-  let defaults = (rule: string) => presetDefaults(o.preset, rule);
+  let defaults = (rule: string) => trainDefaults(presetDefaults(o.preset), rule);
   const normalize = o.normalize || defaults('bp').normalize;
   const optimizerName = o.optimizer ?? defaults('bp').optimizer;
   const batchSize = o['batch-size'] ?? defaults('bp').batchSize;
@@ -80,7 +80,7 @@ export async function benchAccuracy(argv: readonly string[], io: Io): Promise<nu
   });
   const { spec, label } = resolveSpec(o, dataset);
   // Without a preset, the feedback follows what the model computes (as `fbl train`).
-  if (!o.preset) defaults = (rule: string) => specDefaults(spec, rule);
+  if (!o.preset) defaults = (rule: string) => trainDefaults(specDefaults(spec), rule);
   const samples = Math.min(o.limit ?? Infinity, dataset.size('train'));
   const config =
     `bench accuracy: ${label} on ${dataset.name}${normalize ? ' (normalised)' : ''}, ${samples} train / ${dataset.size('test')} test samples, ` +

@@ -1,4 +1,5 @@
-import { listPresets, type PresetDefaults } from '@feedback-lab/core';
+import { listPresets, type PresetDefaults, type RuleDefaults } from '@feedback-lab/core';
+import { RULES } from '@feedback-lab/rules';
 import { UsageError, formatHelp, parseOptions, type Specs } from '../args';
 import type { Io } from '../io';
 
@@ -7,10 +8,18 @@ export const PRESETS_OPTIONS = {
   help: { kind: 'boolean', help: 'show this help' },
 } satisfies Specs;
 
-/** One line of a preset's hyperparameters, e.g. `momentum lr 0.01, batch 64, 2 epochs`. */
+/** The catalogued rules' own defaults for a preset's kind, by rule (catalog order). */
+function ruleDefaults(d: PresetDefaults): Record<string, RuleDefaults> {
+  return Object.fromEntries(RULES.flatMap((r) => {
+    const own = r.defaults?.[d.kind];
+    return own ? [[r.name, own]] : [];
+  }));
+}
+
+/** One line of a preset's hyperparameters, e.g. `momentum lr 0.01, batch 64, 2 epochs`, then each rule's own. */
 function describeDefaults(d: PresetDefaults): string {
   const scale = `${d.feedback ? `, feedback ${d.feedback}` : ''}${d.feedbackScale !== 1 ? `, feedback scale ${d.feedbackScale}` : ''}${d.feedbackConv === 'positions' ? ', conv signals / √positions' : ''}`;
-  const rules = Object.entries(d.rules ?? {}).map(([r, o]) => `; ${r}: ${Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('');
+  const rules = Object.entries(ruleDefaults(d)).map(([r, o]) => `; ${r}: ${Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ')}`).join('');
   return `${d.optimizer} lr ${d.lr}, batch ${d.batchSize}, ${d.epochs} epoch(s)${scale}${d.normalize ? ', normalized inputs' : ''}${rules}`;
 }
 
@@ -24,7 +33,12 @@ export async function presets(argv: readonly string[], io: Io): Promise<number> 
   if (o._.length) throw new UsageError(`unexpected argument "${o._[0]}"`);
   const list = listPresets();
   if (o.json) {
-    io.out(JSON.stringify(list) + '\n');
+    // Each preset's defaults with the rules' own for its kind (`rules`, left out where none has any).
+    const withRules = list.map((p) => {
+      const rules = ruleDefaults(p.defaults);
+      return { ...p, defaults: { ...p.defaults, ...(Object.keys(rules).length ? { rules } : {}) } };
+    });
+    io.out(JSON.stringify(withRules) + '\n');
     return 0;
   }
   const width = Math.max(...list.map((p) => p.name.length));

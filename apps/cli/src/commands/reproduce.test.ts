@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { presetDefaults } from '@feedback-lab/core';
+import { trainDefaults } from '@feedback-lab/rules';
 import { CIFAR10_FILES, CIFAR10_RECORD_BYTES } from '@feedback-lab/datasets';
 import { lockDir } from '../dir-lock';
 import { runCli } from '../run-cli';
@@ -56,7 +57,7 @@ describe('fbl reproduce', () => {
     }
     // The hyperparameters are the preset's, read at run time.
     const cell = join(out, 'cells', 'mnist-fc-dfa-s1');
-    const d = presetDefaults('mnist-fc', 'dfa');
+    const d = trainDefaults(presetDefaults('mnist-fc'), 'dfa');
     expect(JSON.parse(readFileSync(join(cell, 'cell.json'), 'utf8'))).toMatchObject({ lr: d.lr, optimizer: d.optimizer, batchSize: d.batchSize, limit: 256 });
     const epoch = lines(join(cell, 'epochs.jsonl')).find((l) => l.event === 'epoch')!;
     expect(epoch).toMatchObject({ epoch: 1, rule: 'dfa', dataset: 'mnist', backend: 'wasm' });
@@ -73,7 +74,7 @@ describe('fbl reproduce', () => {
     expect(readFileSync(join(dir, 'results.md'), 'utf8')).toMatch(/\| dfa \| \d+\.\d\d ± 0\.00 \|/);
     expect(readFileSync(join(dir, 'accuracy-cifar-conv.svg'), 'utf8')).toContain('>dfa<');
     // The hyperparameter table names what the preset changed besides lr: its decay, feedback, conv signal, inputs.
-    const d = presetDefaults('cifar-conv', 'dfa');
+    const d = trainDefaults(presetDefaults('cifar-conv'), 'dfa');
     expect(d.lrDecaySteps).toBeDefined();
     expect(readFileSync(join(dir, 'results.md'), 'utf8')).toContain(
       `| cifar-conv | dfa | ${d.optimizer} | ${d.lr} ÷ (1 + step/${d.lrDecaySteps}) | ${d.batchSize} | 1 | ${d.feedback ?? 'rule default'} | ${d.feedbackScale} | positions | standardised |`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { presetDefaults } from '@feedback-lab/core';
+import { trainDefaults } from '@feedback-lab/rules';
 import { runCli } from '../run-cli';
 
 const root = mkdtempSync(join(tmpdir(), 'fbl-sweep-'));
@@ -92,7 +93,7 @@ describe('fbl sweep: training', () => {
     for (const s of ['>bp<', '>dfa<', 'lr (log scale)']) expect(svg).toContain(s);
     // The trial's values over the preset's defaults, as the cell recorded them.
     const cell = join(out, 'cells', 'mnist-fc-dfa-t001-s2');
-    expect(JSON.parse(readFileSync(join(cell, 'cell.json'), 'utf8'))).toMatchObject({ lr: 0.1, batchSize: 16, feedbackScale: presetDefaults('mnist-fc', 'dfa').feedbackScale, seed: 2, limit: 512 });
+    expect(JSON.parse(readFileSync(join(cell, 'cell.json'), 'utf8'))).toMatchObject({ lr: 0.1, batchSize: 16, feedbackScale: trainDefaults(presetDefaults('mnist-fc'), 'dfa').feedbackScale, seed: 2, limit: 512 });
     const epoch = lines(join(cell, 'epochs.jsonl')).find((l) => l.event === 'epoch')!;
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { trials: { rule: string; trial: string; status: string; objective?: { mean: number; n: number }; diverged: { step: number }[] }[] };
     const dfa = json.trials.find((t) => t.rule === 'dfa' && t.trial === 't001')!;

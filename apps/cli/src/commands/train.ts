@@ -11,7 +11,7 @@ import { resolveSpec } from '../model-choice';
 import { DATA_OPTIONS, MODEL_OPTIONS } from '../options';
 import { progressBar } from '../progress';
 import { alignmentReporter } from '../alignment';
-import { RULE_NAMES } from '@feedback-lab/rules';
+import { RULE_NAMES, trainDefaults } from '@feedback-lab/rules';
 import { RULE_OPTIONS, checkRuleFlags } from '../rule-options';
 import { RESULT_KEYS, buildRun, checkPredictedBudget, openRunDataset, predictedStepBytes, type RunConfig } from '../run-config';
 import { loadRun, saveRun, type RunCheckpoint } from '../run-checkpoint';
@@ -78,7 +78,7 @@ export async function train(argv: readonly string[], io: Io): Promise<number> {
 
 async function trainLocked(o: TrainParsed, argv: readonly string[], io: Io, checkpointDir: string | undefined): Promise<number> {
   let resumed: RunCheckpoint | undefined;
-  let chosen = pick({ ...asOptions(presetDefaults(o.preset, o.rule!)), ...o }, CONFIG_KEYS);
+  let chosen = pick({ ...asOptions(trainDefaults(presetDefaults(o.preset), o.rule!)), ...o }, CONFIG_KEYS);
   if (o.resume) {
     resumed = await loadRun(o.resume);
     chosen = { ...resumed.config, ...pick(explicitOptions(argv, TRAIN_OPTIONS), CONFIG_KEYS) };
@@ -96,7 +96,7 @@ async function trainLocked(o: TrainParsed, argv: readonly string[], io: Io, chec
   // The checkpoint's resolved spec, never a re-read of a model file that may have changed.
   const { spec, label } = resumed ? { spec: resumed.config.spec, label: describeModel(resumed.config) } : resolveSpec(o, dataset);
   // Without a preset, the feedback defaults follow what the model computes (relu or tanh MLP, conv).
-  if (!resumed && !o.preset) chosen = pick({ ...asOptions(specDefaults(spec, o.rule!)), ...o }, CONFIG_KEYS);
+  if (!resumed && !o.preset) chosen = pick({ ...asOptions(trainDefaults(specDefaults(spec), o.rule!)), ...o }, CONFIG_KEYS);
   const config = { ...chosen, spec, data: { inputShape: [...dataset.inputShape], numClasses: dataset.numClasses } } as RunConfig;
   checkPredictedBudget(config, o['memory-budget']! * 2 ** 20);
   const run = await buildRun(config, dataset, o['heap-limit-mb']! * 2 ** 20);

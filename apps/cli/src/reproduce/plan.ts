@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FblError, presetDefaults } from '@feedback-lab/core';
 import { CIFAR10_FILES } from '@feedback-lab/datasets';
+import { trainDefaults } from '@feedback-lab/rules';
 import { UsageError } from '../args';
 
 /**
@@ -83,14 +84,15 @@ export interface PlanOptions {
 
 /**
  * Expands models × rules × seeds into cells, reading each cell's hyperparameters from
- * `presetDefaults(preset, rule)` at run time, so tuned presets apply without touching this code.
+ * `trainDefaults(presetDefaults(preset), rule)` at run time (the preset's, with the rule's own for
+ * its kind over them), so tuned presets and rules apply without touching this code.
  */
 export function planCells(o: PlanOptions): Cell[] {
   const cells: Cell[] = [];
   for (const model of o.models) {
     const m = REPRODUCE_MODELS[model];
     for (const rule of o.rules) {
-      const d = presetDefaults(m.preset, rule);
+      const d = trainDefaults(presetDefaults(m.preset), rule);
       for (const seed of o.seeds) {
         const id = `${model}-${rule}-s${seed}`;
         const limit = o.limits?.[model];
@@ -116,7 +118,7 @@ export function trainArgs(c: CellConfig, epochs: number): string[] {
     '--epochs', String(epochs),
     // As `fbl train` does, a scale of 1 is left out of the config when it is the preset's own; on a
     // preset with another scale (a sweep's trial) it must be said, or the preset's would train.
-    ...(c.feedbackScale !== 1 || presetDefaults(c.preset, c.rule).feedbackScale !== 1 ? ['--feedback-scale', String(c.feedbackScale)] : []),
+    ...(c.feedbackScale !== 1 || trainDefaults(presetDefaults(c.preset), c.rule).feedbackScale !== 1 ? ['--feedback-scale', String(c.feedbackScale)] : []),
     ...(c.limit !== undefined ? ['--limit', String(c.limit)] : []),
     ...(c.normalize ? ['--normalize'] : []),
     ...(c.feedback ? ['--feedback', c.feedback] : []),

@@ -191,7 +191,7 @@ function markdown(m: MarkdownInput): string {
   } else {
     lines.push('Not measured yet (the sweep writes memory-depth/ when it finishes).');
   }
-  lines.push('', '## Hyperparameters (presetDefaults(preset, rule) at run time)', '',
+  lines.push('', '## Hyperparameters (the preset\'s and the rule\'s defaults at run time)', '',
     '| model | rule | optimizer | lr | batch | epochs | feedback | feedback scale | conv signal | inputs | train samples | wall s / cell |', '|---|---|---|---:|---:|---:|---|---:|---|---|---:|---:|',
     ...m.models.flatMap((model) => m.rules.map((r) => {
       const c = m.cells.find((x) => x.config.model === model && x.config.rule === r)!;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { presetDefaults } from '@feedback-lab/core';
+import { trainDefaults } from '@feedback-lab/rules';
 import { trainArgs } from '../reproduce/plan';
 import { trialCells } from './cells';
 import { expandTrials } from './sample';
@@ -20,9 +21,9 @@ describe('trialCells', () => {
     expect(cells.map((c) => c.config.lr)).toEqual([0.01, 0.01, 0.1, 0.1, 0.01, 0.01, 0.1, 0.1]);
   });
 
-  it('starts from presetDefaults(preset, rule) and overrides only what the trial sets; other options go into options', () => {
+  it('starts from the preset and rule defaults and overrides only what the trial sets; other options go into options', () => {
     const [cell] = trialCells({ ...plan, rules: ['dfa'], seeds: [1] }, trials('lr=0.05', 'optimizer=adam', 'feedback-conv=none', 'on-diverge=skip-batch', 'feedback-mode=regenerate'));
-    const d = presetDefaults('mnist-fc', 'dfa');
+    const d = trainDefaults(presetDefaults('mnist-fc'), 'dfa');
     expect(cell!.epochs).toBe(d.epochs);
     expect(cell!.config).toEqual({
       model: 'mnist-fc', preset: 'mnist-fc', dataset: 'mnist', rule: 'dfa', seed: 1, limit: 256,

@@ -16,9 +16,9 @@ const FIELDS: Record<(typeof FIELD_OPTIONS)[number], keyof CellConfig> = {
 };
 
 /**
- * A trial's settings on one model × rule × seed: the preset's (`presetDefaults(preset, rule)`,
- * as planCells reads them) with the trial's values over them; options without a CellConfig
- * field go into `options`. Values `fbl train` could not be told are refused.
+ * A trial's settings on one model × rule × seed: the preset's and the rule's defaults (as
+ * planCells reads them) with the trial's values over them; options without a CellConfig field
+ * go into `options`. Values `fbl train` could not be told are refused.
  */
 export function trialConfig(base: CellConfig, values: Readonly<Record<string, ParamValue>>): CellConfig {
   const c: Record<string, unknown> = { ...base };

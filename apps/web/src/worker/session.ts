@@ -4,7 +4,7 @@ import { buildModel, mlp, modelVariables, paramBytes, predict as inferLogits, pr
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { FromWorker, RunConfig, ToWorker } from '../protocol';
-import { ruleByName } from '@feedback-lab/rules';
+import { ruleByName, trainDefaults } from '@feedback-lab/rules';
 import { cifarBuffers, type PickedFile } from './cifar';
 import { exportFiles } from '@feedback-lab/checkpoint';
 import { phaseStepProfiler } from './step-profiler';
@@ -66,7 +66,7 @@ export function createSession(deps: SessionDeps) {
   async function runOne(id: number, c: RunConfig): Promise<'done' | 'stopped'> {
     const backend = await deps.useBackend(c.backend);
     // The preset's input normalisation, as `fbl train` applies it (cifar-conv standardises).
-    const data = c.dataset === 'cifar10' ? cifarDataset(presetDefaults(c.preset, c.rule).normalize) : await dataset(c.dataset);
+    const data = c.dataset === 'cifar10' ? cifarDataset(presetDefaults(c.preset).normalize) : await dataset(c.dataset);
     model?.dispose();
     model = undefined;
     modelConfig = undefined;
@@ -80,7 +80,7 @@ export function createSession(deps: SessionDeps) {
     modelNormalization = normalizationOf(data);
     // The feedback each rule uses on this model, as the CLI's `fbl train`: the preset's, or by what
     // the MLP computes (per-unit feedback on tanh MLPs, a fraction of BP's step on relu ones).
-    const d = c.preset ? presetDefaults(c.preset, c.rule) : specDefaults(exportSpec(c), c.rule);
+    const d = trainDefaults(c.preset ? presetDefaults(c.preset) : specDefaults(exportSpec(c)), c.rule);
     const rule = await ruleByName(c.rule).create({ seed: c.seed, feedback: d.feedback, 'feedback-scale': d.feedbackScale, 'feedback-conv': d.feedbackConv });
     const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr, decaySteps: d.lrDecaySteps });
     const profiler = phaseStepProfiler({ every: c.profileEvery });
