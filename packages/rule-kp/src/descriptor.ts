@@ -10,7 +10,7 @@ export const kpRule: RuleDescriptor<KpOptions> = {
     seed: FEEDBACK_OPTIONS.seed,
     generator: FEEDBACK_OPTIONS.generator,
     scale: FEEDBACK_OPTIONS.scale,
-    decay: { kind: 'number', flag: 'kp-decay', min: 0, default: 1e-3, help: 'weight decay on W and B (∂ + λ·weight), which makes B converge to W' },
+    decay: { kind: 'number', flag: 'kp-decay', min: 0, default: 0.01, help: 'weight decay on W and B (∂ + λ·weight), which makes B converge to W' },
   },
   // FA's tape; B's gradients are the weights' again, held for the update.
   memory: {

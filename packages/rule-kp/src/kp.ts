@@ -12,7 +12,7 @@ export interface KpOptions {
   /**
    * Weight decay λ on every weight of rank ≥ 2 and on every B, added to the gradient
    * (∂W + λW, ∂B + λB) before the optimizer; it is what makes B − W shrink: by a factor
-   * (1 − lr·λ) per SGD step. Default 1e-3 (biases are never decayed).
+   * (1 − lr·λ) per SGD step. Default 0.01 (biases are never decayed).
    */
   decay?: number;
 }
@@ -37,7 +37,7 @@ export interface KpRule extends LearningRule {
  * const loss = await runStep(kp({ seed: 1 }), model, batch, createOptimizer({ name: 'momentum', lr: 0.01 }), { loss: softmaxCrossEntropy, step: 0 });
  */
 export function kp(o: KpOptions = {}): KpRule {
-  const decay = o.decay ?? 1e-3;
+  const decay = o.decay ?? 0.01;
   if (!(decay >= 0) || !Number.isFinite(decay)) throw new FblError('INVALID_OPTION', `kp decay must be a finite number ≥ 0, got ${decay}`);
   const bank = feedbackBank({ generator: o.generator ?? xavier({ scale: o.scale }), seed: o.seed ?? 0, mode: 'regenerate', stream: 'kp' });
   let owner: Model | undefined;
