@@ -42,6 +42,9 @@ function closure(pkg, byName) {
   return [...seen].sort().map((n) => byName.get(n));
 }
 
+/** Files outside the workspace sources that a package's tests read. */
+const TEST_READS = { '@feedback-lab/rules': ['$TURBO_ROOT$/docs/writing-a-rule.md'] };
+
 /** The turbo.json `pkg` should have: its existing tasks plus computed inputs. */
 export function expectedConfig(pkg, byName) {
   const file = join(pkg.dir, 'turbo.json');
@@ -58,7 +61,7 @@ export function expectedConfig(pkg, byName) {
       ...current.tasks,
       typecheck: { inputs },
       lint: { inputs: [...inputs, '$TURBO_ROOT$/eslint.config.mjs', '$TURBO_ROOT$/.dependency-cruiser.cjs'] },
-      test: { inputs },
+      test: { inputs: [...inputs, ...(TEST_READS[pkg.name] ?? [])] },
     },
   };
 }
