@@ -143,8 +143,15 @@ describe.skipIf(!redisAvailable)('fbl reproduce --queue with fbl worker processe
     const lockKey = `bull:${QUEUE_NAME}:${jobId('interrupted', 'mnist-fc-bp-s1', 1)}:lock`;
     const resumes = () => lines(join(cell, 'epochs.jsonl')).filter((e) => e.event === 'resumed').length;
     while (resumes() < 1) await sleep(50);
-    await sleep(500);
+    // Freeze the resumed cell so it cannot finish before the worker notices (it has ~0.5 s of
+    // training left), take the lock away, and let it go once the worker has stopped it.
+    const pid = Number(lines(join(cell, 'epochs.jsonl')).filter((e) => e.event === 'start').at(-1)!.pid);
+    let said = '';
+    second.child.stderr!.on('data', (d) => void (said += d));
+    process.kill(pid, 'SIGSTOP');
     await client.del(lockKey);
+    for (let t = 0; t < 600 && !/stopped: its lock in Redis was lost/.test(said); t++) await sleep(50);
+    process.kill(pid, 'SIGCONT');
     const q = await producer;
     client.disconnect();
     expect(q.code, q.err).toBe(0);
