@@ -12,6 +12,10 @@ export const kpRule: RuleDescriptor<KpOptions> = {
     scale: FEEDBACK_OPTIONS.scale,
     decay: { kind: 'number', flag: 'kp-decay', min: 0, default: 0.01, help: 'weight decay on W and B (∂ + λ·weight), which makes B converge to W' },
   },
+  // As FA on the saturating MLP: B ~ N(0, 1/fan-out). 784-800-800-10 tanh, full MNIST, 2 epochs,
+  // λ 0.01: 94.08 % (BP 94.37 %), angles to BP's gradient 10.8°, 21.1°, 5.9°; with xavier B
+  // 91.58 % (11.6°, 20.4°, 12.0°).
+  defaults: { 'tanh-mlp': { feedback: 'fan-out' } },
   // FA's tape; B's gradients are the weights' again, held for the update.
   memory: {
     schedule: 'tape',
