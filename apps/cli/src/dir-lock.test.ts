@@ -78,6 +78,7 @@ describe('lockDir', () => {
     const taken = join(holders[1]!.dir, LOCK_NAME, 'owner.json');
     writeFileSync(taken, JSON.stringify({ ...JSON.parse(readFileSync(taken, 'utf8')), token: 'someone else' }));
     const stolen = await holders[1]!.run.done; // its next heartbeat (≤ 15 s) finds the claim gone
+    await new Promise((r) => setTimeout(r, 1000)); // the kept one's heartbeat has run by now too
     expect(stolen.code).toBe(75);
     expect(stolen.out).toMatch(/lost the lock on .*taken .*stopping so that two runs never write there/);
     holders[0]!.run.end();

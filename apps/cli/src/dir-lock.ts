@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -83,11 +83,20 @@ export function lockDir(dir: string, command: string, fix: string): () => void {
       if (released) return;
       released = true;
       // Only our own claim: if it was taken over, the directory holds another owner now.
-      if (readOwner(lockPath)?.token === owner.token) rmSync(join(lockPath, OWNER), { force: true });
+      const ours = readOwner(lockPath)?.token === owner.token;
+      if (ours) rmSync(join(lockPath, OWNER), { force: true });
       try {
         release();
       } catch {
-        /* taken over or removed already: nothing of ours to release */
+        // proper-lockfile let go after a disturbed heartbeat (see compromised), so the now empty
+        // claim is ours to remove; if it was taken over, nothing of ours is left to release.
+        if (ours) {
+          try {
+            rmdirSync(lockPath);
+          } catch {
+            /* gone already */
+          }
+        }
       }
     };
   }
