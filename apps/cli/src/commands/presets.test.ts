@@ -18,7 +18,7 @@ describe('fbl presets', () => {
     const list = JSON.parse(r.out) as { name: string; defaults: { kind: string; rules?: Record<string, unknown> } }[];
     const cifar = list.find((p) => p.name === 'cifar-conv')!;
     expect(cifar.defaults).toMatchObject({ kind: 'cifar-conv', normalize: true, epochs: 3, rules: { drtp: { feedbackScale: 0.0005, lrDecaySteps: 200 } } });
-    expect(Object.keys(cifar.defaults.rules!)).toEqual(['fa', 'dfa', 'mem-dfa', 'drtp']);
+    expect(Object.keys(cifar.defaults.rules!)).toEqual(['fa', 'kp', 'dfa', 'mem-dfa', 'drtp']);
     expect(list.find((p) => p.name === 'long-conv[-<L>]')!.defaults).not.toHaveProperty('rules');
   });
 });
