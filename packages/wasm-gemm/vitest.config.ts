@@ -1,0 +1,2 @@
+import { sharedConfig } from '@feedback-lab/tooling/vitest';
+export default sharedConfig();
