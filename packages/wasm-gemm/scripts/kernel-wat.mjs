@@ -1,11 +1,13 @@
 // WebAssembly text of the f32 GEMM: C[M×N] = A[M×K]·B[K×N], one MR×8 register tile at a time.
 //
-// A is read through byte strides (ars, acs), one splatted scalar per row and k, so any layout of
-// A works (row-major, or transposed in place). B is read in panels of 8 columns: element (k, j)
-// at b + k·bks + ⌊j/8⌋·bps + (j mod 8)·4. A row-major B with N a multiple of 8 is its own panel
-// layout (bks = row bytes, bps = 32); anything else goes through `pack` first (bks = 32,
-// bps = 32·K). C is written through byte strides (crs, ccs): whole tiles with two v128 stores
-// per row when ccs is 4, edge and strided tiles through the 32·MR-byte scratch area `s`.
+// Both operands are read in k-major panels: A in panels of MR rows (element (i, k) at
+// a + ⌊i/MR⌋·aps + k·4·MR + (i mod MR)·4, packed by `pack` with width MR, rows past M zero), so
+// the MR splatted loads of a k step are one pointer plus constant offsets; B in panels of 8
+// columns (element (k, j) at b + k·bks + ⌊j/8⌋·bps + (j mod 8)·4). A row-major B whose width is
+// a multiple of 8 is its own panel layout (bks = row bytes, bps = 32); any other B is packed
+// with width 8 first (bks = 32, bps = 32·K). C is written through byte strides (crs, ccs):
+// whole tiles with two v128 stores per row when ccs is 4, edge and strided tiles through the
+// 32·MR-byte scratch area `s`.
 export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
   const rows = [...Array(mr).keys()];
   const madd = (x, y, acc) =>
@@ -13,47 +15,43 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
   const get = (n) => `(local.get $${n})`;
   const set = (n, v) => `(local.set $${n} ${v})`;
   const acc = (r, h) => `acc${r}_${h}`;
+  const min = (cap, n, i) => `(select (i32.const ${cap}) (i32.sub ${get(n)} ${get(i)}) (i32.ge_s (i32.sub ${get(n)} ${get(i)}) (i32.const ${cap})))`;
   const lines = [];
   const emit = (...l) => lines.push(...l);
 
   emit(
     '(module',
     `  (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))`,
-    '  (func (export "gemm") (param $M i32) (param $N i32) (param $K i32)',
-    '    (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $bks i32) (param $bps i32)',
-    '    (param $c i32) (param $crs i32) (param $ccs i32) (param $s i32)',
-    '    (local $i i32) (local $j i32) (local $k i32) (local $pb i32) (local $mr i32) (local $nr i32)',
+    '  (func (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $aps i32)',
+    '    (param $b i32) (param $bks i32) (param $bps i32) (param $c i32) (param $crs i32) (param $ccs i32) (param $s i32)',
+    '    (local $i i32) (local $j i32) (local $k i32) (local $pa i32) (local $pb i32) (local $mr i32) (local $nr i32)',
     '    (local $cp i32) (local $r i32) (local $q i32) (local $row i32)',
-    `    ${rows.map((r) => `(local $a${r} i32)`).join(' ')}`,
     `    ${rows.map((r) => `(local $${acc(r, 0)} v128) (local $${acc(r, 1)} v128)`).join(' ')}`,
     '    (local $b0 v128) (local $b1 v128) (local $av v128)',
     '    (if (i32.eqz (local.get $K)) (then (return)))',
     '    (block $jdone (loop $jloop',
     '      (br_if $jdone (i32.ge_s (local.get $j) (local.get $N)))',
-    `      ${set('nr', '(select (i32.const 8) (i32.sub (local.get $N) (local.get $j)) (i32.ge_s (i32.sub (local.get $N) (local.get $j)) (i32.const 8)))')}`,
+    `      ${set('nr', min(8, 'N', 'j'))}`,
     `      ${set('i', '(i32.const 0)')}`,
     '      (block $idone (loop $iloop',
     '        (br_if $idone (i32.ge_s (local.get $i) (local.get $M)))',
-    `        ${set('mr', `(select (i32.const ${mr}) (i32.sub (local.get $M) (local.get $i)) (i32.ge_s (i32.sub (local.get $M) (local.get $i)) (i32.const ${mr})))`)}`,
-    `        ${set('a0', '(i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ars)))')}`,
+    `        ${set('mr', min(mr, 'M', 'i'))}`,
+    `        ${set('pa', `(i32.add (local.get $a) (i32.mul (i32.div_u (local.get $i) (i32.const ${mr})) (local.get $aps)))`)}`,
+    `        ${set('pb', '(i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $bps)))')}`,
   );
-  // rows past M re-read row 0 (valid memory); their results go to scratch and are dropped
-  for (const r of rows.slice(1)) {
-    emit(`        ${set(`a${r}`, `(select (i32.add (local.get $a0) (i32.mul (i32.const ${r}) (local.get $ars))) (local.get $a0) (i32.lt_s (i32.const ${r}) (local.get $mr)))`)}`);
-  }
-  emit(`        ${set('pb', '(i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $bps)))')}`);
   for (const r of rows) emit(`        ${set(acc(r, 0), '(v128.const i32x4 0 0 0 0)')} ${set(acc(r, 1), '(v128.const i32x4 0 0 0 0)')}`);
+  // one k step: two B vectors, MR splatted A scalars, 2·MR multiply-adds
   emit(`        ${set('k', get('K'))}`, '        (loop $kloop');
   emit(`          ${set('b0', '(v128.load (local.get $pb))')} ${set('b1', '(v128.load offset=16 (local.get $pb))')}`);
   for (const r of rows) {
     emit(
-      `          ${set('av', `(v128.load32_splat ${get(`a${r}`)})`)}`,
+      `          ${set('av', `(v128.load32_splat offset=${4 * r} (local.get $pa))`)}`,
       `          ${set(acc(r, 0), madd(get('av'), get('b0'), get(acc(r, 0))))}`,
       `          ${set(acc(r, 1), madd(get('av'), get('b1'), get(acc(r, 1))))}`,
-      `          ${set(`a${r}`, `(i32.add ${get(`a${r}`)} (local.get $acs))`)}`,
     );
   }
   emit(
+    `          ${set('pa', `(i32.add (local.get $pa) (i32.const ${4 * mr}))`)}`,
     `          ${set('pb', '(i32.add (local.get $pb) (local.get $bks))')}`,
     `          ${set('k', '(i32.sub (local.get $k) (i32.const 1))')}`,
     '          (br_if $kloop (local.get $k)))',
@@ -87,27 +85,68 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     `      ${set('j', '(i32.add (local.get $j) (i32.const 8))')}`,
     '      (br $jloop))))',
   );
-  // pack: B[k, j] at b + k·brs + j·bcs → panels of 8 columns (zero past N) at dst
+  // pack: X[k, j] at x + k·xks + j·xjs → k-major panels of w (4 or 8) columns at dst, zero past
+  // N. Whole panels of a source with contiguous columns (xjs = 4) are copied a vector at a
+  // time, of one with contiguous k (xks = 4) transposed 4×4 in registers; the rest, element by
+  // element.
+  const shuffle = (x, y, lanes) => `(i8x16.shuffle ${lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b)).join(' ')} ${x} ${y})`;
   emit(
-    '  (func (export "pack") (param $K i32) (param $N i32) (param $b i32) (param $brs i32) (param $bcs i32) (param $dst i32)',
-    '    (local $j i32) (local $k i32) (local $q i32) (local $src i32)',
+    '  (func (export "pack") (param $K i32) (param $N i32) (param $w i32) (param $x i32) (param $xks i32) (param $xjs i32) (param $dst i32)',
+    '    (local $j i32) (local $k i32) (local $q i32) (local $h i32) (local $src i32) (local $out i32) (local $panel i32)',
+    '    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)',
     '    (block $jdone (loop $jloop',
     '      (br_if $jdone (i32.ge_s (local.get $j) (local.get $N)))',
+    `      ${set('panel', '(i32.add (local.get $dst) (i32.mul (i32.mul (local.get $j) (local.get $K)) (i32.const 4)))')}`,
     `      ${set('k', '(i32.const 0)')}`,
+    '      (if (i32.le_s (i32.add (local.get $j) (local.get $w)) (local.get $N)) (then',
+    '        (if (i32.eq (local.get $xjs) (i32.const 4)) (then',
+    '          (block $cdone (loop $cloop',
+    '            (br_if $cdone (i32.ge_s (local.get $k) (local.get $K)))',
+    `            ${set('src', '(i32.add (local.get $x) (i32.add (i32.mul (local.get $k) (local.get $xks)) (i32.shl (local.get $j) (i32.const 2))))')}`,
+    `            ${set('out', '(i32.add (local.get $panel) (i32.shl (i32.mul (local.get $k) (local.get $w)) (i32.const 2)))')}`,
+    '            (v128.store (local.get $out) (v128.load (local.get $src)))',
+    '            (if (i32.eq (local.get $w) (i32.const 8)) (then (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $src)))))',
+    `            ${set('k', '(i32.add (local.get $k) (i32.const 1))')}`,
+    '            (br $cloop)))))',
+    '        (if (i32.eq (local.get $xks) (i32.const 4)) (then',
+    '          (block $tdone (loop $tloop',
+    '            (br_if $tdone (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $K)))',
+    `            ${set('h', '(i32.const 0)')}`,
+    '            (loop $hloop',
+    `              ${set('src', '(i32.add (local.get $x) (i32.add (i32.shl (local.get $k) (i32.const 2)) (i32.mul (i32.add (local.get $j) (local.get $h)) (local.get $xjs))))')}`,
+    `              ${set('r0', '(v128.load (local.get $src))')}`,
+    `              ${set('r1', '(v128.load (i32.add (local.get $src) (local.get $xjs)))')}`,
+    `              ${set('r2', '(v128.load (i32.add (local.get $src) (i32.shl (local.get $xjs) (i32.const 1))))')}`,
+    `              ${set('r3', '(v128.load (i32.add (local.get $src) (i32.mul (local.get $xjs) (i32.const 3))))')}`,
+    `              ${set('t0', shuffle(get('r0'), get('r1'), [0, 4, 1, 5]))} ${set('t1', shuffle(get('r0'), get('r1'), [2, 6, 3, 7]))}`,
+    `              ${set('t2', shuffle(get('r2'), get('r3'), [0, 4, 1, 5]))} ${set('t3', shuffle(get('r2'), get('r3'), [2, 6, 3, 7]))}`,
+    `              ${set('out', '(i32.add (local.get $panel) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $w)) (local.get $h)) (i32.const 2)))')}`,
+    `              (v128.store (local.get $out) ${shuffle(get('t0'), get('t2'), [0, 1, 4, 5])})`,
+    `              ${set('out', '(i32.add (local.get $out) (i32.shl (local.get $w) (i32.const 2)))')}`,
+    `              (v128.store (local.get $out) ${shuffle(get('t0'), get('t2'), [2, 3, 6, 7])})`,
+    `              ${set('out', '(i32.add (local.get $out) (i32.shl (local.get $w) (i32.const 2)))')}`,
+    `              (v128.store (local.get $out) ${shuffle(get('t1'), get('t3'), [0, 1, 4, 5])})`,
+    `              ${set('out', '(i32.add (local.get $out) (i32.shl (local.get $w) (i32.const 2)))')}`,
+    `              (v128.store (local.get $out) ${shuffle(get('t1'), get('t3'), [2, 3, 6, 7])})`,
+    `              ${set('h', '(i32.add (local.get $h) (i32.const 4))')}`,
+    '              (br_if $hloop (i32.lt_s (local.get $h) (local.get $w))))',
+    `            ${set('k', '(i32.add (local.get $k) (i32.const 4))')}`,
+    '            (br $tloop)))))))',
+    '      ;; what is left of the panel (all of it when neither fast path applied), element by element',
     '      (block $kdone (loop $kloop',
     '        (br_if $kdone (i32.ge_s (local.get $k) (local.get $K)))',
-    `        ${set('src', '(i32.add (local.get $b) (i32.add (i32.mul (local.get $k) (local.get $brs)) (i32.mul (local.get $j) (local.get $bcs))))')}`,
+    `        ${set('src', '(i32.add (local.get $x) (i32.add (i32.mul (local.get $k) (local.get $xks)) (i32.mul (local.get $j) (local.get $xjs))))')}`,
+    `        ${set('out', '(i32.add (local.get $panel) (i32.shl (i32.mul (local.get $k) (local.get $w)) (i32.const 2)))')}`,
     `        ${set('q', '(i32.const 0)')}`,
     '        (loop $qloop',
-    '          (f32.store (i32.add (local.get $dst) (i32.shl (local.get $q) (i32.const 2)))',
+    '          (f32.store (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 2)))',
     '            (select (f32.load (local.get $src)) (f32.const 0) (i32.lt_s (i32.add (local.get $j) (local.get $q)) (local.get $N))))',
-    `          ${set('src', '(select (i32.add (local.get $src) (local.get $bcs)) (local.get $src) (i32.lt_s (i32.add (i32.add (local.get $j) (local.get $q)) (i32.const 1)) (local.get $N)))')}`,
+    `          ${set('src', '(select (i32.add (local.get $src) (local.get $xjs)) (local.get $src) (i32.lt_s (i32.add (i32.add (local.get $j) (local.get $q)) (i32.const 1)) (local.get $N)))')}`,
     `          ${set('q', '(i32.add (local.get $q) (i32.const 1))')}`,
-    '          (br_if $qloop (i32.lt_s (local.get $q) (i32.const 8))))',
-    `        ${set('dst', '(i32.add (local.get $dst) (i32.const 32))')}`,
+    '          (br_if $qloop (i32.lt_s (local.get $q) (local.get $w))))',
     `        ${set('k', '(i32.add (local.get $k) (i32.const 1))')}`,
     '        (br $kloop)))',
-    `      ${set('j', '(i32.add (local.get $j) (i32.const 8))')}`,
+    `      ${set('j', '(i32.add (local.get $j) (local.get $w))')}`,
     '      (br $jloop))))',
     ')',
   );

@@ -17,8 +17,8 @@ export interface WasmBackendLike {
 }
 
 interface Exports {
-  gemm(M: number, N: number, K: number, a: number, ars: number, acs: number, b: number, bks: number, bps: number, c: number, crs: number, ccs: number, s: number): void;
-  pack(K: number, N: number, b: number, brs: number, bcs: number, dst: number): void;
+  gemm(M: number, N: number, K: number, a: number, aps: number, b: number, bks: number, bps: number, c: number, crs: number, ccs: number, s: number): void;
+  pack(K: number, N: number, w: number, x: number, xks: number, xjs: number, dst: number): void;
 }
 
 const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
@@ -39,10 +39,12 @@ interface Operand {
 
 /**
  * The kernel bound to one wasm backend's memory. `multiply` computes C = op(A)·op(B) for float32
- * matrices already in the heap, writing C (row-major) in place; operands transposed in place are
- * read through strides, never copied, except that a right operand whose columns are not
- * contiguous (or whose width is not a multiple of 8) is packed into 8-wide panels first, or the
- * product is turned around (Cᵀ = Bᵀ·Aᵀ) when that packs less.
+ * matrices already in the heap, writing C (row-major) in place. Each call packs A into panels of
+ * MR rows and B into panels of 8 columns (k-major, zero-padded) in a work area of the same heap,
+ * reading either operand transposed or not through strides (a vector copy or a 4×4 register
+ * transpose per step); the packing is 1/(2·M) + 1/(2·N) of the product's work, and it makes the
+ * kernel's loads sequential: at batch 64 it is cheaper than any cache of packed weights, since
+ * every weight changes after each step anyway.
  */
 export class WasmGemm {
   readonly variant: GemmVariant;
@@ -94,23 +96,13 @@ export class WasmGemm {
   }
 
   private run(M: number, N: number, K: number, A: Operand, B: Operand, C: Operand): void {
-    const direct = (X: Operand, n: number) => X.cs === 4 && n % 8 === 0;
-    const packed = (n: number) => K * (Math.ceil(n / 8) * 8);
-    // Cᵀ = Bᵀ·Aᵀ: Aᵀ becomes the right operand, C is written transposed (through scratch)
-    const turnedCost = (direct({ ptr: 0, rs: A.cs, cs: A.rs }, M) ? 0 : packed(M)) + 2 * M * N;
-    const cost = direct(B, N) ? 0 : packed(N);
-    if (turnedCost < cost) {
-      this.run(N, M, K, { ptr: B.ptr, rs: B.cs, cs: B.rs }, { ptr: A.ptr, rs: A.cs, cs: A.rs }, { ptr: C.ptr, rs: C.cs, cs: C.rs });
-      return;
-    }
-    if (cost === 0) {
-      const s = this.scratch(0);
-      this.k.gemm(M, N, K, A.ptr, A.rs, A.cs, B.ptr, B.rs, 32, C.ptr, C.rs, C.cs, s);
-      return;
-    }
-    const s = this.scratch(4 * cost);
-    const panels = s + 32 * MR;
-    this.k.pack(K, N, B.ptr, B.rs, B.cs, panels);
-    this.k.gemm(M, N, K, A.ptr, A.rs, A.cs, panels, 32, 32 * K, C.ptr, C.rs, C.cs, s);
+    const padded = (n: number, w: number) => Math.ceil(n / w) * w;
+    const aBytes = 4 * K * padded(M, MR);
+    const s = this.scratch(aBytes + 4 * K * padded(N, 8));
+    const pa = s + 32 * MR;
+    const pb = pa + aBytes;
+    this.k.pack(K, M, MR, A.ptr, A.cs, A.rs, pa);
+    this.k.pack(K, N, 8, B.ptr, B.rs, B.cs, pb);
+    this.k.gemm(M, N, K, pa, 4 * MR * K, pb, 32, 32 * K, C.ptr, C.rs, C.cs, s);
   }
 }
