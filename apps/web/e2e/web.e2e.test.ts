@@ -1,21 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { Browser, Download, Page } from 'playwright-core';
-import { useBackend } from '@feedback-lab/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULE_NAMES } from '@feedback-lab/rules';
 import { launchChromium } from './browser';
+import { relativeDiff, withDownloadedModel } from './download';
 import { readRows, type Row } from './rows';
-import { serveBuild } from './server';
+import { DIST, serveBuild } from './server';
 
 const OUT = process.env.FBL_E2E_OUT ?? fileURLToPath(new URL('../e2e-output/', import.meta.url));
-const DIST = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 const DEEP = `784-${'256-'.repeat(8)}10`;
 const STEPS = 30;
 // The depth assertion needs MEM-DFA; it switches on by itself once 'mem-dfa' is in the rule catalog (@feedback-lab/rules).
@@ -44,7 +39,7 @@ describe('web app (production build, headless Chromium)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error(`no build at ${DIST}; run "pnpm --filter @feedback-lab/web build" first`);
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`no build at ${DIST}; run "pnpm --filter @feedback-lab/web build" first`);
     mkdirSync(OUT, { recursive: true });
     server = await serveBuild();
     browser = await launchChromium();
@@ -266,39 +261,20 @@ describe('web app (production build, headless Chromium)', () => {
     page.on('download', (d) => downloads.push(d));
     await page.click('[data-testid=download]');
     await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
-    const dir = mkdtempSync(join(tmpdir(), 'fbl-web-download-'));
-    const server = createServer((req, res) => {
-      try {
-        res.end(readFileSync(join(dir, decodeURIComponent(req.url!.slice(1)))));
-      } catch {
-        res.statusCode = 404;
-        res.end();
-      }
-    });
-    try {
-      expect(downloads.map((d) => d.suggestedFilename()).sort()).toEqual(['model.json', 'weights.bin']);
-      for (const d of downloads) await d.saveAs(join(dir, d.suggestedFilename()));
-      // Served over http, so the stock loader resolves weights.bin from model.json as it would online.
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      await useBackend('cpu');
-      const loaded = await tfl.loadLayersModel(`http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`);
+    expect(downloads.map((d) => d.suggestedFilename()).sort()).toEqual(['model.json', 'weights.bin']);
+    await withDownloadedModel(downloads, async (loaded) => {
       // Fixed inputs: a blank image, a bright one and a ramp; the app answers through its console hook.
       const inputs = [new Array<number>(784).fill(0), new Array<number>(784).fill(1), Array.from({ length: 784 }, (_, i) => (i % 28) / 27)];
       for (const pixels of inputs) {
         const want = await page.evaluate((p) => (window as unknown as { feedbackLab: { logits(p: number[]): Promise<number[]> } }).feedbackLab.logits(p), pixels);
         const got = tf.tidy(() => Array.from((loaded.predict(tf.tensor2d(pixels, [1, 784])) as tf.Tensor).dataSync()));
         expect(got).toHaveLength(10);
-        const scale = Math.max(1, ...want.map(Math.abs));
-        const rel = Math.max(...got.map((g, i) => Math.abs(g - want[i]!))) / scale;
+        const rel = relativeDiff(got, want);
         console.log(`download: max |Δlogit| / max(1, |logit|) = ${rel.toExponential(2)}`);
         expect(rel).toBeLessThanOrEqual(1e-5);
       }
-      loaded.dispose();
-    } finally {
-      server.close();
-      rmSync(dir, { recursive: true, force: true });
-      await page.close();
-    }
+    });
+    await page.close();
   });
 
   it('pauses, resumes and resets a run while the page stays responsive', async () => {

@@ -29,13 +29,15 @@ export function startApp(worker: Worker): void {
   let hasModel = false;
   let nextRequest = 1;
   const pendingLogits = new Map<number, (logits: number[]) => void>();
-  // Console and test hook: the last trained model's logits for one flat 784-pixel input.
+  // Console and test hooks: the last trained model's logits for one flat input; each run's
+  // settings and losses per step.
   (window as unknown as { feedbackLab: unknown }).feedbackLab = {
     logits: (pixels: ArrayLike<number>): Promise<number[]> => new Promise((resolve) => {
       const requestId = nextRequest++;
       pendingLogits.set(requestId, resolve);
       send({ type: 'logits', requestId, pixels: Float32Array.from(pixels) });
     }),
+    runs: () => store.runs().map((r) => ({ rule: r.info.rule, arch: r.info.arch, settings: r.info.settings, steps: r.loss.x, loss: r.loss.y })),
   };
   let state: 'idle' | 'training' | 'paused' = 'idle';
   let frame = 0;
@@ -99,9 +101,10 @@ export function startApp(worker: Worker): void {
     const steps = controls.compareSteps();
     const configs: RunConfig[] = [];
     for (const rule of rules) {
+      // Each rule with its own defaults for the model, except the fields the user edited.
       const c = controls.read(rule);
       if ('error' in c) return showError(c.error);
-      // Same model, seed and data order for every rule; only the rule differs.
+      // Same model, seed and data order for every rule.
       configs.push({ ...c, maxSteps: steps, epochs: Math.max(c.epochs, Math.ceil((steps * c.batchSize) / 60_000)) });
     }
     startRuns(configs);
@@ -110,6 +113,8 @@ export function startApp(worker: Worker): void {
   worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     const m = ev.data;
     switch (m.type) {
+      case 'defaults':
+        return controls.setDefaults(m.table);
       case 'backends':
         controls.setBackends(m.list, m.wasm);
         byId('status').textContent = 'ready';

@@ -1,7 +1,7 @@
 // Messages between the page and the training worker. Plain data only (structured clone).
 import type { ActivationName } from '@feedback-lab/core';
 import type { OptimizerName } from '@feedback-lab/trainer';
-import type { RunDataset, SpecPreset, WebBackend } from './presets';
+import type { DefaultsTable, RunDataset, WebBackend } from './presets';
 
 export interface RunConfig {
   /** A catalogued rule's name (@feedback-lab/rules). */
@@ -9,12 +9,22 @@ export interface RunConfig {
   dataset: RunDataset;
   /** MLP widths; ignored when `preset` is set. */
   arch: number[];
-  /** A named model from core's presets (e.g. a conv net) instead of an MLP of `arch`. */
-  preset?: SpecPreset;
+  /** A named model from core's presets (`mnist-conv`, `long-fc-12`, …) instead of an MLP of `arch`. */
+  preset?: string;
+  /** The MLP's hidden activation; a preset has its own. */
   activation: ActivationName;
+  // The training settings: the rule's defaults for the model (`trainDefaults`) unless overridden.
   optimizer: OptimizerName;
   lr: number;
+  /** Inverse-time learning-rate decay: lr / (1 + step / N); undefined: constant. */
+  lrDecaySteps?: number;
   batchSize: number;
+  /** Feedback generator by name; undefined: the rule's own. */
+  feedback?: string;
+  feedbackScale: number;
+  feedbackConv?: 'none' | 'positions';
+  /** Standardise each input channel with the train split's statistics (cifar10 only). */
+  normalize: boolean;
   backend: WebBackend;
   epochs: number;
   /** Stop after this many steps (0 = run all epochs). */
@@ -71,11 +81,15 @@ export interface RunInfo {
   backend: string;
   arch: string;
   paramBytes: number;
+  /** The run's training settings in one line, e.g. `momentum lr 0.01 · batch 64 · feedback ×0.3`. */
+  settings?: string;
 }
 
 export type FromWorker =
   /** `wasm`: the threads the wasm backend started with, and why fewer than asked for. */
   | { type: 'backends'; list: BackendStatus[]; wasm?: { threads: number; notice?: string } }
+  /** Each rule's training defaults per model (sent before `backends`): what the form shows. */
+  | { type: 'defaults'; table: DefaultsTable }
   | { type: 'status'; text: string }
   | { type: 'runStart'; run: RunInfo }
   | { type: 'batch'; id: number; step: number; loss: number; samplesPerSec: number }

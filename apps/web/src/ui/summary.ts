@@ -8,7 +8,7 @@ export function summaryRow(s: RunSummary, color: string, r: RunData): HTMLTableR
   return h('tr', { 'data-testid': 'run-row', 'data-rule': s.rule, 'data-id': String(s.id), 'data-status': s.status,
     // For tests and curious readers: how the figures started.
     'data-first-accuracy': String(s.firstAccuracy), 'data-first-resident': String(r.memory[0]?.startBytes ?? NaN), 'data-mem-records': String(r.memory.length) },
-    h('td', { style: `color:${color}` }, `#${s.id} ${s.rule}`), cell('backend', s.backend), cell('arch', s.arch), cell('status', s.status),
+    h('td', { style: `color:${color}`, title: r.info.settings ?? '' }, `#${s.id} ${s.rule}`), cell('backend', s.backend), cell('arch', s.arch), cell('status', s.status),
     cell('steps', String(s.steps)), cell('loss', num(s.loss, 3)), cell('accuracy', pct(s.accuracy)),
     cell('samplesPerSec', num(s.samplesPerSec)), cell('paramBytes', bytes(s.paramBytes)), cell('residentBytes', bytes(s.residentBytes)),
     cell('peakTransientBytes', bytes(s.peakTransientBytes)), cell('peakBytes', bytes(s.peakBytes)));

@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CIFAR10_RECORD_BYTES, cifar10FromBatches, normalizationOf, type CifarBuffers } from '@feedback-lab/datasets';
-import { buildModel, mlp, modelVariables, paramBytes, predict as inferLogits, presetDefaults, presetSpec, softmaxCrossEntropy, specDefaults, type Dataset, type Model, type ModelSpec } from '@feedback-lab/core';
+import { buildModel, mlp, modelVariables, paramBytes, predict as inferLogits, softmaxCrossEntropy, type Dataset, type Model } from '@feedback-lab/core';
 import { createOptimizer, createTrainer, evaluateModel } from '@feedback-lab/trainer';
 import type { DatasetName, WebBackend } from '../presets';
 import type { FromWorker, RunConfig, ToWorker } from '../protocol';
-import { ruleByName, trainDefaults } from '@feedback-lab/rules';
+import { ruleByName } from '@feedback-lab/rules';
 import { cifarBuffers, type PickedFile } from './cifar';
 import { exportFiles } from '@feedback-lab/checkpoint';
+import { describeSettings } from '../settings';
+import { defaultsTable } from './defaults';
+import { runSpec } from './specs';
 import { phaseStepProfiler } from './step-profiler';
 
 /** What the session needs from its surroundings; the worker passes the real ones. */
@@ -36,9 +39,10 @@ export function createSession(deps: SessionDeps) {
   /** CIFAR-10 built from the picked files, raw and standardised per channel (cifar-conv's default). */
   const cifarSets = new Map<boolean, Dataset>();
   let model: Model | undefined;
-  /** The config `model` was built from and its data's shape: export needs both. */
+  /** The config `model` was built from and its data's shape and classes: export needs them. */
   let modelConfig: RunConfig | undefined;
   let modelDataShape: readonly number[] = [];
+  let modelClasses = 10;
   /** The mean/std the model's inputs were standardised with (cifar-conv): the export builds it in. */
   let modelNormalization: ReturnType<typeof normalizationOf>;
   let running = false;
@@ -65,31 +69,31 @@ export function createSession(deps: SessionDeps) {
 
   async function runOne(id: number, c: RunConfig): Promise<'done' | 'stopped'> {
     const backend = await deps.useBackend(c.backend);
-    // The preset's input normalisation, as `fbl train` applies it (cifar-conv standardises).
-    const data = c.dataset === 'cifar10' ? cifarDataset(presetDefaults(c.preset).normalize) : await dataset(c.dataset);
+    // The model's input normalisation, as `fbl train` applies it (cifar-conv standardises).
+    if (c.normalize && c.dataset !== 'cifar10') throw new Error(`input standardisation is offered for cifar10 only, not ${c.dataset}`);
+    const data = c.dataset === 'cifar10' ? cifarDataset(c.normalize) : await dataset(c.dataset);
     model?.dispose();
     model = undefined;
     modelConfig = undefined;
     // The activation field applies to MLPs; a preset carries its own per-layer activations.
     const m = c.preset
-      ? buildModel(presetSpec(c.preset), { inputShape: data.inputShape, numClasses: data.numClasses, seed: c.seed })
+      ? buildModel(runSpec(c, data), { inputShape: data.inputShape, numClasses: data.numClasses, seed: c.seed })
       : mlp({ arch: c.arch, activation: c.activation, seed: c.seed });
     model = m;
     modelConfig = c;
     modelDataShape = data.inputShape;
+    modelClasses = data.numClasses;
     modelNormalization = normalizationOf(data);
-    // The feedback each rule uses on this model, as the CLI's `fbl train`: the preset's, or by what
-    // the MLP computes (per-unit feedback on tanh MLPs, a fraction of BP's step on relu ones).
-    const d = trainDefaults(c.preset ? presetDefaults(c.preset) : specDefaults(exportSpec(c)), c.rule);
-    const rule = await ruleByName(c.rule).create({ seed: c.seed, feedback: d.feedback, 'feedback-scale': d.feedbackScale, 'feedback-conv': d.feedbackConv });
-    const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr, decaySteps: d.lrDecaySteps });
+    // The page sends the rule's defaults for the model (`trainDefaults`, as `fbl train`) or the user's values.
+    const rule = await ruleByName(c.rule).create({ seed: c.seed, feedback: c.feedback, 'feedback-scale': c.feedbackScale, 'feedback-conv': c.feedbackConv });
+    const optimizer = createOptimizer({ name: c.optimizer, lr: c.lr, decaySteps: c.lrDecaySteps });
     const profiler = phaseStepProfiler({ every: c.profileEvery });
     let sent = 0;
     const evaluate = async (step: number) => {
       const r = await evaluateModel(m, data, softmaxCrossEntropy, { split: 'test', limit: c.evalLimit });
       post({ type: 'eval', id, step, testAccuracy: r.accuracy });
     };
-    post({ type: 'runStart', run: { id, rule: c.rule, backend, arch: c.preset ?? c.arch.join('-'), paramBytes: paramBytes(m) } });
+    post({ type: 'runStart', run: { id, rule: c.rule, backend, arch: c.preset ?? c.arch.join('-'), paramBytes: paramBytes(m), settings: describeSettings(c) } });
     post({ type: 'status', text: `training ${c.rule} on ${backend}` });
     await evaluate(0);
     const trainer = createTrainer({
@@ -157,7 +161,7 @@ export function createSession(deps: SessionDeps) {
     const m = model;
     const c = modelConfig;
     if (!m || !c) return post({ type: 'error', message: 'train a model first, then download it' });
-    const spec = exportSpec(c);
+    const spec = runSpec(c, { inputShape: modelDataShape, numClasses: modelClasses });
     const name = `fbl_${c.rule}_${spec.name}`;
     // every variable in block order, batch-norm running statistics included
     const files = await exportFiles({ ...spec, name, ...(modelNormalization ? { inputNormalization: modelNormalization } : {}) }, modelDataShape, modelVariables(m), `feedback-lab web (TensorFlow.js ${tf.version_core})`);
@@ -196,6 +200,7 @@ export function createSession(deps: SessionDeps) {
     async handle(msg: ToWorker): Promise<void> {
       switch (msg.type) {
         case 'probe':
+          post({ type: 'defaults', table: defaultsTable() });
           return post(await deps.probe(msg.threads));
         case 'train':
           return train(msg.runs);
@@ -218,16 +223,6 @@ export function createSession(deps: SessionDeps) {
           return logits(msg.requestId, msg.pixels);
       }
     },
-  };
-}
-
-/** The layers of the model a run trains, as checkpoint's export spec (MNIST: flat [784] inputs). */
-export function exportSpec(c: RunConfig): ModelSpec & { name: string } {
-  if (c.preset) return { ...presetSpec(c.preset), name: c.preset };
-  return {
-    name: `mlp-${c.arch.join('-')}`,
-    input: [c.arch[0]!],
-    layers: c.arch.slice(1).map((units, i) => ({ type: 'dense', units, activation: i === c.arch.length - 2 ? 'linear' : c.activation })),
   };
 }
 
