@@ -124,6 +124,24 @@ describe('web app: core presets and each rule\'s defaults (production build, hea
     await page.close();
   }, 420_000);
 
+  it('the conv batch-norm presets train in the browser: long-conv-2 (MEM-DFA) and mnist-conv-bn (BP), 3 steps each', async () => {
+    const page = await open();
+    for (const [arch, rule] of [['long-conv-2', 'mem-dfa'], ['mnist-conv-bn', 'bp']] as const) {
+      await page.fill('#arch', arch);
+      await page.selectOption('#rule', rule);
+      await page.fill('#max-steps', '3');
+      await page.fill('#eval-every', '3');
+      await page.fill('#eval-limit', '100');
+      await page.click('[data-testid=start]');
+      await page.waitForFunction((a) => [...document.querySelectorAll('tr[data-testid=run-row]')].some((r) => r.querySelector('td[data-k=arch]')?.getAttribute('data-value') === a && r.getAttribute('data-status') !== 'running'), arch, { timeout: 120_000 });
+    }
+    const rows = await readRows(page);
+    expect(rows.map((r) => [r.arch, r.rule, r.status, r.steps])).toEqual([['long-conv-2', 'mem-dfa', 'done', 3], ['mnist-conv-bn', 'bp', 'done', 3]]);
+    for (const r of rows) expect(Number.isFinite(r.loss)).toBe(true);
+    expect(await page.innerText('[data-testid=error]')).toBe('');
+    await page.close();
+  });
+
   it('Compare runs each rule with its own defaults, and a field the user edited for every rule', async () => {
     const page = await open();
     await page.selectOption('#preset', 'mnist-fc');
