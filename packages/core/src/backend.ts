@@ -51,6 +51,12 @@ export interface BackendInfo {
   threads?: number;
   /** One line for the user when fewer threads than asked for run (why). */
   notice?: string;
+  /**
+   * wasm: the @feedback-lab/wasm-gemm matrix product running BatchMatMul (`relaxed`: fused
+   * multiply-add; `simd`: multiply and add), or undefined for XNNPACK's (`gemm: false` or
+   * FBL_WASM_GEMM=0).
+   */
+  gemm?: 'relaxed' | 'simd';
 }
 
 /**
@@ -90,10 +96,22 @@ async function startWasm(threads: number): Promise<{ threads: number; notice?: s
   }
 }
 
+/** Installs wasm-gemm's product over XNNPACK's unless turned off; undefined when it is off or cannot run. */
+async function startGemm(wanted: boolean | undefined): Promise<'relaxed' | 'simd' | undefined> {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FBL_WASM_GEMM;
+  const gemm = await import('@feedback-lab/wasm-gemm');
+  if (wanted === false || (wanted === undefined && /^(0|off|false|no)$/i.test(env ?? ''))) {
+    gemm.uninstallWasmGemm();
+    return undefined;
+  }
+  return tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? gemm.installWasmGemm() : undefined;
+}
+
 /**
  * Selects and initialises a tfjs backend, importing its package first when it is not registered
  * yet (see {@link loadBackend}). `wasm` (SIMD) is the default in Node; when it cannot start,
- * `cpu` is used unless `strict` is set, and the result says so.
+ * `cpu` is used unless `strict` is set, and the result says so. On wasm, 2-D products run on
+ * @feedback-lab/wasm-gemm's kernel unless `gemm: false` or FBL_WASM_GEMM=0 (see `gemm` in the result).
  *
  * @example
  * const info = await selectBackend('wasm');
@@ -101,7 +119,7 @@ async function startWasm(threads: number): Promise<{ threads: number; notice?: s
  */
 export async function selectBackend(
   requested: BackendName = 'wasm',
-  opts: { strict?: boolean; threads?: number | string } = {},
+  opts: { strict?: boolean; threads?: number | string; gemm?: boolean } = {},
 ): Promise<BackendInfo> {
   if (!BACKENDS.includes(requested)) {
     throw new FblError('INVALID_OPTION', `unknown backend "${String(requested)}" (expected one of ${BACKENDS.join(', ')})`);
@@ -120,7 +138,7 @@ export async function selectBackend(
         name: tf.getBackend(),
         requested,
         fellBack: false,
-        ...(requested === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: threaded!.threads } : {}),
+        ...(requested === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: threaded!.threads, gemm: await startGemm(opts.gemm) } : {}),
         ...(threaded?.notice ? { notice: threaded.notice } : {}),
       };
     }

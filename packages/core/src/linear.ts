@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { TRANSPOSES_IN_PLACE } from '@feedback-lab/wasm-gemm';
 import { biasAdd, consumeGrad, passGrad, releaseSaved, sharingSaves } from './tape-memory';
 
 /**
@@ -21,9 +22,19 @@ import { biasAdd, consumeGrad, passGrad, releaseSaved, sharingSaves } from './ta
 const KERNEL = 'FblMatMul';
 const NO_TRANSPOSE = { transposeA: false, transposeB: false };
 
+/**
+ * Whether the backend's BatchMatMul reads transposed operands in place at full speed: wasm with
+ * @feedback-lab/wasm-gemm installed (selectBackend does). Then every product here is one plain
+ * call with transpose flags, and none of the rearranging below is needed.
+ */
+function transposesInPlace(): boolean {
+  const k = tf.getKernel('BatchMatMul', tf.getBackend());
+  return (k?.kernelFunc as unknown as Record<string, unknown> | undefined)?.[TRANSPOSES_IN_PLACE] === true;
+}
+
 /** Whether the backend packs B per tensor, so products should keep batch-sized right operands. */
 function prefersSmallRight(): boolean {
-  return tf.getBackend() === 'wasm';
+  return tf.getBackend() === 'wasm' && !transposesInPlace();
 }
 
 /**
@@ -36,11 +47,11 @@ function productGrads(dy: tf.Tensor | tf.Tensor[], a: tf.Tensor2D, back: tf.Tens
   return {
     a: () => {
       const m = typeof back === 'function' ? back() : back;
-      const dx = prefersSmallRight() ? tf.transpose(tf.matMul(m, tf.transpose(g))) : tf.matMul(g, tf.transpose(m));
+      const dx = transposesInPlace() ? tf.matMul(g, m, false, true) : prefersSmallRight() ? tf.transpose(tf.matMul(m, tf.transpose(g))) : tf.matMul(g, tf.transpose(m));
       if (m !== back) m.dispose();
       return passGrad(dx);
     },
-    b: () => release(tf.matMul(tf.transpose(a), g), a),
+    b: () => release(transposesInPlace() ? tf.matMul(a, g, true, false) : tf.matMul(tf.transpose(a), g), a),
   };
 }
 
@@ -96,6 +107,7 @@ function ensureKernel(backendName: string): void {
   const kernelFunc =
     backendName === 'wasm'
       ? (args: KernelArgs) => {
+          if (transposesInPlace()) return tf.getKernel('BatchMatMul', backendName)!.kernelFunc(args) as tf.TensorInfo;
           // Backend kernels called directly: their intermediate outputs are ours to free.
           const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
           const backend = args.backend as tf.KernelBackend;
