@@ -1,18 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Browser, Download, Page } from 'playwright-core';
 import { presetDefaults, type TrainDefaults } from '@feedback-lab/core';
 import { trainDefaults } from '@feedback-lab/rules';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSettings } from '../src/settings';
-import { launchChromium } from './browser';
+import { OUT, startHarness } from './harness';
 import { relativeDiff, withDownloadedModel } from './download';
 import { readRows } from './rows';
-import { DIST, serveBuild } from './server';
+import { serveBuild } from './server';
 
-const OUT = process.env.FBL_E2E_OUT ?? fileURLToPath(new URL('../e2e-output/', import.meta.url));
 const DEPTH = 10;
 const STEPS = 60;
 
@@ -31,10 +27,7 @@ describe('web app: core presets and each rule\'s defaults (production build, hea
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`no build at ${DIST}; run "pnpm --filter @feedback-lab/web build" first`);
-    mkdirSync(OUT, { recursive: true });
-    server = await serveBuild();
-    browser = await launchChromium();
+    ({ server, browser } = await startHarness());
   });
   afterAll(async () => {
     expect(pageErrors).toEqual([]);

@@ -1,16 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULE_NAMES } from '@feedback-lab/rules';
-import { launchChromium } from './browser';
+import { OUT, startHarness } from './harness';
 import { relativeDiff, withDownloadedModel } from './download';
 import { readRows, type Row } from './rows';
-import { DIST, serveBuild } from './server';
+import { serveBuild } from './server';
 
-const OUT = process.env.FBL_E2E_OUT ?? fileURLToPath(new URL('../e2e-output/', import.meta.url));
 const DEEP = `784-${'256-'.repeat(8)}10`;
 const STEPS = 30;
 // The depth assertion needs MEM-DFA; it switches on by itself once 'mem-dfa' is in the rule catalog (@feedback-lab/rules).
@@ -39,10 +35,7 @@ describe('web app (production build, headless Chromium)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html'))) throw new Error(`no build at ${DIST}; run "pnpm --filter @feedback-lab/web build" first`);
-    mkdirSync(OUT, { recursive: true });
-    server = await serveBuild();
-    browser = await launchChromium();
+    ({ server, browser } = await startHarness());
   });
   afterAll(async () => {
     await browser?.close();

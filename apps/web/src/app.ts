@@ -6,6 +6,7 @@ import { setupControls } from './ui/controls';
 import { byId, h } from './ui/dom';
 import { summaryRow } from './ui/summary';
 import { setupDrawPad } from './ui/draw-pad';
+import { setupBudgetPanel } from './ui/budget';
 import { perStepLines, phaseSummary, runStyle, timelineLines } from './ui/memory';
 
 /**
@@ -24,6 +25,21 @@ export function startApp(worker: Worker): void {
     memory: lineChart(byId('chart-memory'), { title: 'Memory per profiled step: peak (solid) vs resident (dashed)', xLabel: 'step', yFormat: bytes, points: true }),
     timeline: lineChart(byId('chart-timeline'), { title: 'Within one step: transient bytes after each kernel', xLabel: 'kernel', yFormat: bytes }),
   };
+
+  // Each rule's predicted peak for the form's model and batch, asked again whenever the form changes.
+  const budget = setupBudgetPanel();
+  let budgetRequest = 0;
+  let budgetTimer: ReturnType<typeof setTimeout> | undefined;
+  const askBudget = () => {
+    clearTimeout(budgetTimer);
+    budgetTimer = setTimeout(() => {
+      const c = controls.read();
+      if (!('error' in c)) send({ type: 'budget', requestId: ++budgetRequest, config: c });
+    }, 150);
+  };
+  byId('controls').addEventListener('input', askBudget);
+  byId('controls').addEventListener('change', askBudget);
+  const refused: string[] = [];
 
   let nextId = 1;
   let hasModel = false;
@@ -59,6 +75,7 @@ export function startApp(worker: Worker): void {
 
   function startRuns(configs: RunConfig[]): void {
     showError('');
+    refused.length = 0;
     send({ type: 'train', runs: configs.map((config) => ({ id: nextId++, config })) });
     setState('training');
   }
@@ -114,7 +131,15 @@ export function startApp(worker: Worker): void {
     const m = ev.data;
     switch (m.type) {
       case 'defaults':
-        return controls.setDefaults(m.table);
+        controls.setDefaults(m.table);
+        return askBudget();
+      case 'budget':
+        // only the answer to the latest request: an older one describes another form
+        if (m.requestId === budgetRequest) budget.show(m.report);
+        return;
+      case 'refused':
+        refused.push(m.message);
+        return showError(refused.join('\n'));
       case 'backends':
         controls.setBackends(m.list, m.wasm);
         byId('status').textContent = 'ready';
@@ -152,6 +177,10 @@ export function startApp(worker: Worker): void {
         return schedule();
       case 'error':
         return showError(m.message);
+      case 'batch':
+        if (m.heapBytes !== undefined) budget.heap(m.heapBytes);
+        if (store.apply(m)) schedule();
+        return;
       default:
         if (store.apply(m)) schedule();
     }

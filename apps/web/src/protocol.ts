@@ -70,6 +70,8 @@ export type ToWorker =
   | { type: 'exportModel' }
   /** CIFAR-10's binary batch files, picked or dropped by the user (answered with `cifarReady`). */
   | { type: 'cifarFiles'; files: { name: string; bytes: ArrayBuffer }[] }
+  /** Each rule's predicted peak for this config against the wasm heap (answered with `budget`). */
+  | { type: 'budget'; requestId: number; config: RunConfig }
   /** Raw logits of the last trained model for one flat input (a test and console hook). */
   | { type: 'logits'; requestId: number; pixels: Float32Array };
 
@@ -85,6 +87,25 @@ export interface RunInfo {
   settings?: string;
 }
 
+/** Predicted peaks (bytes) of every rule for one run config, against the wasm heap. */
+export interface BudgetReport {
+  /** What tfjs-backend-wasm's heap can grow to (wasm32: 4 GiB − 64 KiB). */
+  limitBytes: number;
+  /** Runs predicted above this are refused: ¾ of the heap, less `heldBytes`. */
+  budgetBytes: number;
+  /** Tensor bytes the engine already holds (datasets, the last model). */
+  heldBytes: number;
+  rule: string;
+  batchSize: number;
+  model: string;
+  /** Per rule at `batchSize`: predicted peak, whether it fits the budget, the largest batch that does. */
+  rows: { rule: string; peakBytes: number; fits: boolean; largestBatch: number }[];
+  /** Predicted peak per rule against the batch size (same model). */
+  byBatch: { x: number[]; peaks: Record<string, number[]> };
+  /** Predicted peak per rule against depth (depth presets only: long-fc-L, long-conv-L, deep-mlp-L). */
+  byDepth?: { x: number[]; peaks: Record<string, number[]> };
+}
+
 export type FromWorker =
   /** `wasm`: the threads the wasm backend started with, and why fewer than asked for. */
   | { type: 'backends'; list: BackendStatus[]; wasm?: { threads: number; notice?: string } }
@@ -92,7 +113,12 @@ export type FromWorker =
   | { type: 'defaults'; table: DefaultsTable }
   | { type: 'status'; text: string }
   | { type: 'runStart'; run: RunInfo }
-  | { type: 'batch'; id: number; step: number; loss: number; samplesPerSec: number }
+  /** `heapBytes`: the wasm heap's size after the step (it only grows); absent on other backends. */
+  | { type: 'batch'; id: number; step: number; loss: number; samplesPerSec: number; heapBytes?: number }
+  /** The memory budget of a run config (answer to `budget`). */
+  | { type: 'budget'; requestId: number; report: BudgetReport }
+  /** A run refused before allocating (predicted peak over the heap budget); the next run goes on. */
+  | { type: 'refused'; id: number; rule: string; message: string }
   | { type: 'eval'; id: number; step: number; testAccuracy: number }
   | { type: 'memory'; id: number; record: StepRecord }
   | { type: 'runEnd'; id: number; reason: 'done' | 'stopped' | 'error'; message?: string }

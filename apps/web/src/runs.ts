@@ -72,6 +72,8 @@ export function createRunStore() {
         case 'runEnd':
           r.status = m.reason;
           return true;
+        default:
+          return false;
       }
     },
   };

@@ -17,6 +17,8 @@ export interface ChartOptions {
   height?: number;
   /** Draw a dot at every point (for sparse series such as profiled steps). */
   points?: boolean;
+  /** Log-scaled axes (base 2 on x, 10 on y): for sizes that span decades, such as batch against bytes. */
+  log?: { x?: boolean; y?: boolean };
 }
 
 /**
@@ -34,7 +36,7 @@ export function lineChart(el: HTMLElement, o: ChartOptions) {
       height: o.height ?? 200,
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false } },
+      scales: { x: { time: false, ...(o.log?.x ? { distr: 3, log: 2 } : {}) }, ...(o.log?.y ? { y: { distr: 3, log: 10 } } : {}) },
       axes: [{ label: o.xLabel }, { size: 84, values: (_u, vals) => vals.map((v) => fmt(v)) }],
       series: [{ label: o.xLabel }, ...lines.map((l) => ({
         label: l.label, stroke: l.color, width: 2, spanGaps: true, points: { show: o.points ?? false, size: 6 },

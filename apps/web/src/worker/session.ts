@@ -11,6 +11,8 @@ import { describeSettings } from '../settings';
 import { defaultsTable } from './defaults';
 import { runSpec } from './specs';
 import { phaseStepProfiler } from './step-profiler';
+import { budgetRefusal, budgetReport } from './budget';
+import { wasmHeapBytes } from '@feedback-lab/profiler';
 
 /** What the session needs from its surroundings; the worker passes the real ones. */
 export interface SessionDeps {
@@ -25,6 +27,8 @@ export interface SessionDeps {
 
 /** Thrown from the batch callback to leave `fit()` early; the message is the end reason. */
 class Stop extends Error {}
+/** A run whose predicted peak does not fit the wasm heap; the message says why and what fits. */
+class Refused extends Error {}
 
 /**
  * The training side of the app: runs one or more rules one after the other on the same model
@@ -75,6 +79,9 @@ export function createSession(deps: SessionDeps) {
     model?.dispose();
     model = undefined;
     modelConfig = undefined;
+    // On wasm a run past the heap corrupts memory instead of failing: refuse it before allocating.
+    const refusal = tf.getBackend() === 'wasm' ? budgetRefusal(c, tf.memory().numBytes) : undefined;
+    if (refusal) throw new Refused(refusal);
     // The activation field applies to MLPs; a preset carries its own per-layer activations.
     const m = c.preset
       ? buildModel(runSpec(c, data), { inputShape: data.inputShape, numClasses: data.numClasses, seed: c.seed })
@@ -100,7 +107,7 @@ export function createSession(deps: SessionDeps) {
       model: m, rule, optimizer, dataset: data, seed: c.seed,
       callbacks: [profiler.callback, {
         onBatchEnd: async (e) => {
-          post({ type: 'batch', id, step: e.step, loss: e.loss, samplesPerSec: e.samplesPerSec });
+          post({ type: 'batch', id, step: e.step, loss: e.loss, samplesPerSec: e.samplesPerSec, heapBytes: wasmHeapBytes() });
           for (; sent < profiler.records.length; sent++) post({ type: 'memory', id, record: profiler.records[sent]! });
           const last = c.maxSteps > 0 && e.step >= c.maxSteps;
           if (e.step % c.evalEvery === 0 || last) await evaluate(e.step);
@@ -134,6 +141,10 @@ export function createSession(deps: SessionDeps) {
           post({ type: 'runEnd', id, reason });
           if (reason === 'stopped') break;
         } catch (err) {
+          if (err instanceof Refused) {
+            post({ type: 'refused', id, rule: config.rule, message: err.message });
+            continue; // the next rule of a comparison may fit
+          }
           const message = err instanceof Error ? err.message : String(err);
           post({ type: 'runEnd', id, reason: 'error', message });
           post({ type: 'error', message });
@@ -219,6 +230,8 @@ export function createSession(deps: SessionDeps) {
           return setCifarFiles(msg.files);
         case 'exportModel':
           return exportModel();
+        case 'budget':
+          return post({ type: 'budget', requestId: msg.requestId, report: budgetReport(msg.config, tf.memory().numBytes) });
         case 'logits':
           return logits(msg.requestId, msg.pixels);
       }
