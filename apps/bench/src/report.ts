@@ -90,6 +90,10 @@ export function formatSpeed(r: SpeedReport): string {
       ? `backend ${r.backend}; backend matMul on the layer shapes: ${r.matmul.gflops.toFixed(2)} GFLOP/s ` +
         `(${r.matmul.freshGflops.toFixed(2)} with a new right operand each call, as in training)`
       : `backend ${r.backend}`,
+    ...(r.matmul && r.matmulXnnpack
+      ? [`XNNPACK's matMul on the same shapes: ${r.matmulXnnpack.gflops.toFixed(2)} GFLOP/s (${r.matmulXnnpack.freshGflops.toFixed(2)} new right operand); ` +
+          `wasm-gemm ÷ XNNPACK ${(r.matmul.gflops / r.matmulXnnpack.gflops).toFixed(2)}× (${(r.matmul.freshGflops / r.matmulXnnpack.freshGflops).toFixed(2)}× new right operand)`]
+      : []),
     `${'rule'.padEnd(12)} ${'step ms'.padStart(9)} ${'cpu ms'.padStart(8)} ${'samples/s'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'gemm frac'.padStart(9)}`,
     ...rows,
     ...Object.entries(ratios.vsBp).map(([k, v]) =>

@@ -5,6 +5,7 @@ import { arrayDataset, blobs } from '@feedback-lab/datasets';
 import type { ModelSpec } from '@feedback-lab/core';
 import { ruleByName } from '@feedback-lab/rules';
 import { useBackend } from '@feedback-lab/test-utils';
+import { wasmGemmVariant } from '@feedback-lab/wasm-gemm';
 import { formatSpeed, speedRatios } from './report';
 import { runSpeed } from './speed';
 import type { BlockRunner } from './torch';
@@ -35,6 +36,25 @@ describe('runSpeed', () => {
     expect(report.results[1]!.gflops).toBeUndefined(); // no FLOP model for an unknown name
     expect(report.results[0]!.loss).toBe(report.results[1]!.loss); // same data, same seed
     expect(report.matmul?.perShape).toHaveLength(5);
+  });
+
+  it('with compareGemm, times each rule again on XNNPACK, beside wasm-gemm, and leaves wasm-gemm installed', async () => {
+    await useBackend('wasm');
+    const variant = wasmGemmVariant();
+    expect(variant).toBeDefined(); // selectBackend installs it
+    const before = tf.memory().numTensors;
+    const report = await runSpeed({ ...base, rules: { bp }, dataset: blobs({ seed: 1 }), steps: 3, warmup: 1, layersPeer: false, compareGemm: true, kernels: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(wasmGemmVariant()).toBe(variant);
+    expect(report.results.map((r) => r.rule)).toEqual(['bp', 'bp xnnpack']);
+    const [ours, stock] = report.results;
+    expect(stock!.gflops).toBeGreaterThan(0); // counted as bp
+    expect(stock!.loss).toBeCloseTo(ours!.loss, 4); // the same training, another kernel
+    // XNNPACK's run needs core's transposes around its products; wasm-gemm's none
+    expect(stock!.kernels!.byKernel.map((k) => k.kernel)).toContain('Transpose');
+    expect(ours!.kernels!.byKernel.map((k) => k.kernel)).not.toContain('Transpose');
+    expect(report.matmulXnnpack?.perShape).toHaveLength(5);
+    expect(formatSpeed(report)).toMatch(/XNNPACK's matMul on the same shapes: [\d.]+ GFLOP\/s .*wasm-gemm ÷ XNNPACK [\d.]+×/);
   });
 
   it('computes the ratios the issue tracks and prints them', () => {

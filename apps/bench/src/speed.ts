@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, FblError, type Batch, type Dataset } from '@feedback-lab/core';
+import { installWasmGemm, uninstallWasmGemm, wasmGemmVariant, type GemmVariant } from '@feedback-lab/wasm-gemm';
 import { layerProducts, trainingFlops } from './flops';
 import { kernelTally, type KernelBreakdown } from './kernels';
 import { layersRunner } from './layers-peer';
@@ -33,6 +34,11 @@ export interface SpeedOptions extends NetworkOptions {
   kernels?: number;
   now?: () => number;
   /**
+   * wasm with @feedback-lab/wasm-gemm installed: also time every rule with tfjs's own XNNPACK
+   * products, as `<rule> xnnpack`, side by side (the kernel is swapped around each of its steps).
+   */
+  compareGemm?: boolean;
+  /**
    * Process CPU time in ms (Node: `process.cpuUsage()`), if available. tfjs-wasm runs on the
    * main thread, so CPU time per step measures the work itself: on a machine shared with other
    * jobs it inflates far less than wall time, which grows with the run queue.
@@ -62,6 +68,8 @@ export interface SpeedReport {
   results: SpeedResult[];
   /** The backend's matMul yardstick on the layer shapes (MLPs only: conv nets have none). */
   matmul?: { perShape: MatMulRate[]; gflops: number; freshGflops: number };
+  /** With `compareGemm`: the same yardstick on tfjs's own XNNPACK kernel, sampled alongside. */
+  matmulXnnpack?: { perShape: MatMulRate[]; gflops: number; freshGflops: number };
   backend: string;
 }
 
@@ -86,10 +94,13 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
   }
   const backend = tf.getBackend();
   const runners: Runner[] = Object.entries(o.rules).map(([name, f]) => ruleRunner(name, f, o));
+  const gemm = o.compareGemm ? wasmGemmVariant() : undefined;
+  if (gemm) runners.push(...Object.entries(o.rules).map(([name, f]) => onXnnpack(ruleRunner(`${name} xnnpack`, f, o), gemm)));
   if ((o.layersPeer ?? true) && !o.spec) runners.push(layersRunner(o));
   const external = o.external ?? [];
   const feeds = runners.map(() => batchFeed(o.dataset, o.batchSize, o.seed));
   const probe = net.arch ? matMulProbe(layerProducts(net.arch, o.batchSize), now) : undefined;
+  const xnnProbe = gemm && net.arch ? matMulProbe(layerProducts(net.arch, o.batchSize), now) : undefined;
   const times = runners.map((): number[] => []);
   const cpuTimes = runners.map((): number[] => []);
   const losses = runners.map(() => NaN);
@@ -112,6 +123,14 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
       }
     }
     if (round >= warmup) probe?.sample();
+    if (round >= warmup && xnnProbe) {
+      uninstallWasmGemm();
+      try {
+        xnnProbe.sample();
+      } finally {
+        installWasmGemm({ variant: gemm! });
+      }
+    }
   };
   const externalBlock = async (n: number, timed: boolean) => {
     for (const [j, e] of external.entries()) {
@@ -124,6 +143,7 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
     }
   };
   let matmul: SpeedReport['matmul'];
+  let matmulXnnpack: SpeedReport['matmulXnnpack'];
   const breakdowns: (KernelBreakdown | undefined)[] = runners.map(() => undefined);
   try {
     if (warmup > 0 && external.length) await externalBlock(warmup, false);
@@ -136,6 +156,7 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
       if (b % 2 === 1 && external.length) await externalBlock(n, true);
     }
     matmul = probe?.rates();
+    matmulXnnpack = xnnProbe?.rates();
     if (o.kernels) {
       for (const [i, r] of runners.entries()) {
         const tally = kernelTally();
@@ -155,13 +176,14 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
     }
   } finally {
     probe?.dispose();
+    xnnProbe?.dispose();
     runners.forEach((r) => r.dispose());
     await Promise.all(feeds.map((f) => f.close()));
   }
   const arch = net.arch;
   const results = runners.map((r, i): SpeedResult => {
     const stepMs = median(times[i]!);
-    const flops = arch && trainingFlops(r.name, arch, o.batchSize);
+    const flops = arch && trainingFlops(r.name.replace(/ xnnpack$/, ''), arch, o.batchSize);
     const gflops = flops ? flops / stepMs / 1e6 : undefined;
     return {
       rule: r.name, stepMs, ...(o.cpuNow ? { cpuMs: median(cpuTimes[i]!) } : {}), samplesPerSec: (o.batchSize / stepMs) * 1000, gflops,
@@ -177,7 +199,23 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
       gflops: flops ? flops / stepMs / 1e6 : undefined, backend: e.backend, loss: ext[j]!.loss,
     });
   });
-  return { results, ...(matmul ? { matmul } : {}), backend };
+  return { results, ...(matmul ? { matmul } : {}), ...(matmulXnnpack ? { matmulXnnpack } : {}), backend };
+}
+
+/** `r` with tfjs's own BatchMatMul kernel in place during each of its steps, `variant` after. */
+function onXnnpack(r: Runner, variant: GemmVariant): Runner {
+  return {
+    name: r.name,
+    async step(batch) {
+      uninstallWasmGemm();
+      try {
+        return await r.step(batch);
+      } finally {
+        installWasmGemm({ variant });
+      }
+    },
+    dispose: () => r.dispose(),
+  };
 }
 
 interface BlockResultLog {

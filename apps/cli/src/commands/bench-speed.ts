@@ -34,6 +34,7 @@ export const SPEED_OPTIONS = {
   torch: { kind: 'boolean', help: 'also time the PyTorch CPU reference (BP) on the same net, batch and threads, in alternating blocks' },
   python: { kind: 'string', default: DEFAULT_PYTHON, help: 'python with torch for --torch' },
   rounds: { kind: 'int', default: 4, min: 1, help: 'with --torch: blocks the timed steps are split into, torch and ours alternating' },
+  'compare-gemm': { kind: 'boolean', help: 'wasm: also time every rule on tfjs\'s own XNNPACK products ("<rule> xnnpack") beside @feedback-lab/wasm-gemm\'s, and XNNPACK\'s matMul yardstick (FBL_WASM_GEMM=0 turns wasm-gemm off)' },
   kernels: { kind: 'int', default: 0, min: 0, help: 'then profile this many steps of each contender: kernel time by kernel, the share in products, and (with --torch) the best bp/torch ratio those products allow' },
   json: { kind: 'boolean', help: 'print JSON lines instead of a table' },
   out: { kind: 'string', help: 'directory to write speed.jsonl and speed.txt into' },
@@ -78,7 +79,7 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
     report = await runSpeed({
       rules: Object.fromEntries(await Promise.all(names.map(async (n) => [n, await ruleByName(n).load()] as const))),
       dataset, ...net, ...common, steps: o.steps, warmup: o.warmup, activation: o.activation as ActivationName,
-      layersPeer: !o['no-layers'], external, rounds: o.rounds, kernels: o.kernels,
+      layersPeer: !o['no-layers'], external, rounds: o.rounds, kernels: o.kernels, compareGemm: o['compare-gemm'],
       cpuNow: () => {
         const u = process.cpuUsage();
         return (u.user + u.system) / 1000;
@@ -93,11 +94,11 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
   const config = {
     ...(o.preset ? { preset: o.preset } : { arch: archText, activation: o.activation }), batchSize: o['batch-size'], steps: o.steps,
     optimizer: o.optimizer, dataset: dataset.name, data: random ? 'random' : 'real', threads, ...(o.torch ? { rounds: o.rounds } : {}),
-    ...(o.kernels ? { kernels: o.kernels } : {}),
+    ...(o.kernels ? { kernels: o.kernels } : {}), ...(backend.gemm ? { gemm: backend.gemm } : {}),
   };
   const lines = speedEvents(report, { ...config, ...load }).map((e) => JSON.stringify(e)).join('\n') + '\n';
   const text = `bench speed: ${label}, batch ${o['batch-size']}, ${o.steps} steps, ${o.optimizer}, ${data}, ` +
-    `${describeBackend(backend)}, load ${load.loadavg1Before} → ${load.loadavg1After}\n` + formatSpeed(report);
+    `${describeBackend(backend)}${backend.gemm ? `, wasm-gemm ${backend.gemm}` : ''}, load ${load.loadavg1Before} → ${load.loadavg1After}\n` + formatSpeed(report);
   io.out(o.json ? lines : text);
   if (o.out) {
     mkdirSync(o.out, { recursive: true });
