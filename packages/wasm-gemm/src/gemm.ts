@@ -17,7 +17,7 @@ export interface WasmBackendLike {
 }
 
 interface Exports {
-  gemm(M: number, N: number, K: number, a: number, aps: number, b: number, bks: number, bps: number, c: number, crs: number, ccs: number, s: number): void;
+  gemm(M: number, N: number, K: number, a: number, aps: number, b: number, c: number, crs: number, ccs: number, s: number): void;
   pack(K: number, N: number, w: number, x: number, xks: number, xjs: number, dst: number): void;
 }
 
@@ -103,6 +103,6 @@ export class WasmGemm {
     const pb = pa + aBytes;
     this.k.pack(K, M, MR, A.ptr, A.cs, A.rs, pa);
     this.k.pack(K, N, 8, B.ptr, B.rs, B.cs, pb);
-    this.k.gemm(M, N, K, pa, 4 * MR * K, pb, 32, 32 * K, C.ptr, C.rs, C.cs, s);
+    this.k.gemm(M, N, K, pa, 4 * MR * K, pb, C.ptr, C.rs, C.cs, s);
   }
 }
