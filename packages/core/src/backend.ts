@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { installWasmGemm, uninstallWasmGemm } from '@feedback-lab/wasm-gemm';
 import { FblError } from './errors';
 
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -97,14 +98,13 @@ async function startWasm(threads: number): Promise<{ threads: number; notice?: s
 }
 
 /** Installs wasm-gemm's product over XNNPACK's unless turned off; undefined when it is off or cannot run. */
-async function startGemm(wanted: boolean | undefined): Promise<'relaxed' | 'simd' | undefined> {
+function startGemm(wanted: boolean | undefined): 'relaxed' | 'simd' | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FBL_WASM_GEMM;
-  const gemm = await import('@feedback-lab/wasm-gemm');
   if (wanted === false || (wanted === undefined && /^(0|off|false|no)$/i.test(env ?? ''))) {
-    gemm.uninstallWasmGemm();
+    uninstallWasmGemm();
     return undefined;
   }
-  return tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? gemm.installWasmGemm() : undefined;
+  return tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? installWasmGemm() : undefined;
 }
 
 /**
@@ -138,7 +138,7 @@ export async function selectBackend(
         name: tf.getBackend(),
         requested,
         fellBack: false,
-        ...(requested === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: threaded!.threads, gemm: await startGemm(opts.gemm) } : {}),
+        ...(requested === 'wasm' ? { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: threaded!.threads, gemm: startGemm(opts.gemm) } : {}),
         ...(threaded?.notice ? { notice: threaded.notice } : {}),
       };
     }
