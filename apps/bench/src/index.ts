@@ -12,4 +12,5 @@ export { DEFAULT_PYTHON, TORCH_SCRIPT, torchRunner, type BlockResult, type Block
 export { layersRunner } from './layers-peer';
 export { median } from './stats';
 export { isProductKernel, kernelTally, formatKernels, type KernelBreakdown } from './kernels';
-export { fitMemoryCoefficients, measureFitCase, memoryFitCases, memoryFitErrors, nnls, type FitCase, type FitRow, type MemoryFit } from './memory-fit';
+export { fitMemoryCoefficients, longSpec, measureFitCase, memoryFitCases, memoryFitErrors, nnls, type FitCase, type FitRow, type MemoryFit, type WorstError } from './memory-fit';
+export { cellError, fitsGrid, fitsMarkdown, fitsSvg, forwardFlops, type FitsCell, type FitsGridOptions, type LongModel } from './fits';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { predictMemory } from '@feedback-lab/profiler';
 import { ruleByName } from '@feedback-lab/rules';
 import { useBackend } from '@feedback-lab/test-utils';
-import { fitMemoryCoefficients, measureFitCase, memoryFitCases, memoryFitErrors, nnls, type FitRow } from './memory-fit';
+import { fitMemoryCoefficients, measureFitCase, memoryFitCases, memoryFitErrors, nnls, UNDER_LIMIT, type FitRow } from './memory-fit';
 
 describe('nnls', () => {
   it('solves an exact system and clamps a coefficient that wants to be negative', () => {
@@ -33,6 +33,42 @@ describe('fitMemoryCoefficients', () => {
     expect(fit.worst).toBeLessThan(0.01);
     expect(fit.worst).toBeLessThan(before);
     expect(fit.errors).toHaveLength(data.length);
+  });
+});
+
+describe('the fit for budget decisions', () => {
+  const predictedRows = (memory: typeof bpRule.memory, factor: (i: number) => number, only = (_: FitRow) => true): FitRow[] => memoryFitCases()
+    .map((c) => ({ ...c, measured: predictMemory({ spec: c.spec, batchSize: c.batch, rule: { name: 't', memory } }).peakTransientBytes }))
+    .filter(only)
+    .map((r, i) => ({ ...r, measured: r.measured * factor(i) }));
+
+  it('reports the worst under- and over-prediction apart, with their rows', () => {
+    const rows = predictedRows(bpRule.memory, (i) => (i === 3 ? 1.25 : i === 7 ? 0.8 : 1));
+    const e = memoryFitErrors(bpRule.memory, rows);
+    expect(e.under.row).toBe(3);
+    expect(e.under.error).toBeCloseTo(1 / 1.25 - 1, 6);
+    expect(e.over.row).toBe(7);
+    expect(e.over.error).toBeCloseTo(1 / 0.8 - 1, 6);
+    expect(e.worst).toBeCloseTo(0.25, 6);
+  });
+
+  it('keeps every row within the under-prediction limit where the smallest symmetric fit could not', () => {
+    // measured ±7 % around a formula, on steps whose peak its coefficients set (activations at
+    // batch 1024, not the update): centred, the fit would under-predict by 7 %
+    const rows = predictedRows(bpRule.memory, (i) => (i % 2 ? 1.07 : 0.93), (r) => r.batch === 1024);
+    const fit = fitMemoryCoefficients(bpRule.memory, rows);
+    expect(Math.min(...fit.errors)).toBeGreaterThanOrEqual(-UNDER_LIMIT);
+    expect(Math.max(...fit.errors)).toBeLessThan(0.13);
+  });
+
+  it('fits a block rule\'s batch-norm slopes too', () => {
+    const truth = { ...memDfaRule.memory, batchNorm: { dense: [3, 0], conv: [2, 0] } } as const;
+    const rows = predictedRows(truth, () => 1, (r) => !r.name.startsWith('mlp') || r.batch === 1024);
+    expect(memoryFitErrors(memDfaRule.memory, rows).worst).toBeGreaterThan(0.1);
+    const fit = fitMemoryCoefficients(memDfaRule.memory, rows);
+    expect(fit.worst).toBeLessThan(0.01);
+    expect(fit.batchNorm.dense[0]).toBeCloseTo(3, 1);
+    expect(fit.batchNorm.conv[0]).toBeCloseTo(2, 1);
   });
 });
 

@@ -59,12 +59,14 @@ export interface RuleMemoryModel {
   /**
    * What a tape rule also holds: `signals`, each hidden block's B_i·e for the whole step (DFA);
    * `weight-copies`, a matrix shaped like block k's weight while block k's gradient runs
-   * (sign(W_k) of sign-symmetry, made lazily on the tape).
+   * (sign(W_k) of sign-symmetry, made lazily on the tape); `feedback-grads`, a gradient for a
+   * learned feedback matrix beside its weight's, block by block in the update (KP's B).
    */
-  readonly holds?: 'signals' | 'weight-copies';
+  readonly holds?: 'signals' | 'weight-copies' | 'feedback-grads';
   /**
    * Batch-norm blocks' own tape, floats: B·(k·Σout + c·max out) over the dense BN blocks (at
-   * least 0) and over the conv BN blocks, as [k, c] each; [0, 0] for rules that hold one block.
+   * least 0) and over the conv BN blocks, as [k, c] each; a block rule holds one BN block's
+   * working set, k·B·out (c unused).
    */
   readonly batchNorm: { readonly dense: readonly [k: number, c: number]; readonly conv: readonly [k: number, c: number] };
 }

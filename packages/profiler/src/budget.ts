@@ -33,3 +33,54 @@ export function checkMemoryBudget(o: MemoryModelInput, budget = DEFAULT_MEMORY_B
     : '; no rule fits: lower --batch-size or the widths';
   throw new FblError('MEMORY_BUDGET', `rule ${o.rule.name} needs about ${mb(need)} (predicted), over the memory budget of ${mb(budget)}${hint}`);
 }
+
+/** One rule's predicted peak at a batch, and the largest batch whose predicted peak is within a limit. */
+export interface RuleFit {
+  rule: string;
+  /** Predicted peak bytes (resident + transient) at the batch asked about. */
+  peakBytes: number;
+  fits: boolean;
+  /** The largest batch (≤ maxBatch) whose predicted peak is at most the limit; 0 when not even one sample fits. */
+  largestBatch: number;
+}
+
+export interface RuleFitsInput extends Omit<MemoryModelInput, 'rule'> {
+  rules: readonly MemoryModelRule[];
+  /** Default: the wasm32 heap, 4 GiB. */
+  limitBytes?: number;
+  /** Where the search for the largest batch stops (default 2²⁰). */
+  maxBatch?: number;
+}
+
+/**
+ * The largest batch size whose predicted peak is at most `limitBytes`, by bisection (the
+ * predicted peak never falls as the batch grows); 0 when one sample is already over, `maxBatch`
+ * when that still fits.
+ */
+export function largestBatch(o: Omit<MemoryModelInput, 'batchSize'>, limitBytes = WASM32_LIMIT_BYTES, maxBatch = 2 ** 20): number {
+  const fits = (b: number) => predictMemory({ ...o, batchSize: b }).peakBytes <= limitBytes;
+  if (!fits(1)) return 0;
+  if (fits(maxBatch)) return maxBatch;
+  let [lo, hi] = [1, maxBatch]; // fits(lo), !fits(hi)
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Each rule's predicted peak at `batchSize` against a limit, and the largest batch it fits: what
+ * a page shows before a run (pure and cheap: linear in depth per prediction, ~20 per rule).
+ *
+ * @example
+ * ruleFits({ spec: presetSpec('long-fc-100', { inputShape: [784], numClasses: 10 }), batchSize: 8192, rules: RULES });
+ */
+export function ruleFits(o: RuleFitsInput): RuleFit[] {
+  const { rules, limitBytes = WASM32_LIMIT_BYTES, maxBatch, ...input } = o;
+  return rules.map((rule) => {
+    const peakBytes = predictMemory({ ...input, rule }).peakBytes;
+    return { rule: rule.name, peakBytes, fits: peakBytes <= limitBytes, largestBatch: largestBatch({ ...input, rule }, limitBytes, maxBatch) };
+  });
+}

@@ -4,5 +4,5 @@ export { profilePhases, type PhaseProfile, type PhaseMemory, type TimelinePoint 
 export { profileStep, type StepProfile, type ProfileStepOptions, type ResidentBytes } from './step-profile';
 export { wasmHeapBytes } from './heap';
 export { predictMemory, type MemoryModelInput, type MemoryModelRule, type MemoryPrediction } from './memory-model';
-export { checkMemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES, WASM32_LIMIT_BYTES } from './budget';
+export { checkMemoryBudget, largestBatch, ruleFits, DEFAULT_MEMORY_BUDGET_BYTES, WASM32_LIMIT_BYTES, type RuleFit, type RuleFitsInput } from './budget';
 export { heapGuard, DEFAULT_HEAP_LIMIT, type HeapGuard, type HeapGuardOptions } from './heap-guard';

@@ -9,8 +9,8 @@ export const bpRule: RuleDescriptor<BpOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    coefficients: [1.223, 3.011, 12.698, 1.367, 0.081, 1.497],
-    batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
+    coefficients: [0.941, 3.454, 12.716, 1.63, 0, 1.511],
+    batchNorm: { dense: [6.525, -2.122], conv: [6.141, -1.765] },
   },
   // Forward, ∂W per layer, ∂x for every layer but the first.
   flops: (f) => 2 * f.forward + f.inputGrads,

@@ -10,9 +10,9 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'direct',
-    coefficients: [1.361, 1.912, 10.14, 1.315, 0.147, 1.357],
+    coefficients: [1.385, 2.061, 10.973, 1.352, 0.122, 1.426],
     holds: 'signals',
-    batchNorm: { dense: [7.104, -1.401], conv: [6.003, -0.79] },
+    batchNorm: { dense: [6.627, -1.121], conv: [6.24, -1.535] },
   },
   // Forward, ∂W per layer, B_i·e for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

@@ -13,8 +13,8 @@ export const faRule: RuleDescriptor<FaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'mirror',
-    coefficients: [1.223, 3.011, 12.698, 1.367, 0.081, 1.497],
-    batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
+    coefficients: [0.869, 3.62, 11.508, 1.628, 0, 1.46],
+    batchNorm: { dense: [6.412, -2.069], conv: [6.056, -1.897] },
   },
   // As BP: dy·B in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,

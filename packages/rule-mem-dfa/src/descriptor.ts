@@ -10,8 +10,8 @@ export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [0, 5.106, 8.858, 1.9, 0, 0],
-    batchNorm: { dense: [0, 0], conv: [0, 0] },
+    coefficients: [0.714, 4.501, 6.955, 1.674, 0, 0],
+    batchNorm: { dense: [5.456, 0], conv: [4.866, 0] },
   },
   // DFA plus the forward recomputed in the second pass.
   flops: (f) => 3 * f.forward + f.projections,

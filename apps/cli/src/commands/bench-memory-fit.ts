@@ -15,9 +15,9 @@ const pct = (e: number) => `${e >= 0 ? '+' : ''}${(100 * e).toFixed(1)} %`;
 
 /**
  * `fbl bench memory-fit`: profiles one step of each rule on the memory model's fit set (wasm,
- * distinct buffer bytes), prints how far each rule's shipped formula is from it, and refits its
- * six coefficients. Rerun after any change to what a step keeps, and copy the coefficients into
- * the rule's descriptor.
+ * distinct buffer bytes), prints each rule's worst under- and over-prediction with the step that
+ * gave it, and refits its six coefficients (a block rule's batch-norm slopes too). Rerun after
+ * any change to what a step keeps, and copy the coefficients into the rule's descriptor.
  */
 export async function benchMemoryFit(rest: readonly string[], io: Io): Promise<number> {
   const o = parseOptions(rest, MEMORY_FIT_OPTIONS);
@@ -39,14 +39,16 @@ export async function benchMemoryFit(rest: readonly string[], io: Io): Promise<n
     for (const c of cases) rows.push({ ...c, measured: await measureFitCase(create, c) });
     const now = memoryFitErrors(rule.memory, rows);
     const fit = fitMemoryCoefficients(rule.memory, rows, RULE_NAMES.map((n) => ruleByName(n).memory.coefficients));
+    const row = (w: { error: number; row: number }) => (w.row < 0 ? 'none' : `${pct(w.error)} (${rows[w.row]!.name} b${rows[w.row]!.batch})`);
     if (o.json) {
-      io.out(JSON.stringify({ event: 'memory-fit', rule: name, coefficients: rule.memory.coefficients, worst: now.worst, fitted: fit.coefficients, fittedWorst: fit.worst,
+      io.out(JSON.stringify({ event: 'memory-fit', rule: name, coefficients: rule.memory.coefficients, batchNorm: rule.memory.batchNorm, worst: now.worst,
+        worstUnder: now.under.error, worstOver: now.over.error, fitted: fit.coefficients, fittedBatchNorm: fit.batchNorm, fittedWorst: fit.worst,
         rows: rows.map((r, i) => ({ name: r.name, batch: r.batch, measured: r.measured, error: now.errors[i], fittedError: fit.errors[i] })) }) + '\n');
       continue;
     }
-    const worstRows = rows.map((r, i) => ({ r, e: now.errors[i]! })).sort((a, b) => Math.abs(b.e) - Math.abs(a.e)).slice(0, 3);
-    io.out(`${name.padEnd(14)} shipped [${rule.memory.coefficients.join(', ')}]: worst ${pct(now.worst)} (${worstRows.map((w) => `${w.r.name} b${w.r.batch} ${pct(w.e)}`).join('; ')})\n`);
-    io.out(`${''.padEnd(14)} refitted [${fit.coefficients.join(', ')}]: worst ${pct(fit.worst)}\n`);
+    io.out(`${name.padEnd(14)} shipped: worst under ${row(now.under)}, worst over ${row(now.over)}\n`);
+    const bn = rule.memory.schedule === 'block' ? `, batch norm k ${fit.batchNorm.dense[0]} dense, ${fit.batchNorm.conv[0]} conv` : '';
+    io.out(`${''.padEnd(14)} refitted [${fit.coefficients.join(', ')}]${bn}: worst ${pct(fit.worst)}\n`);
   }
   return 0;
 }

@@ -1,13 +1,14 @@
 import { UsageError } from '../args';
 import { benchAccuracy } from './bench-accuracy';
 import { benchDispatch } from './bench-dispatch';
+import { benchFits } from './bench-fits';
 import { benchMemoryDepth } from './bench-memory-depth';
 import { benchMemoryFit } from './bench-memory-fit';
 import { benchSpeed } from './bench-speed';
 import type { Io } from '../io';
 
 const BENCHMARKS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = {
-  speed: benchSpeed, accuracy: benchAccuracy, 'memory-depth': benchMemoryDepth, 'memory-fit': benchMemoryFit, dispatch: benchDispatch,
+  speed: benchSpeed, accuracy: benchAccuracy, 'memory-depth': benchMemoryDepth, 'memory-fit': benchMemoryFit, fits: benchFits, dispatch: benchDispatch,
 };
 
 const USAGE = `usage: fbl bench <benchmark> [options]
@@ -17,6 +18,7 @@ Benchmarks:
   accuracy       test accuracy of each rule on a model and dataset, over seeds
   memory-depth   peak transient memory and step time of each rule as the MLP gets deeper
   memory-fit     each rule's memory formula against profiled steps, and refitted coefficients
+  fits           the largest batch each rule fits under the wasm32 heap on long-fc/long-conv by depth
   dispatch       per-cell cost of the local pool and of the --queue (needs a Redis)
 `;
 
