@@ -5,9 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { installWasmGemm, uninstallWasmGemm, type GemmVariant } from './index';
 
-/** [M, N, K]: tile-sized, edges in every dimension, a panel of one column, K = 1, the MLP's. */
+/** [M, N, K]: tile-sized, edges in every dimension, K = 0 (zeros), a panel of one column, K = 1, the MLP's. */
 export const SHAPES: [number, number, number][] = [
-  [4, 8, 16], [1, 1, 1], [5, 9, 3], [37, 13, 29], [7, 1, 11], [3, 24, 1], [64, 10, 800], [64, 800, 784],
+  [4, 8, 16], [1, 1, 1], [5, 9, 3], [3, 5, 0], [37, 13, 29], [7, 1, 11], [3, 24, 1], [64, 10, 800], [64, 800, 784],
 ];
 
 function reference(a: Float32Array, b: Float32Array, M: number, N: number, K: number, tA: boolean, tB: boolean): Float64Array {
@@ -38,7 +38,7 @@ export async function productErrors(variant: GemmVariant): Promise<[string, numb
         const ref = reference(a.dataSync() as Float32Array, b.dataSync() as Float32Array, M, N, K, tA, tB);
         const got = c.dataSync();
         let worst = c.shape[0] === M && c.shape[1] === N ? 0 : Infinity;
-        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i]! - ref[i]!) / Math.sqrt(K));
+        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i]! - ref[i]!) / Math.sqrt(Math.max(K, 1)));
         out.push([`${M}x${N}x${K}${tA ? ' tA' : ''}${tB ? ' tB' : ''}`, worst]);
         tf.dispose([a, b, c]);
       }

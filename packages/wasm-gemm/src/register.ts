@@ -28,7 +28,8 @@ function kernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   if (K !== K2) throw new Error(`MatMul: inner dimensions differ (${K} and ${K2}) for shapes [${a.shape}] and [${b.shape}]`);
   const g = gemmFor(args.backend);
   const out = (args.backend as unknown as WasmBackendLike).makeOutput([M, N], 'float32');
-  if (M * N > 0) g.multiply(M, N, K, g.address(a), transposeA, g.address(b), transposeB, g.address(out));
+  if (K === 0) (args.backend as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }).typedArrayFromHeap(out).fill(0);
+  else if (M * N > 0) g.multiply(M, N, K, g.address(a), transposeA, g.address(b), transposeB, g.address(out));
   return out;
 }
 Object.defineProperty(kernelFunc, TRANSPOSES_IN_PLACE, { value: true });
