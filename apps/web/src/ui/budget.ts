@@ -31,7 +31,7 @@ export function budgetRows(report: BudgetReport): { rule: string; peak: string; 
  * depth and batch per rule. The wasm heap's size while training is shown next to it.
  */
 export function setupBudgetPanel() {
-  const depthChart = lineChart(byId('chart-budget-depth'), { title: 'Predicted peak against depth (this batch)', xLabel: 'depth (blocks)', yFormat: bytes, log: { y: true }, points: true });
+  const depthChart = lineChart(byId('chart-budget-depth'), { title: 'Predicted peak against depth (this batch)', xLabel: 'depth (blocks)', yFormat: bytes, log: { x: true, y: true }, points: true });
   const batchChart = lineChart(byId('chart-budget-batch'), { title: 'Predicted peak against batch (this model)', xLabel: 'batch', yFormat: bytes, log: { x: true, y: true }, points: true });
   let maxHeap = 0;
   return {
