@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { FblError } from '@feedback-lab/core';
 
@@ -59,13 +59,27 @@ export function asFileSystemError(err: unknown, what?: string): unknown {
 }
 
 /**
+ * `statSync(path)`, or undefined where there is no entry. Not `throwIfNoEntry: false`: from
+ * Node 22 on, that also answers undefined where a part of the path is a file (Node 20 threw
+ * ENOTDIR), and the one-line reason for it was lost.
+ */
+export function statIfExists(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    if (isFileSystemError(err) && err.code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
  * Makes sure `dir` can hold what a command will write, before any work is done: a file in its
  * place, a parent that is a file, no permission, a read-only or full disk all fail here, in one
  * line naming `flag`, not after an epoch of training. Creates the directory if needed.
  */
 export function prepareOutputDir(dir: string, flag: string): void {
   try {
-    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    if (statIfExists(dir)?.isDirectory() === false) {
       throw new FblError('FILE_SYSTEM', `${flag} ${dir} is a file, not a directory; choose a directory (it is created if missing)`);
     }
     mkdirSync(dir, { recursive: true });

@@ -42,6 +42,7 @@ const CASES: Case[] = [
   ['train --model DIR', () => ['train', '--model', at('a-dir')], 1, /^fbl: --model: cannot read \S+a-dir/],
   ['train --resume FILE', () => ['train', '--resume', FILE], 1, /^fbl: no checkpoint at \S+a-file\/checkpoint\.fblc: \S+a-file is a file, not a checkpoint directory$/],
   ['train --resume with a directory for the checkpoint file', () => ['train', '--resume', at('ck-dir')], 1, /^fbl: \S+checkpoint\.fblc is a directory, not a checkpoint file; remove it, or point at a directory written by fbl train --checkpoint-dir$/],
+  ['train --resume FILE/sub', () => ['train', '--resume', join(FILE, 'sub')], 1, /^fbl: cannot access \S+a-file\/sub: a part of the path is a file, not a directory; choose a path whose parents are directories$/],
   ['train --resume missing', () => ['train', '--resume', at('nowhere')], 1, /^fbl: no checkpoint at \S+nowhere\/checkpoint\.fblc$/],
   // eval, export
   ['eval --checkpoint FILE', () => ['eval', '--checkpoint', FILE], 1, /^fbl: no checkpoint at \S+a-file\/checkpoint\.fblc: \S+ is a file, not a checkpoint directory$/],

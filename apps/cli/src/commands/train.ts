@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, FblError, describeBackend, presetDefaults, selectBackend, specDefaults, type BackendName, type EpochEndEvent, type TrainDefaults } from '@feedback-lab/core';
@@ -20,7 +20,7 @@ import type { Io } from '../io';
 import { THREADS_OPTION, noteBackend, threadsFor } from '../threads';
 import { lrLabel } from '../lr-label';
 import { lockDir } from '../dir-lock';
-import { prepareOutputDir } from '../fs-errors';
+import { prepareOutputDir, statIfExists } from '../fs-errors';
 
 export const TRAIN_OPTIONS = {
   rule: { kind: 'string', choices: RULE_NAMES, default: 'bp', help: 'learning rule' },
@@ -177,7 +177,7 @@ type TrainParsed = ReturnType<typeof parseOptions<typeof TRAIN_OPTIONS>>;
 function claimCheckpointDir(o: TrainParsed): () => void {
   const dir = (o['checkpoint-dir'] ?? o.resume)!;
   if (o['checkpoint-dir']) prepareOutputDir(dir, '--checkpoint-dir');
-  else if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return () => {}; // loadRun says what is wrong
+  else if (!statIfExists(dir)?.isDirectory()) return () => {}; // loadRun says what is wrong
   else prepareOutputDir(dir, '--resume'); // it is written to at every checkpoint
   const release = lockDir(dir, 'fbl train', o.resume ? 'resume it when that run has stopped' : 'choose another --checkpoint-dir');
   const other = o['checkpoint-dir'] && !o.overwrite && existsSync(checkpointPath(dir)) && (!o.resume || resolve(o.resume) !== resolve(dir));
