@@ -28,8 +28,9 @@ export function signConcordantMemory(feedback: 'none' | 'mirror'): RuleMemoryMod
   return {
     schedule: 'tape',
     feedback,
-    coefficients: [1.223, 3.011, 12.698, 1.367, 0.081, 1.497],
-    batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
+    holds: 'weight-copies',
+    coefficients: [0.978, 3.955, 12.788, 1.891, 0, 1.741],
+    batchNorm: { dense: [7.089, -2.324], conv: [5.988, -1.819] },
   };
 }
 

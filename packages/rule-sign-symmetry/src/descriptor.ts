@@ -12,11 +12,11 @@ export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    // FA's: each sign(W_k) is made when the backward pass reaches block k and freed after it, so
-    // the step peaks where FA's does (the same bytes on 62 of the 64 fit steps; mnist-conv at
-    // batch 32/64, where the 800×500 copy meets the peak, +18/+8 %)
-    coefficients: [1.223, 3.011, 12.698, 1.367, 0.081, 1.497],
-    batchNorm: { dense: [7.107, -2.33], conv: [6.003, -1.824] },
+    holds: 'weight-copies',
+    // each sign(W_k) is made when the backward pass reaches block k and freed after it: BP's
+    // bytes on 70 of the 72 fit steps, more on mnist-conv at batch 32/64 (the 800×500 copy)
+    coefficients: [0.98, 3.965, 12.82, 1.896, 0, 1.745],
+    batchNorm: { dense: [7.334, -2.368], conv: [6.944, -2.076] },
   },
   // As BP: dy·sign(W) in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,

@@ -82,7 +82,8 @@ export async function benchFits(rest: readonly string[], io: Io): Promise<number
     'limit': `${(limit / 2 ** 20).toFixed(0)} MiB (predicted peak: resident + transient)`,
     'measured at': `the largest batch within ${(measureLimit / 2 ** 20).toFixed(0)} MiB predicted (wasm, 1 thread, one profiled step after a warm-up; distinct tensor buffers)`,
     'models': 'long-fc (784 in) and long-conv (28×28×1 in), 10 classes, momentum, feedback stored',
-    'command': `fbl bench fits ${rest.filter((a) => !a.startsWith('--out')).join(' ')}`.trim(),
+    'products': process.env.FBL_WASM_GEMM === '0' ? "XNNPACK's (FBL_WASM_GEMM=0: the browser's; the memory formulas are fitted on them)" : "wasm-gemm's (Node's default: no transposes, so measured ≤ XNNPACK's)",
+    'command': `${process.env.FBL_WASM_GEMM === '0' ? 'FBL_WASM_GEMM=0 ' : ''}fbl bench fits ${rest.join(' ')}`.trim(),
     'date': new Date().toISOString(),
   };
   const md = fitsMarkdown(cells, meta);
