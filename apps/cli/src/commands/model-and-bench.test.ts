@@ -37,7 +37,9 @@ describe('model choice: --preset, --model, fbl presets', () => {
     [['train', '--dataset', 'blobs', '--preset', 'mnist-conv'], /mnist-conv expects inputs of shape \[28,28,1\] \(784 values\) but the data has \[8\]/],
     [['train', '--model', '/no/such.json'], /--model: cannot read \/no\/such.json/],
     [['train', '--dataset', 'cifar10'], /cifar10 needs --data-dir/],
-    [['bench', 'sped'], /unknown benchmark "sped" \(expected speed, accuracy, memory-depth, memory-fit, dispatch\)/],
+    [['bench', 'sped'], /unknown benchmark "sped" \(expected speed, accuracy, memory-depth, memory-fit, fits, dispatch\)/],
+    [['bench', 'fits', '--depths', '10,x'], /--depths must be integers 1 to 1000 joined by ',', got "10,x"/],
+    [['bench', 'fits', '--rules', 'bp', '--measure-rules', 'dfa'], /--measure-rules: "dfa" is not among --rules \(bp\)/],
     [['bench', 'accuracy', '--rules', 'bp,magic'], /unknown rule "magic"/],
     [['bench', 'accuracy', '--seeds', '1,x'], /--seeds must be integers from 0 to 4294967295 joined by ","; got "x"/],
     [['bench', 'accuracy', '--lrs', 'dfa'], /--lrs entries must be RULE=NUMBER/],
@@ -54,6 +56,21 @@ describe('model choice: --preset, --model, fbl presets', () => {
     const r = await run('train', '--model', file);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/layers\[0\]\.filters must be a positive integer, got 0/);
+  });
+});
+
+describe('fbl bench fits', () => {
+  it('predicts each rule\'s largest batch per depth, writes the table and plot, measures nothing by default', async () => {
+    const out = join(dir, 'fits');
+    const r = await run('bench', 'fits', '--rules', 'bp,mem-dfa', '--depths', '10,100', '--out', out);
+    expect(r.code).toBe(0);
+    const { cells } = JSON.parse(readFileSync(join(out, 'fits.json'), 'utf8')) as { cells: { model: string; depth: number; rule: string; batch: number; measured?: unknown }[] };
+    expect(cells).toHaveLength(2 * 2 * 2);
+    expect(cells.every((c) => c.measured === undefined && c.batch > 0)).toBe(true);
+    const at = (model: string, rule: string, depth: number) => cells.find((c) => c.model === model && c.rule === rule && c.depth === depth)!.batch;
+    for (const model of ['long-fc', 'long-conv']) expect(at(model, 'mem-dfa', 100)).toBeGreaterThan(20 * at(model, 'bp', 100));
+    expect(readFileSync(join(out, 'fits.md'), 'utf8')).toContain('## long-fc: largest batch under the limit');
+    expect(readFileSync(join(out, 'fits.svg'), 'utf8')).toMatch(/^<svg/);
   });
 });
 
