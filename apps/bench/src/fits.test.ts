@@ -48,7 +48,7 @@ describe('fitsGrid', () => {
     expect(md.match(/too slow here/g)).toHaveLength(cells.length - 1);
     const svg = fitsSvg(cells, 'fits');
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('fc mem-dfa');
-    expect(svg).toContain('conv bp');
+    // bp and dfa are within 10 % of each other on neither model, mem-dfa is far from both
+    for (const name of ['fc bp', 'fc dfa', 'fc mem-dfa', 'conv bp', 'conv dfa', 'conv mem-dfa']) expect(svg).toContain(`>${name}<`);
   });
 });

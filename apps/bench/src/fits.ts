@@ -94,7 +94,7 @@ export function fitsMarkdown(cells: readonly FitsCell[], meta: Record<string, st
     lines.push('');
   }
   lines.push('✓: measured (one profiled step in Node at the largest batch within the measuring limit, a fresh process per cell, below); the others are predicted only.', '');
-  lines.push('## Measured against predicted peak', '', '| model | depth | rule | batch | predicted MiB | measured MiB | measured/predicted − 1 | wasm heap MiB | run s |', '|---|---:|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('## Measured against predicted peak', '', '| model | depth | rule | batch | predicted MiB | measured MiB | measured/predicted − 1 (+: under-predicted) | wasm heap MiB | run s |', '|---|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const c of cells.filter((x) => x.measured)) {
     lines.push(`| ${c.model} | ${c.depth} | ${c.rule} | ${c.measureBatch} | ${mib(c.predictedPeakBytes)} | ${mib(c.measured!.peakBytes)} | ${pct(cellError(c)!)} | ${c.measured!.wasmHeapBytes === undefined ? '' : mib(c.measured!.wasmHeapBytes)} | ${c.measured!.seconds.toFixed(0)} |`);
   }
@@ -106,23 +106,24 @@ export function fitsMarkdown(cells: readonly FitsCell[], meta: Record<string, st
   return lines.join('\n') + '\n';
 }
 
-/** Largest batch against depth per rule, both axes log (one line per rule and model). */
+/**
+ * Largest batch against depth, both axes log: one line per model and group of rules whose
+ * largest batches are all within 10 % of each other (named by the first rule, "+n" the others).
+ */
 export function fitsSvg(cells: readonly FitsCell[], title: string): string {
-  const keys = [...new Set(cells.map((c) => `${c.model} ${c.rule}`))];
-  // rules with the same formula give the same line: one entry names them all
-  const byLine = new Map<string, string[]>();
-  for (const k of keys) {
-    const pts = cells.filter((c) => `${c.model} ${c.rule}` === k).map((c) => `${c.depth}:${c.batch}`).join(',');
-    const line = `${k.split(' ')[0]}|${pts}`;
-    byLine.set(line, [...(byLine.get(line) ?? []), k.split(' ')[1]!]);
+  const groups: { model: string; rules: string[]; points: { x: number; b: number }[] }[] = [];
+  for (const model of [...new Set(cells.map((c) => c.model))]) {
+    for (const rule of [...new Set(cells.map((c) => c.rule))]) {
+      const points = cells.filter((c) => c.model === model && c.rule === rule).map((c) => ({ x: c.depth, b: c.batch }));
+      const near = groups.find((g) => g.model === model && g.points.every((p, i) => Math.abs(points[i]!.b / p.b - 1) <= 0.1));
+      if (near) near.rules.push(rule);
+      else groups.push({ model, rules: [rule], points });
+    }
   }
-  const series = [...byLine].map(([line, rules]) => {
-    const [model, pts] = line.split('|') as [string, string];
-    return {
-      name: `${model.replace('long-', '')} ${rules.join('/')}`,
-      points: pts.split(',').map((p) => p.split(':').map(Number) as [number, number]).filter(([, b]) => b > 0).map(([x, b]) => ({ x, y: Math.log10(b) })),
-    };
-  });
+  const series = groups.map((g) => ({
+    name: `${g.model.replace('long-', '')} ${g.rules[0]}${g.rules.length > 1 ? ` +${g.rules.length - 1}` : ''}`,
+    points: g.points.filter((p) => p.b > 0).map((p) => ({ x: p.x, y: Math.log10(p.b) })),
+  }));
   const depths = [...new Set(cells.map((c) => c.depth))];
   return lineChart({
     title, xLabel: 'depth (blocks, log scale)', yLabel: 'largest batch (log scale)', series, xLog: true,
