@@ -18,7 +18,7 @@ export const FITS_OPTIONS = {
   'measure-limit-mb': { kind: 'number', default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20, min: 1, help: 'MiB of the measured runs (default fbl train\'s budget: at 4 GiB of tensors the wasm heap aborts)' },
   'measure-gflop': { kind: 'number', default: 0, min: 0, help: 'measure the cells whose step is at most this many GFLOP (one profiled step each, a fresh process); 0: predict only' },
   'measure-rules': { kind: 'string', help: 'only measure these rules (comma-separated; default every rule in --rules)' },
-  'measure-rate': { kind: 'number', default: 8, min: 0.01, help: 'GFLOP/s assumed for a profiled step, to estimate what is not measured' },
+  'measure-rate': { kind: 'number', default: 2.5, min: 0.01, help: 'GFLOP/s of a profiled step, to estimate what is not measured (2.5: bp on long-fc, 1 thread, a shared 2-core machine)' },
   out: { kind: 'string', help: 'directory for fits.md, fits.svg and fits.json' },
   json: { kind: 'boolean', help: 'print one JSON object per cell' },
   help: { kind: 'boolean', help: 'show this help' },
