@@ -98,6 +98,7 @@ describe('web app (production build, headless Chromium)', () => {
       expect(r.peakBytes).toBeGreaterThan(r.residentBytes);
     }
     // The last run's model answers the drawing pad: draw a "1" and expect a digit back.
+    await page.locator('#pad').scrollIntoViewIfNeeded(); // below the memory budget panel
     const pad = (await page.locator('#pad').boundingBox())!;
     await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.15);
     await page.mouse.down();
