@@ -209,7 +209,8 @@ export function startApp(worker: Worker): void {
 
   setState('idle');
   render();
-  send({ type: 'probe', threads: new URLSearchParams(location.search).get('threads') });
+  const query = new URLSearchParams(location.search);
+  send({ type: 'probe', threads: query.get('threads'), gemm: query.get('gemm') });
 }
 
 function download(name: string, blob: Blob): void {

@@ -60,7 +60,8 @@ export interface BackendStatus {
 
 export type ToWorker =
   /** `threads`: the page's `?threads=` parameter (wasm threads; absent = every logical core). */
-  | { type: 'probe'; threads?: string | null }
+  /** `gemm`: the page's `?gemm=` parameter (`off`: XNNPACK's products instead of @feedback-lab/wasm-gemm's). */
+  | { type: 'probe'; threads?: string | null; gemm?: string | null }
   | { type: 'train'; runs: { id: number; config: RunConfig }[] }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -106,9 +107,17 @@ export interface BudgetReport {
   byDepth?: { x: number[]; peaks: Record<string, number[]> };
 }
 
+/** How wasm started: threads (and why fewer than asked), and which kernel runs 2-D products. */
+export interface WasmStatus {
+  threads: number;
+  notice?: string;
+  /** @feedback-lab/wasm-gemm's product (`relaxed`: fused multiply-add; `simd`: multiply and add), or `xnnpack` (tfjs's own). */
+  gemm?: 'relaxed' | 'simd' | 'xnnpack';
+}
+
 export type FromWorker =
   /** `wasm`: the threads the wasm backend started with, and why fewer than asked for. */
-  | { type: 'backends'; list: BackendStatus[]; wasm?: { threads: number; notice?: string } }
+  | { type: 'backends'; list: BackendStatus[]; wasm?: WasmStatus }
   /** Each rule's training defaults per model (sent before `backends`): what the form shows. */
   | { type: 'defaults'; table: DefaultsTable }
   | { type: 'status'; text: string }

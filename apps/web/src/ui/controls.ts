@@ -3,7 +3,7 @@ import {
   ACTIVATION_CHOICES, DEPTH_RANGE, INPUT_SIZE, MODEL_PRESETS, OPTIMIZER_CHOICES, RUN_DATASETS, WEB_BACKENDS,
   defaultsKey, isRunDataset, parsePreset, type DefaultsTable, type NamedPreset, type WebBackend,
 } from '../presets';
-import type { BackendStatus, RunConfig } from '../protocol';
+import type { BackendStatus, RunConfig, WasmStatus } from '../protocol';
 import { RULES, isRuleName } from '@feedback-lab/rules';
 import { describeSettings } from '../settings';
 import { byId, h } from './dom';
@@ -136,12 +136,16 @@ export function setupControls() {
       showCifar();
     },
     /** Marks unavailable backends disabled and lists why; falls back to wasm if needed. */
-    setBackends(list: readonly BackendStatus[], wasm?: { threads: number; notice?: string }): void {
+    setBackends(list: readonly BackendStatus[], wasm?: WasmStatus): void {
       const notes = byId('backend-notes');
       notes.replaceChildren();
       if (wasm) {
         const text = wasm.notice ?? `wasm: ${wasm.threads} ${wasm.threads === 1 ? 'thread' : 'threads'} (?threads=N in the URL to change)`;
         notes.append(h('li', { 'data-testid': 'wasm-threads', 'data-threads': String(wasm.threads) }, text));
+        if (wasm.gemm) {
+          const kernel = wasm.gemm === 'xnnpack' ? "XNNPACK's (tfjs)" : `feedback-lab's wasm-gemm (${wasm.gemm === 'relaxed' ? 'relaxed SIMD, fused multiply-add' : 'SIMD multiply and add'})`;
+          notes.append(h('li', { 'data-testid': 'wasm-gemm', 'data-gemm': wasm.gemm }, `matrix products: ${kernel} (?gemm=off for XNNPACK's)`));
+        }
       }
       for (const s of list) {
         const opt = [...select('backend').options].find((o) => o.value === s.name);

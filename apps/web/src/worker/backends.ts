@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describeBackend, selectBackend } from '@feedback-lab/core';
+import { installWasmGemm, uninstallWasmGemm } from '@feedback-lab/wasm-gemm';
 // Vite emits these binaries as hashed assets; without the file map the production build asks
 // for them next to the JS chunk and 404s (docs/tfjs-facts.md, "wasm backend in Node and in a bundle").
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendStatus, FromWorker } from '../protocol';
+import type { BackendStatus, FromWorker, WasmStatus } from '../protocol';
 import type { WebBackend } from '../presets';
 import { startWasm } from './wasm-threads';
 
@@ -27,16 +28,33 @@ export function configureWasm(): void {
  * Starts wasm with the threads the page asked for (`?threads=`, default every logical core; one
  * with a notice where threads cannot run), then probes the other backends.
  */
-export async function probeWorker(threads: string | null | undefined): Promise<Extract<FromWorker, { type: 'backends' }>> {
-  let wasm: Awaited<ReturnType<typeof startWasm>> | undefined;
+export async function probeWorker(threads: string | null | undefined, gemm?: string | null): Promise<Extract<FromWorker, { type: 'backends' }>> {
+  let wasm: WasmStatus | undefined;
   let problem: string | undefined;
   try {
-    if (typeof WebAssembly === 'object') wasm = await startWasm(threads);
+    if (typeof WebAssembly === 'object') wasm = { ...await startWasm(threads), gemm: startGemm(gemm) };
   } catch (err) {
     problem = `wasm could not start: ${err instanceof Error ? err.message : String(err)}`;
   }
   const list = (await probeBackends()).map((b) => (b.name === 'wasm' && problem ? { name: b.name, available: false, reason: problem } : b));
   return { type: 'backends', list, ...(wasm ? { wasm } : {}) };
+}
+
+/** Whether the page asked for XNNPACK's products (`?gemm=off`); core's selectBackend is told the same. */
+let gemmOff = false;
+
+/**
+ * Puts @feedback-lab/wasm-gemm's matrix product in place of XNNPACK's for wasm (relaxed-SIMD
+ * fused multiply-add where the browser validates it, Chrome ≥ 114; multiply and add otherwise),
+ * unless the page says `?gemm=off`. It stays registered when the backend switches back and forth.
+ */
+function startGemm(param: string | null | undefined): WasmStatus['gemm'] {
+  gemmOff = /^(0|off|false|no|xnnpack)$/i.test(param ?? '');
+  if (gemmOff || !tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) {
+    uninstallWasmGemm();
+    return 'xnnpack';
+  }
+  return installWasmGemm();
 }
 
 /** Which backends can run in this worker, and why not where they cannot. */
@@ -92,7 +110,7 @@ export async function useWebBackend(name: WebBackend): Promise<string> {
   // the app imports its own; webgl and webgpu are large, so only when someone picks them.
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
-  const info = await selectBackend(name, { strict: true });
+  const info = await selectBackend(name, { strict: true, ...(gemmOff ? { gemm: false } : {}) });
   return describeBackend({ ...info, ...simd(name) });
 }
 

@@ -20,7 +20,7 @@ export interface SessionDeps {
   loadDataset(name: DatasetName): Promise<Dataset>;
   useBackend(name: WebBackend): Promise<string>;
   /** Starts wasm with `threads` (the page's `?threads=`) and reports what can run. */
-  probe(threads?: string | null): Promise<Extract<FromWorker, { type: 'backends' }>>;
+  probe(threads?: string | null, gemm?: string | null): Promise<Extract<FromWorker, { type: 'backends' }>>;
   /** Lets queued messages (pause, stop) in between steps; a macrotask, not a microtask. */
   yieldToLoop?(): Promise<void>;
 }
@@ -212,7 +212,7 @@ export function createSession(deps: SessionDeps) {
       switch (msg.type) {
         case 'probe':
           post({ type: 'defaults', table: defaultsTable() });
-          return post(await deps.probe(msg.threads));
+          return post(await deps.probe(msg.threads, msg.gemm));
         case 'train':
           return train(msg.runs);
         case 'pause':

@@ -14,7 +14,7 @@ const session = createSession({
   post: (m) => scope.postMessage(m),
   loadDataset: (name) => loadDataset(name),
   useBackend: useWebBackend,
-  probe: (threads) => probeWorker(threads),
+  probe: (threads, gemm) => probeWorker(threads, gemm),
 });
 scope.onmessage = (ev) => {
   session.handle(ev.data).catch((err: unknown) => scope.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) }));

@@ -1,0 +1,56 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relativeDiff } from './download';
+import { startHarness } from './harness';
+import { readRows } from './rows';
+import type { serveBuild } from './server';
+
+const STEPS = 8;
+type Hooks = { feedbackLab: { logits(p: number[]): Promise<number[]> } };
+
+describe("wasm-gemm's matrix products in the browser against XNNPACK's (production build, headless Chromium)", () => {
+  let server: Awaited<ReturnType<typeof serveBuild>>;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ({ server, browser } = await startHarness());
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Trains the same BP MLP for STEPS steps on the page at `query`; its kernel, speed and logits for a ramp image. */
+  async function train(query: string): Promise<{ gemm: string | null; logits: number[]; samplesPerSec: number }> {
+    const page: Page = await browser.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${server.url}${query}`);
+    await page.waitForSelector('[data-testid=status][data-ready=true]', { timeout: 60_000 });
+    const gemm = await page.getAttribute('[data-testid=wasm-gemm]', 'data-gemm');
+    await page.fill('[data-testid=arch]', '784-256-256-10');
+    await page.selectOption('#rule', 'bp');
+    for (const [id, v] of [['max-steps', STEPS], ['eval-every', 1000], ['eval-limit', 100], ['profile-every', 1000]] as const) await page.fill(`#${id}`, String(v));
+    await page.click('[data-testid=start]');
+    await page.waitForSelector('[data-testid=status][data-state=idle]', { timeout: 120_000 });
+    const [row] = await readRows(page);
+    expect(row).toMatchObject({ status: 'done', steps: STEPS });
+    const ramp = Array.from({ length: 784 }, (_, i) => (i % 28) / 27);
+    const logits = await page.evaluate((p) => (window as unknown as Hooks).feedbackLab.logits(p), ramp);
+    await page.close();
+    return { gemm, logits, samplesPerSec: row!.samplesPerSec };
+  }
+
+  it(`trains to the same logits (≤ 1e-5 relative) with either kernel after ${STEPS} steps`, async () => {
+    const ours = await train('');
+    const xnnpack = await train('?gemm=off');
+    // Chrome ≥ 114 validates relaxed SIMD: the fused multiply-add kernel runs
+    expect(ours.gemm).toBe('relaxed');
+    expect(xnnpack.gemm).toBe('xnnpack');
+    const diff = relativeDiff(ours.logits, xnnpack.logits);
+    console.log(`BP 784-256-256-10 batch 64, ${STEPS} steps: logits differ by ${diff.toExponential(2)} relative; samples/s wasm-gemm ${ours.samplesPerSec.toFixed(0)}, XNNPACK ${xnnpack.samplesPerSec.toFixed(0)}`);
+    expect(diff).toBeLessThanOrEqual(1e-5);
+    expect(diff).toBeGreaterThan(0); // two kernels really ran: FMA rounds differently
+    expect(pageErrors).toEqual([]);
+  });
+});
