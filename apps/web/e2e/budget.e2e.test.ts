@@ -6,8 +6,8 @@ import { serveBuild } from './server';
 
 /**
  * The demo: the authors' long-fc with 100 blocks (dense 500, batch norm, sigmoid) on MNIST at
- * batch 3072. BP keeps every block's activations for its backward pass (about 4.8 GiB predicted,
- * past the 4 GiB wasm32 heap itself); MEM-DFA keeps one block at a time (about 0.2 GiB), for one
+ * batch 3072. BP keeps every block's activations for its backward pass (about 4.5 GiB predicted,
+ * past the 4 GiB wasm32 heap itself); MEM-DFA keeps one block at a time (about 0.27 GiB), for one
  * more forward pass.
  */
 const MODEL = 'long-fc-100';
