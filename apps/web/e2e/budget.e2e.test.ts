@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUT, startHarness } from './harness';
-import { serveBuild } from './server';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OUT, useHarness } from './harness';
 
 /**
  * The demo: the authors' long-fc with 100 blocks (dense 500, batch norm, sigmoid) on MNIST at
@@ -19,23 +18,12 @@ interface BudgetRow { rule: string; fits: boolean; peak: string }
 interface RunLoss { rule: string; steps: number[]; loss: number[] }
 
 describe('memory budget in the browser: MEM-DFA trains what BP cannot fit (production build, headless Chromium)', () => {
-  let server: Awaited<ReturnType<typeof serveBuild>>;
-  let browser: Browser;
+  const h = useHarness();
   let page: Page;
-  const pageErrors: string[] = [];
   let bpPeakBytes = 0;
 
   beforeAll(async () => {
-    ({ server, browser } = await startHarness());
-    page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('crash', () => pageErrors.push('page crashed'));
-    await page.goto(server.url);
-    await page.waitForSelector('[data-testid=status][data-ready=true]', { timeout: 60_000 });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    page = await h.open('', { height: 1400 });
   });
 
   const budgetRows = () => page.$$eval('[data-testid=budget-table] tbody tr', (trs) => trs.map((tr) => ({
@@ -74,7 +62,7 @@ describe('memory budget in the browser: MEM-DFA trains what BP cannot fit (produ
     expect(error).toMatch(/or bp at batch ≤ \d+/);
     await page.waitForSelector('[data-testid=status][data-state=idle]');
     expect((await runs()).filter((r) => r.rule === 'bp')).toHaveLength(0);
-    expect(pageErrors).toEqual([]);
+    expect(h.pageErrors).toEqual([]);
   });
 
   it(`trains MEM-DFA on the same model and batch: the loss falls over ${STEPS} steps and the wasm heap stays under the limit`, async () => {
@@ -94,7 +82,7 @@ describe('memory budget in the browser: MEM-DFA trains what BP cannot fit (produ
     // the heap holds MEM-DFA's whole run, data included, in a fraction of what BP alone would need
     expect(heap).toBeLessThan(bpPeakBytes / 4);
     expect(await page.textContent('[data-testid=error]')).toBe('');
-    expect(pageErrors).toEqual([]);
+    expect(h.pageErrors).toEqual([]);
     await page.screenshot({ path: join(OUT, 'mem-dfa-demo.png'), fullPage: true });
     // the part the README shows: the form, the budget table and curves, the loss
     await page.screenshot({ path: join(OUT, 'budget-demo.png'), clip: { x: 0, y: 0, width: 1400, height: 1060 } });

@@ -1,32 +1,17 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { relativeDiff } from './download';
-import { startHarness } from './harness';
+import { useHarness } from './harness';
 import { readRows } from './rows';
-import type { serveBuild } from './server';
 
 const STEPS = 8;
 type Hooks = { feedbackLab: { logits(p: number[]): Promise<number[]> } };
 
 describe("wasm-gemm's matrix products in the browser against XNNPACK's (production build, headless Chromium)", () => {
-  let server: Awaited<ReturnType<typeof serveBuild>>;
-  let browser: Browser;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startHarness());
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const h = useHarness();
 
   /** Trains the same BP MLP for STEPS steps on the page at `query`; its kernel, speed and logits for a ramp image. */
   async function train(query: string): Promise<{ gemm: string | null; logits: number[]; samplesPerSec: number }> {
-    const page: Page = await browser.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${server.url}${query}`);
-    await page.waitForSelector('[data-testid=status][data-ready=true]', { timeout: 60_000 });
+    const page = await h.open(query);
     const gemm = await page.getAttribute('[data-testid=wasm-gemm]', 'data-gemm');
     await page.fill('[data-testid=arch]', '784-256-256-10');
     await page.selectOption('#rule', 'bp');
@@ -51,6 +36,6 @@ describe("wasm-gemm's matrix products in the browser against XNNPACK's (producti
     console.log(`BP 784-256-256-10 batch 64, ${STEPS} steps: logits differ by ${diff.toExponential(2)} relative; samples/s wasm-gemm ${ours.samplesPerSec.toFixed(0)}, XNNPACK ${xnnpack.samplesPerSec.toFixed(0)}`);
     expect(diff).toBeLessThanOrEqual(1e-5);
     expect(diff).toBeGreaterThan(0); // two kernels really ran: FMA rounds differently
-    expect(pageErrors).toEqual([]);
+    expect(h.pageErrors).toEqual([]);
   });
 });

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Browser, Download, Page } from 'playwright-core';
+import type { Download, Page } from 'playwright-core';
 import { presetDefaults, type TrainDefaults } from '@feedback-lab/core';
 import { trainDefaults } from '@feedback-lab/rules';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeSettings } from '../src/settings';
-import { OUT, startHarness } from './harness';
+import { OUT, useHarness } from './harness';
 import { relativeDiff, withDownloadedModel } from './download';
 import { readRows } from './rows';
-import { serveBuild } from './server';
 
 const DEPTH = 10;
 const STEPS = 60;
@@ -22,26 +21,9 @@ const fieldsOf = (d: TrainDefaults) => ({
 });
 
 describe('web app: core presets and each rule\'s defaults (production build, headless Chromium)', () => {
-  let server: Awaited<ReturnType<typeof serveBuild>>;
-  let browser: Browser;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startHarness());
-  });
-  afterAll(async () => {
-    expect(pageErrors).toEqual([]);
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function open(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1150 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
-    await page.waitForSelector('#status[data-ready=true]', { timeout: 30_000 });
-    return page;
-  }
+  const h = useHarness();
+  afterAll(() => expect(h.pageErrors).toEqual([]));
+  const open = () => h.open();
   const fields = (page: Page) => page.evaluate((ids) => Object.fromEntries(ids.map((id) => [id, (document.getElementById(id) as HTMLInputElement).value])), Object.keys(fieldsOf(presetDefaults(undefined))));
   const sources = (page: Page) => page.evaluate((ids) => ids.map((id) => document.getElementById(id)!.dataset.source), Object.keys(fieldsOf(presetDefaults(undefined))));
   const runs = (page: Page) => page.evaluate(() => (window as unknown as Hooks).feedbackLab.runs());

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Browser, Download, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Download, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { RULE_NAMES } from '@feedback-lab/rules';
-import { OUT, startHarness } from './harness';
+import { OUT, useHarness } from './harness';
 import { relativeDiff, withDownloadedModel } from './download';
 import { readRows, type Row } from './rows';
 import { serveBuild } from './server';
@@ -29,27 +29,10 @@ function cifarFixture(n: number, seed: number): Buffer {
 }
 
 describe('web app (production build, headless Chromium)', () => {
-  let server: Awaited<ReturnType<typeof serveBuild>>;
-  let browser: Browser;
+  const h = useHarness();
   let compared: Row[] = [];
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startHarness());
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
   /** The app at `url` (the isolated server's by default), with `query` such as `?threads=1`. */
-  async function open(query = '', url = server.url): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1150 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url + query);
-    await page.waitForSelector('#status[data-ready=true]', { timeout: 30_000 });
-    return page;
-  }
+  const open = (query = '', url?: string) => h.open(query, url ? { url } : {});
 
   async function setForm(page: Page, values: Record<string, string>): Promise<void> {
     for (const [id, v] of Object.entries(values)) {
@@ -164,10 +147,10 @@ describe('web app (production build, headless Chromium)', () => {
 
   it('falls back to one wasm thread with a notice when the threaded backend fails to start', async () => {
     // Not open(): the pthread workers' own load errors reach Playwright as page errors.
-    const page = await browser.newPage();
+    const page = await h.browser.newPage();
     // a host that does not serve the pthreads' module file
     await page.route(/\/tfjs-backend-wasm-threaded-simd-[^/]*\.js$/, (r) => r.fulfill({ status: 404, body: '' }));
-    await page.goto(`${server.url}?threads=2`);
+    await page.goto(`${h.server.url}?threads=2`);
     await page.waitForSelector('#status[data-ready=true]', { timeout: 30_000 });
     const note = page.locator('[data-testid=wasm-threads]');
     expect(await note.getAttribute('data-threads')).toBe('1');
@@ -294,6 +277,6 @@ describe('web app (production build, headless Chromium)', () => {
   });
 
   it('raised no page errors', () => {
-    expect(pageErrors).toEqual([]);
+    expect(h.pageErrors).toEqual([]);
   });
 });
