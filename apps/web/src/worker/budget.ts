@@ -1,6 +1,6 @@
 import { DEFAULT_MEMORY_BUDGET_BYTES, predictMemory, ruleFits, WASM32_LIMIT_BYTES, type MemoryModelInput } from '@feedback-lab/profiler';
 import { RULES, ruleByName } from '@feedback-lab/rules';
-import { MODEL_PRESETS, parsePreset } from '../presets';
+import { parsePreset } from '../presets';
 import type { BudgetReport, RunConfig } from '../protocol';
 import { runSpec } from './specs';
 
@@ -18,7 +18,7 @@ export const HEAP_LIMIT_BYTES = WASM32_LIMIT_BYTES - 2 ** 16;
  */
 export const HEAP_BUDGET_BYTES = DEFAULT_MEMORY_BUDGET_BYTES;
 
-/** Depths the depth curve samples (clipped to the preset's range), and batches of the batch curve. */
+/** Depths the depth curve samples (all within the presets' 1–1000), and batches of the batch curve. */
 const DEPTHS = [1, 2, 5, 10, 20, 30, 50, 100, 150, 200, 300, 500, 700, 1000];
 const BATCHES = Array.from({ length: 17 }, (_, i) => 2 ** i); // 1 … 65 536
 
@@ -40,11 +40,12 @@ export function budgetReport(c: RunConfig, heldBytes = 0): BudgetReport {
   const budgetBytes = Math.max(0, HEAP_BUDGET_BYTES - heldBytes);
   const model = modelOf(c);
   const rows = ruleFits({ ...model, batchSize: c.batchSize, rules: RULES, limitBytes: budgetBytes, maxBatch: 2 ** 20 });
-  const peaks = (configFor: (x: number) => RunConfig, xs: readonly number[]) => Object.fromEntries(RULES.map((r) =>
-    [r.name, xs.map((x) => { const m = modelOf(configFor(x)); return predictMemory({ ...m, batchSize: configFor(x).batchSize, rule: r }).peakBytes; })]));
+  const peaks = (configFor: (x: number) => RunConfig, xs: readonly number[]) => {
+    const points = xs.map((x) => ({ model: modelOf(configFor(x)), batchSize: configFor(x).batchSize })); // one spec per point
+    return Object.fromEntries(RULES.map((r) => [r.name, points.map((p) => predictMemory({ ...p.model, batchSize: p.batchSize, rule: r }).peakBytes)]));
+  };
   const named = c.preset ? parsePreset(c.preset) : undefined;
   const depthPreset = named && !('error' in named) && named.depth !== undefined ? named : undefined;
-  const depths = depthPreset ? DEPTHS : [];
   return {
     limitBytes: HEAP_LIMIT_BYTES,
     budgetBytes,
@@ -54,7 +55,7 @@ export function budgetReport(c: RunConfig, heldBytes = 0): BudgetReport {
     model: c.preset ?? c.arch.join('-'),
     rows,
     byBatch: { x: BATCHES, peaks: peaks((b) => ({ ...c, batchSize: b }), BATCHES) },
-    ...(depthPreset ? { byDepth: { x: depths, peaks: peaks((d) => ({ ...c, preset: `${depthPreset.preset.id}-${d}` }), depths) } } : {}),
+    ...(depthPreset ? { byDepth: { x: DEPTHS, peaks: peaks((d) => ({ ...c, preset: `${depthPreset.preset.id}-${d}` }), DEPTHS) } } : {}),
   };
 }
 
@@ -81,6 +82,3 @@ export function budgetRefusal(c: RunConfig, heldBytes = 0): string | undefined {
     + (fits.length ? `${fits.map((r) => `${r.name} (${mib(r.need)})`).join(', ')} would fit` : 'no rule fits')
     + (largest > 0 ? `, or ${c.rule} at batch ≤ ${largest}` : '');
 }
-
-/** Names of the depth presets, for messages and tests. */
-export const DEPTH_PRESETS = MODEL_PRESETS.filter((p) => p.depth !== undefined).map((p) => p.id);
