@@ -16,7 +16,8 @@ export function runAliasKernel(
   if (!tf.getKernel(alias, backendName)) {
     const k = tf.getKernel(base, backendName);
     if (!k) throw new Error(`backend ${backendName} has no ${base} kernel`);
-    tf.registerKernel({ kernelName: alias, backendName, kernelFunc: k.kernelFunc, setupFunc: k.setupFunc });
+    // looked up at every call, so the alias follows a kernel installed or removed later (wasm-gemm)
+    tf.registerKernel({ kernelName: alias, backendName, kernelFunc: (args) => tf.getKernel(base, backendName)!.kernelFunc(args), setupFunc: k.setupFunc });
   }
   return tf.engine().runKernel(alias, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

@@ -5,7 +5,8 @@
 // b + ⌊j/8⌋·32·K + k·32 + (j mod 8)·4), both zero-padded, so a k step's loads are two pointers
 // plus constant offsets. C is written through byte strides (crs, ccs): whole tiles with two
 // v128 stores per row when ccs is 4, edge and strided tiles through the 32·MR-byte scratch
-// area `s`.
+// area `s`. With `acc` set the product is added to C instead of replacing it (a product split
+// along k, as `packconv` blocks a convolution's).
 export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
   const rows = [...Array(mr).keys()];
   const madd = (x, y, acc) =>
@@ -21,9 +22,9 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     '(module',
     `  (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))`,
     '  (func (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $aps i32)',
-    '    (param $b i32) (param $c i32) (param $crs i32) (param $ccs i32) (param $s i32)',
+    '    (param $b i32) (param $c i32) (param $crs i32) (param $ccs i32) (param $s i32) (param $acc i32)',
     '    (local $i i32) (local $j i32) (local $k i32) (local $pa i32) (local $pb i32) (local $mr i32) (local $nr i32)',
-    '    (local $cp i32) (local $r i32) (local $q i32) (local $row i32)',
+    '    (local $cp i32) (local $r i32) (local $q i32) (local $row i32) (local $cq i32)',
     `    ${rows.map((r) => `(local $${acc(r, 0)} v128) (local $${acc(r, 1)} v128)`).join(' ')}`,
     '    (local $b0 v128) (local $b1 v128) (local $av v128)',
     '    (if (i32.eqz (local.get $K)) (then (return)))',
@@ -58,11 +59,18 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     `        (if (i32.and (i32.and (i32.eq (local.get $mr) (i32.const ${mr})) (i32.eq (local.get $nr) (i32.const 8))) (i32.eq (local.get $ccs) (i32.const 4)))`,
     '          (then',
   );
+  const cRow = (r) => (r === 0 ? get('cp') : `(i32.add (local.get $cp) (i32.mul (i32.const ${r}) (local.get $crs)))`);
+  emit('            (if (local.get $acc) (then');
   for (const r of rows) {
-    const at = r === 0 ? get('cp') : `(i32.add (local.get $cp) (i32.mul (i32.const ${r}) (local.get $crs)))`;
-    emit(`            (v128.store ${at} ${get(acc(r, 0))}) (v128.store offset=16 ${at} ${get(acc(r, 1))})`);
+    const at = cRow(r);
+    emit(`              (v128.store ${at} (f32x4.add (v128.load ${at}) ${get(acc(r, 0))})) (v128.store offset=16 ${at} (f32x4.add (v128.load offset=16 ${at}) ${get(acc(r, 1))}))`);
   }
-  emit('          )', '          (else');
+  emit('            ) (else');
+  for (const r of rows) {
+    const at = cRow(r);
+    emit(`              (v128.store ${at} ${get(acc(r, 0))}) (v128.store offset=16 ${at} ${get(acc(r, 1))})`);
+  }
+  emit('            ))', '          )', '          (else');
   for (const r of rows) {
     emit(`            (v128.store offset=${32 * r} (local.get $s) ${get(acc(r, 0))}) (v128.store offset=${32 * r + 16} (local.get $s) ${get(acc(r, 1))})`);
   }
@@ -72,8 +80,10 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     `              ${set('row', '(i32.add (local.get $cp) (i32.mul (local.get $r) (local.get $crs)))')}`,
     `              ${set('q', '(i32.const 0)')}`,
     '              (loop $qloop',
-    '                (f32.store (i32.add (local.get $row) (i32.mul (local.get $q) (local.get $ccs)))',
-    '                  (f32.load (i32.add (local.get $s) (i32.add (i32.shl (local.get $r) (i32.const 5)) (i32.shl (local.get $q) (i32.const 2))))))',
+    `                ${set('cq', '(i32.add (local.get $row) (i32.mul (local.get $q) (local.get $ccs)))')}`,
+    '                (f32.store (local.get $cq) (f32.add',
+    '                  (f32.load (i32.add (local.get $s) (i32.add (i32.shl (local.get $r) (i32.const 5)) (i32.shl (local.get $q) (i32.const 2)))))',
+    '                  (select (f32.load (local.get $cq)) (f32.const 0) (local.get $acc))))',
     `                ${set('q', '(i32.add (local.get $q) (i32.const 1))')}`,
     '                (br_if $qloop (i32.lt_s (local.get $q) (local.get $nr))))',
     `              ${set('r', '(i32.add (local.get $r) (i32.const 1))')}`,
@@ -147,7 +157,88 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     '        (br $kloop)))',
     `      ${set('j', '(i32.add (local.get $j) (local.get $w))')}`,
     '      (br $jloop))))',
-    ')',
   );
+  emit(...packconvWat(shuffle));
+  emit(')');
   return lines.join('\n') + '\n';
+}
+
+// packconv: rows [m0, m0 + mc) of a convolution's implicit im2col matrix, taps [t0, t1), as
+// the k-major panels of 4 rows that `gemm` reads (mc a multiple of 4; rows past M are zero).
+// Row m is output pixel (n, oi, oj) of an NHWC input x[N, H, W, C]; column k = (t − t0)·C + c
+// is tap t = a·KW + b, channel c: x[n, oi·sh − pt + a·dh, oj·sw − pl + b·dw, c], zero outside
+// the image (read from `zero`, C zero floats). A tap's C channels are contiguous in x, so with
+// C a multiple of 4 each 4 channels of the 4 rows are one 4×4 register transpose.
+function packconvWat(shuffle) {
+  const rows = [0, 1, 2, 3];
+  const get = (n) => `(local.get $${n})`;
+  const set = (n, v) => `(local.set $${n} ${v})`;
+  const add = (x, y) => `(i32.add ${x} ${y})`;
+  const mul = (x, y) => `(i32.mul ${x} ${y})`;
+  const params = ['x', 'H', 'W', 'C', 'KW', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'Ho', 'Wo', 'M', 'm0', 'mc', 't0', 't1', 'dst', 'zero'];
+  const l = [
+    `  (func (export "packconv") ${params.map((p) => `(param $${p} i32)`).join(' ')}`,
+    '    (local $p i32) (local $t i32) (local $a i32) (local $b i32) (local $c i32) (local $out i32) (local $m i32) (local $n i32) (local $rem i32) (local $hwo i32) (local $cb i32)',
+    `    ${rows.map((r) => `(local $ih${r} i32) (local $iw${r} i32) (local $base${r} i32) (local $s${r} i32) (local $v${r} v128)`).join(' ')}`,
+    '    (local $t0v v128) (local $t1v v128) (local $t2v v128) (local $t3v v128)',
+    `    ${set('hwo', mul(get('Ho'), get('Wo')))}`,
+    `    ${set('cb', '(i32.shl (local.get $C) (i32.const 2))')}`,
+    `    ${set('out', get('dst'))}`,
+    '    (block $pdone (loop $ploop',
+    '      (br_if $pdone (i32.ge_s (local.get $p) (local.get $mc)))',
+  ];
+  for (const r of rows) {
+    l.push(
+      `      ${set('m', add(add(get('m0'), get('p')), `(i32.const ${r})`))}`,
+      '      (if (i32.lt_s (local.get $m) (local.get $M)) (then',
+      `        ${set('n', '(i32.div_u (local.get $m) (local.get $hwo))')}`,
+      `        ${set('rem', '(i32.sub (local.get $m) (i32.mul (local.get $n) (local.get $hwo)))')}`,
+      `        ${set(`ih${r}`, `(i32.sub ${mul('(i32.div_u (local.get $rem) (local.get $Wo))', get('sh'))} ${get('pt')})`)}`,
+      `        ${set(`iw${r}`, `(i32.sub ${mul('(i32.rem_u (local.get $rem) (local.get $Wo))', get('sw'))} ${get('pl')})`)}`,
+      `        ${set(`base${r}`, add(get('x'), `(i32.shl ${mul(add(mul(add(mul(get('n'), get('H')), get(`ih${r}`)), get('W')), get(`iw${r}`)), get('C'))} (i32.const 2))`))})`,
+      `        (else ${set(`ih${r}`, '(i32.const -1)')} ${set(`iw${r}`, '(i32.const -1)')}))`,
+    );
+  }
+  l.push(
+    `      ${set('t', get('t0'))}`,
+    '      (block $tdone (loop $tloop',
+    '        (br_if $tdone (i32.ge_s (local.get $t) (local.get $t1)))',
+    `        ${set('a', mul('(i32.div_u (local.get $t) (local.get $KW))', get('dh')))}`,
+    `        ${set('b', mul('(i32.rem_u (local.get $t) (local.get $KW))', get('dw')))}`,
+  );
+  // a row's source for this tap, or the zero floats when the tap falls outside the image
+  // (unsigned compares catch negative coordinates; rows past M carry −1)
+  for (const r of rows) {
+    l.push(
+      `        ${set(`s${r}`, `(select ${add(get(`base${r}`), `(i32.shl ${mul(add(mul(get('a'), get('W')), get('b')), get('C'))} (i32.const 2))`)} ${get('zero')}`
+        + ` (i32.and (i32.lt_u ${add(get(`ih${r}`), get('a'))} ${get('H')}) (i32.lt_u ${add(get(`iw${r}`), get('b'))} ${get('W')})))`)}`,
+    );
+  }
+  l.push(
+    `        ${set('c', '(i32.const 0)')}`,
+    '        (if (i32.eqz (i32.and (local.get $C) (i32.const 3))) (then',
+    '          (loop $vloop',
+    ...rows.map((r) => `            ${set(`v${r}`, `(v128.load (i32.add (local.get $s${r}) (local.get $c)))`)}`),
+    `            ${set('t0v', shuffle(get('v0'), get('v1'), [0, 4, 1, 5]))} ${set('t1v', shuffle(get('v0'), get('v1'), [2, 6, 3, 7]))}`,
+    `            ${set('t2v', shuffle(get('v2'), get('v3'), [0, 4, 1, 5]))} ${set('t3v', shuffle(get('v2'), get('v3'), [2, 6, 3, 7]))}`,
+    `            (v128.store (local.get $out) ${shuffle(get('t0v'), get('t2v'), [0, 1, 4, 5])})`,
+    `            (v128.store offset=16 (local.get $out) ${shuffle(get('t0v'), get('t2v'), [2, 3, 6, 7])})`,
+    `            (v128.store offset=32 (local.get $out) ${shuffle(get('t1v'), get('t3v'), [0, 1, 4, 5])})`,
+    `            (v128.store offset=48 (local.get $out) ${shuffle(get('t1v'), get('t3v'), [2, 3, 6, 7])})`,
+    `            ${set('out', '(i32.add (local.get $out) (i32.const 64))')}`,
+    `            ${set('c', '(i32.add (local.get $c) (i32.const 16))')}`,
+    '            (br_if $vloop (i32.lt_u (local.get $c) (local.get $cb)))))',
+    '        (else',
+    '          (loop $eloop',
+    `            (v128.store (local.get $out) ${rows.reduce((v, r) => `(f32x4.replace_lane ${r} ${v} (f32.load (i32.add (local.get $s${r}) (local.get $c))))`, '(v128.const i32x4 0 0 0 0)')})`,
+    `            ${set('out', '(i32.add (local.get $out) (i32.const 16))')}`,
+    `            ${set('c', '(i32.add (local.get $c) (i32.const 4))')}`,
+    '            (br_if $eloop (i32.lt_u (local.get $c) (local.get $cb))))))',
+    `        ${set('t', '(i32.add (local.get $t) (i32.const 1))')}`,
+    '        (br $tloop)))',
+    `      ${set('p', '(i32.add (local.get $p) (i32.const 4))')}`,
+    '      (br $ploop)))',
+    '  )',
+  );
+  return l;
 }

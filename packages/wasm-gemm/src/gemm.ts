@@ -17,9 +17,40 @@ export interface WasmBackendLike {
 }
 
 interface Exports {
-  gemm(M: number, N: number, K: number, a: number, aps: number, b: number, c: number, crs: number, ccs: number, s: number): void;
+  gemm(M: number, N: number, K: number, a: number, aps: number, b: number, c: number, crs: number, ccs: number, s: number, acc: number): void;
   pack(K: number, N: number, w: number, x: number, xks: number, xjs: number, dst: number): void;
+  packconv(
+    x: number, H: number, W: number, C: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+    Ho: number, Wo: number, M: number, m0: number, mc: number, t0: number, t1: number, dst: number, zero: number,
+  ): void;
 }
+
+/**
+ * A 2-D convolution's shape (NHWC input, filter [kh, kw, inC, outC], output [batch, outH, outW,
+ * outC]), as tfjs's `computeConv2DInfo` gives it.
+ */
+export interface ConvShape {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  kh: number;
+  kw: number;
+  outC: number;
+  outH: number;
+  outW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** Target depth of a k block of a convolution (whole taps): a B panel of it stays in L1. */
+const CONV_KC = 512;
+/** Target size of a packed block of a convolution's rows (one k block): it stays in L2. */
+const CONV_A_BYTES = 256 * 1024;
 
 const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
 
@@ -49,6 +80,7 @@ interface Operand {
 export class WasmGemm {
   readonly variant: GemmVariant;
   private readonly k: Exports;
+  private readonly memory: WebAssembly.Memory;
   private buf = 0;
   private bufBytes = 0;
 
@@ -59,6 +91,7 @@ export class WasmGemm {
     const name = `${variant}${shared ? '-shared' : ''}` as keyof typeof KERNELS;
     const mod = new WebAssembly.Module(bytesOf(KERNELS[name]));
     this.k = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports;
+    this.memory = memory;
     this.variant = variant;
   }
 
@@ -103,6 +136,47 @@ export class WasmGemm {
     const pb = pa + aBytes;
     this.k.pack(K, M, MR, A.ptr, A.cs, A.rs, pa);
     this.k.pack(K, N, 8, B.ptr, B.rs, B.cs, pb);
-    this.k.gemm(M, N, K, pa, 4 * MR * K, pb, C.ptr, C.rs, C.cs, s);
+    this.k.gemm(M, N, K, pa, 4 * MR * K, pb, C.ptr, C.rs, C.cs, s, 0);
+  }
+
+  /**
+   * y = conv2d(x, filter) for tensors in the heap at byte addresses `x` (NHWC), `filter`
+   * ([kh, kw, inC, outC], which is the product's B as it lies: K = kh·kw·inC rows, outC
+   * columns) and `y` (NHWC output, the product's C, written in place), as a product with the
+   * input's im2col matrix that is never stored whole: blocks of its rows (output pixels) and of
+   * whole taps are packed straight from x (`packconv`) into a work area of about 256 KiB, and
+   * k blocks after the first add to C. The filter is packed once per call, a k block at a time.
+   */
+  convolve(g: ConvShape, x: number, filter: number, y: number): void {
+    if (MR !== 4) throw new Error('wasm-gemm: packconv makes panels of 4 rows');
+    const padded = (n: number, w: number) => Math.ceil(n / w) * w;
+    const M = g.batch * g.outH * g.outW;
+    const N = g.outC;
+    const C = g.inC;
+    const taps = g.kh * g.kw;
+    const K = taps * C;
+    const tapsPerBlock = Math.max(1, Math.min(taps, Math.floor(CONV_KC / C)));
+    const kMax = tapsPerBlock * C;
+    const mBlock = Math.max(MR, Math.min(padded(M, MR), Math.floor(CONV_A_BYTES / (4 * kMax) / MR) * MR));
+    const zeroBytes = padded(4 * C, 16);
+    const bBytes = 4 * kMax * padded(N, 8);
+    const s = this.scratch(zeroBytes + bBytes + 4 * kMax * mBlock);
+    const zero = s + 32 * MR;
+    const pb = zero + zeroBytes;
+    const pa = pb + bBytes;
+    new Float32Array(this.memory.buffer, zero, zeroBytes / 4).fill(0);
+    // k blocks outside, so only one block of the filter is packed at a time: the work area
+    // stays a few hundred KiB whatever the batch (the filter gradient's "filter" is dy)
+    for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
+      const t1 = Math.min(taps, t0 + tapsPerBlock);
+      const kb = (t1 - t0) * C;
+      this.k.pack(kb, N, 8, filter + 4 * t0 * C * N, 4 * N, 4, pb);
+      for (let m0 = 0; m0 < M; m0 += mBlock) {
+        const rows = Math.min(mBlock, M - m0);
+        this.k.packconv(x, g.inH, g.inW, C, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft,
+          g.outH, g.outW, M, m0, padded(rows, MR), t0, t1, pa, zero);
+        this.k.gemm(rows, N, kb, pa, 4 * MR * kb, pb, y + 4 * m0 * N, 4 * N, 4, s, t0 > 0 ? 1 : 0);
+      }
+    }
   }
 }

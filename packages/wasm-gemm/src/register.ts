@@ -5,6 +5,7 @@ import { relaxedSimdSupported, WasmGemm, type GemmVariant, type WasmBackendLike 
 export const TRANSPOSES_IN_PLACE = 'transposesInPlace';
 
 let original: tf.KernelConfig | undefined;
+let originalConv: tf.KernelConfig | undefined;
 let variant: GemmVariant | undefined;
 const bound = new WeakMap<object, WasmGemm>();
 
@@ -34,9 +35,41 @@ function kernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
 }
 Object.defineProperty(kernelFunc, TRANSPOSES_IN_PLACE, { value: true });
 
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** `Conv2D` on wasm: float32 NHWC convolutions through `WasmGemm.convolve`, others to tfjs's kernel. */
+function convKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as ConvAttrs;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (dataFormat ?? 'NHWC') !== 'NHWC' || x.shape.length !== 4 || filter.shape.length !== 4) {
+    return originalConv!.kernelFunc(args) as tf.TensorInfo;
+  }
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+    strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
+  const backend = args.backend as unknown as WasmBackendLike & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+  const out = backend.makeOutput(info.outShape, 'float32');
+  if (info.inChannels * info.filterHeight * info.filterWidth === 0) backend.typedArrayFromHeap(out).fill(0);
+  else if (info.batchSize * info.outHeight * info.outWidth * info.outChannels > 0) {
+    const g = gemmFor(args.backend);
+    g.convolve({
+      batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels, kh: info.filterHeight, kw: info.filterWidth,
+      outC: info.outChannels, outH: info.outHeight, outW: info.outWidth, strideH: info.strideHeight, strideW: info.strideWidth,
+      dilationH: info.dilationHeight, dilationW: info.dilationWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    }, g.address(x), g.address(filter), g.address(out));
+  }
+  return out;
+}
+
 /**
  * Replaces tfjs-backend-wasm's `BatchMatMul` kernel with this package's for 2-D float32
- * products (others go on to the stock kernel), and returns the variant in use. `relaxed`
+ * products, and its `Conv2D` with this package's im2col-free convolution for float32 NHWC
+ * (others go on to the stock kernels), and returns the variant in use. `relaxed`
  * (fused multiply-add) is chosen where the engine validates relaxed SIMD, else `simd`.
  * Call after the wasm backend is registered; calling again switches the variant.
  */
@@ -50,14 +83,24 @@ export function installWasmGemm(opts: { variant?: GemmVariant } = {}): GemmVaria
   original = current;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc, setupFunc: current.setupFunc });
+  const conv = tf.getKernel('Conv2D', 'wasm');
+  if (conv && conv.kernelFunc !== convKernelFunc) {
+    originalConv = conv;
+    tf.unregisterKernel('Conv2D', 'wasm');
+    tf.registerKernel({ kernelName: 'Conv2D', backendName: 'wasm', kernelFunc: convKernelFunc, setupFunc: conv.setupFunc });
+  }
   return v;
 }
 
-/** Puts tfjs-backend-wasm's own `BatchMatMul` back (no-op when it is in place). */
+/** Puts tfjs-backend-wasm's own `BatchMatMul` and `Conv2D` back (no-op when they are in place). */
 export function uninstallWasmGemm(): void {
   if (tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc !== kernelFunc || !original) return;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel(original);
+  if (originalConv && tf.getKernel('Conv2D', 'wasm')?.kernelFunc === convKernelFunc) {
+    tf.unregisterKernel('Conv2D', 'wasm');
+    tf.registerKernel(originalConv);
+  }
   variant = undefined;
 }
 
