@@ -94,11 +94,11 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     `      ${set('j', '(i32.add (local.get $j) (i32.const 8))')}`,
     '      (br $jloop))))',
   );
+  const tr = transpose4(['r0', 'r1', 'r2', 'r3'], ['t0', 't1', 't2', 't3']);
   // pack: X[k, j] at x + k·xks + j·xjs → k-major panels of w (4 or 8) columns at dst, zero past
   // N. Whole panels of a source with contiguous columns (xjs = 4) are copied a vector at a
   // time, of one with contiguous k (xks = 4) transposed 4×4 in registers; the rest, element by
   // element.
-  const shuffle = (x, y, lanes) => `(i8x16.shuffle ${lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b)).join(' ')} ${x} ${y})`;
   emit(
     '  (func (export "pack") (param $K i32) (param $N i32) (param $w i32) (param $x i32) (param $xks i32) (param $xjs i32) (param $dst i32)',
     '    (local $j i32) (local $k i32) (local $q i32) (local $h i32) (local $src i32) (local $out i32) (local $panel i32)',
@@ -127,16 +127,9 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     `              ${set('r1', '(v128.load (i32.add (local.get $src) (local.get $xjs)))')}`,
     `              ${set('r2', '(v128.load (i32.add (local.get $src) (i32.shl (local.get $xjs) (i32.const 1))))')}`,
     `              ${set('r3', '(v128.load (i32.add (local.get $src) (i32.mul (local.get $xjs) (i32.const 3))))')}`,
-    `              ${set('t0', shuffle(get('r0'), get('r1'), [0, 4, 1, 5]))} ${set('t1', shuffle(get('r0'), get('r1'), [2, 6, 3, 7]))}`,
-    `              ${set('t2', shuffle(get('r2'), get('r3'), [0, 4, 1, 5]))} ${set('t3', shuffle(get('r2'), get('r3'), [2, 6, 3, 7]))}`,
+    `              ${tr.temps}`,
     `              ${set('out', '(i32.add (local.get $panel) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $w)) (local.get $h)) (i32.const 2)))')}`,
-    `              (v128.store (local.get $out) ${shuffle(get('t0'), get('t2'), [0, 1, 4, 5])})`,
-    `              ${set('out', '(i32.add (local.get $out) (i32.shl (local.get $w) (i32.const 2)))')}`,
-    `              (v128.store (local.get $out) ${shuffle(get('t0'), get('t2'), [2, 3, 6, 7])})`,
-    `              ${set('out', '(i32.add (local.get $out) (i32.shl (local.get $w) (i32.const 2)))')}`,
-    `              (v128.store (local.get $out) ${shuffle(get('t1'), get('t3'), [0, 1, 4, 5])})`,
-    `              ${set('out', '(i32.add (local.get $out) (i32.shl (local.get $w) (i32.const 2)))')}`,
-    `              (v128.store (local.get $out) ${shuffle(get('t1'), get('t3'), [2, 3, 6, 7])})`,
+    ...tr.columns.map((col, q) => `              ${q ? `${set('out', '(i32.add (local.get $out) (i32.shl (local.get $w) (i32.const 2)))')} ` : ''}(v128.store (local.get $out) ${col})`),
     `              ${set('h', '(i32.add (local.get $h) (i32.const 4))')}`,
     '              (br_if $hloop (i32.lt_s (local.get $h) (local.get $w))))',
     `            ${set('k', '(i32.add (local.get $k) (i32.const 4))')}`,
@@ -158,7 +151,7 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     `      ${set('j', '(i32.add (local.get $j) (local.get $w))')}`,
     '      (br $jloop))))',
   );
-  emit(...packconvWat(shuffle));
+  emit(...packconvWat());
   emit(')');
   return lines.join('\n') + '\n';
 }
@@ -169,8 +162,9 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
 // is tap t = a·KW + b, channel c: x[n, oi·sh − pt + a·dh, oj·sw − pl + b·dw, c], zero outside
 // the image (read from `zero`, C zero floats). A tap's C channels are contiguous in x, so with
 // C a multiple of 4 each 4 channels of the 4 rows are one 4×4 register transpose.
-function packconvWat(shuffle) {
+function packconvWat() {
   const rows = [0, 1, 2, 3];
+  const tr = transpose4(rows.map((r) => `v${r}`), ['t0v', 't1v', 't2v', 't3v']);
   const get = (n) => `(local.get $${n})`;
   const set = (n, v) => `(local.set $${n} ${v})`;
   const add = (x, y) => `(i32.add ${x} ${y})`;
@@ -219,12 +213,8 @@ function packconvWat(shuffle) {
     '        (if (i32.eqz (i32.and (local.get $C) (i32.const 3))) (then',
     '          (loop $vloop',
     ...rows.map((r) => `            ${set(`v${r}`, `(v128.load (i32.add (local.get $s${r}) (local.get $c)))`)}`),
-    `            ${set('t0v', shuffle(get('v0'), get('v1'), [0, 4, 1, 5]))} ${set('t1v', shuffle(get('v0'), get('v1'), [2, 6, 3, 7]))}`,
-    `            ${set('t2v', shuffle(get('v2'), get('v3'), [0, 4, 1, 5]))} ${set('t3v', shuffle(get('v2'), get('v3'), [2, 6, 3, 7]))}`,
-    `            (v128.store (local.get $out) ${shuffle(get('t0v'), get('t2v'), [0, 1, 4, 5])})`,
-    `            (v128.store offset=16 (local.get $out) ${shuffle(get('t0v'), get('t2v'), [2, 3, 6, 7])})`,
-    `            (v128.store offset=32 (local.get $out) ${shuffle(get('t1v'), get('t3v'), [0, 1, 4, 5])})`,
-    `            (v128.store offset=48 (local.get $out) ${shuffle(get('t1v'), get('t3v'), [2, 3, 6, 7])})`,
+    `            ${tr.temps}`,
+    ...tr.columns.map((col, q) => `            (v128.store offset=${16 * q} (local.get $out) ${col})`),
     `            ${set('out', '(i32.add (local.get $out) (i32.const 64))')}`,
     `            ${set('c', '(i32.add (local.get $c) (i32.const 16))')}`,
     '            (br_if $vloop (i32.lt_u (local.get $c) (local.get $cb)))))',
@@ -241,4 +231,23 @@ function packconvWat(shuffle) {
     '  )',
   );
   return l;
+}
+
+const shuffle = (x, y, lanes) => `(i8x16.shuffle ${lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b)).join(' ')} ${x} ${y})`;
+
+// A 4×4 transpose in registers: rows r[0..3] (locals) in; the settings of the temporaries t[0..3]
+// and the four columns (each lane q of column c is row q's lane c) out.
+function transpose4(r, t) {
+  const get = (n) => `(local.get $${n})`;
+  const set = (n, v) => `(local.set $${n} ${v})`;
+  return {
+    temps: [
+      set(t[0], shuffle(get(r[0]), get(r[1]), [0, 4, 1, 5])), set(t[1], shuffle(get(r[0]), get(r[1]), [2, 6, 3, 7])),
+      set(t[2], shuffle(get(r[2]), get(r[3]), [0, 4, 1, 5])), set(t[3], shuffle(get(r[2]), get(r[3]), [2, 6, 3, 7])),
+    ].join(' '),
+    columns: [
+      shuffle(get(t[0]), get(t[2]), [0, 1, 4, 5]), shuffle(get(t[0]), get(t[2]), [2, 3, 6, 7]),
+      shuffle(get(t[1]), get(t[3]), [0, 1, 4, 5]), shuffle(get(t[1]), get(t[3]), [2, 3, 6, 7]),
+    ],
+  };
 }
