@@ -160,8 +160,8 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
 // the k-major panels of 4 rows that `gemm` reads (mc a multiple of 4; rows past M are zero).
 // Row m is output pixel (n, oi, oj) of an NHWC input x[N, H, W, C]; column k = (t − t0)·C + c
 // is tap t = a·KW + b, channel c: x[n, oi·sh − pt + a·dh, oj·sw − pl + b·dw, c], zero outside
-// the image (read from `zero`, C zero floats). A tap's C channels are contiguous in x, so with
-// C a multiple of 4 each 4 channels of the 4 rows are one 4×4 register transpose.
+// the image (read from `zero`, C zero floats). A tap's C channels are contiguous in x, so each
+// 4 channels of the 4 rows are one 4×4 register transpose (the last C mod 4, lane by lane).
 function packconvWat() {
   const rows = [0, 1, 2, 3];
   const tr = transpose4(rows.map((r) => `v${r}`), ['t0v', 't1v', 't2v', 't3v']);
@@ -210,20 +210,21 @@ function packconvWat() {
   }
   l.push(
     `        ${set('c', '(i32.const 0)')}`,
-    '        (if (i32.eqz (i32.and (local.get $C) (i32.const 3))) (then',
-    '          (loop $vloop',
+    '        (block $vdone (loop $vloop',
+    '          (br_if $vdone (i32.gt_u (i32.add (local.get $c) (i32.const 16)) (local.get $cb)))',
     ...rows.map((r) => `            ${set(`v${r}`, `(v128.load (i32.add (local.get $s${r}) (local.get $c)))`)}`),
     `            ${tr.temps}`,
     ...tr.columns.map((col, q) => `            (v128.store offset=${16 * q} (local.get $out) ${col})`),
     `            ${set('out', '(i32.add (local.get $out) (i32.const 64))')}`,
     `            ${set('c', '(i32.add (local.get $c) (i32.const 16))')}`,
-    '            (br_if $vloop (i32.lt_u (local.get $c) (local.get $cb)))))',
-    '        (else',
-    '          (loop $eloop',
+    '            (br $vloop)))',
+    '        ;; the last C mod 4 channels, a lane at a time',
+    '        (block $edone (loop $eloop',
+    '          (br_if $edone (i32.ge_u (local.get $c) (local.get $cb)))',
     `            (v128.store (local.get $out) ${rows.reduce((v, r) => `(f32x4.replace_lane ${r} ${v} (f32.load (i32.add (local.get $s${r}) (local.get $c))))`, '(v128.const i32x4 0 0 0 0)')})`,
     `            ${set('out', '(i32.add (local.get $out) (i32.const 16))')}`,
     `            ${set('c', '(i32.add (local.get $c) (i32.const 4))')}`,
-    '            (br_if $eloop (i32.lt_u (local.get $c) (local.get $cb))))))',
+    '            (br $eloop)))',
     `        ${set('t', '(i32.add (local.get $t) (i32.const 1))')}`,
     '        (br $tloop)))',
     `      ${set('p', '(i32.add (local.get $p) (i32.const 4))')}`,

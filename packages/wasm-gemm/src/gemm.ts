@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { KERNELS, MR } from './kernels.generated';
+import { canSplit, LANE_CALLS, Team, type KernelCalls } from './split';
 
 /** Which kernel runs: fused multiply-add (relaxed SIMD) or separate multiply and add. */
 export type GemmVariant = 'relaxed' | 'simd';
@@ -11,19 +12,13 @@ export interface WasmBackendLike {
     _free(ptr: number): void;
     asm?: { memory?: WebAssembly.Memory };
     wasmMemory?: WebAssembly.Memory;
+    /** The threaded build's pool size (tfjs's `getThreadsCount`). */
+    tfjs?: { getThreadsCount?(): number };
   };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-interface Exports {
-  gemm(M: number, N: number, K: number, a: number, aps: number, b: number, c: number, crs: number, ccs: number, s: number, acc: number): void;
-  pack(K: number, N: number, w: number, x: number, xks: number, xjs: number, dst: number): void;
-  packconv(
-    x: number, H: number, W: number, C: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
-    Ho: number, Wo: number, M: number, m0: number, mc: number, t0: number, t1: number, dst: number, zero: number,
-  ): void;
-}
 
 /**
  * A 2-D convolution's shape (NHWC input, filter [kh, kw, inC, outC], output [batch, outH, outW,
@@ -51,6 +46,8 @@ export interface ConvShape {
 const CONV_KC = 512;
 /** Target size of a packed block of a convolution's rows (one k block): it stays in L2. */
 const CONV_A_BYTES = 256 * 1024;
+/** Products of fewer FLOPs stay on the calling thread: waking a helper costs more than it saves. */
+export const SPLIT_FLOPS = 4e6;
 
 const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
 
@@ -68,6 +65,12 @@ interface Operand {
   cs: number;
 }
 
+/** Stops a collected kernel's helper threads (a backend dropped without `dispose`). */
+const orphans = new FinalizationRegistry<Team>((team) => team.dispose());
+
+/** [start, end) of part p of n items split into `parts` nearly equal contiguous ranges. */
+const share = (n: number, parts: number, p: number): [number, number] => [Math.floor((n * p) / parts), Math.floor((n * (p + 1)) / parts)];
+
 /**
  * The kernel bound to one wasm backend's memory. `multiply` computes C = op(A)·op(B) for float32
  * matrices already in the heap, writing C (row-major) in place. Each call packs A into panels of
@@ -76,23 +79,50 @@ interface Operand {
  * transpose per step); the packing is 1/(2·M) + 1/(2·N) of the product's work, and it makes the
  * kernel's loads sequential: at batch 64 it is cheaper than any cache of packed weights, since
  * every weight changes after each step anyway.
+ *
+ * On a shared memory (the threaded build) with `threads` > 1, products of at least SPLIT_FLOPS
+ * are split over `threads` − 1 helper threads and the calling thread (see split.ts): a product's
+ * column panels (each thread packs and multiplies its own), a convolution's row blocks. Every
+ * element is computed by the same calls as on one thread, so results are bit-identical.
  */
 export class WasmGemm {
   readonly variant: GemmVariant;
-  private readonly k: Exports;
+  /** Threads a large product runs on (1 unless the memory is shared and more were asked for). */
+  readonly threads: number;
+  private readonly k: KernelCalls;
+  private readonly mod: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
+  private readonly timeoutMs: number | undefined;
+  private team: Team | undefined;
   private buf = 0;
   private bufBytes = 0;
 
-  constructor(private readonly backend: WasmBackendLike, variant: GemmVariant = relaxedSimdSupported() ? 'relaxed' : 'simd') {
+  /**
+   * `threads`: the threads to split large products over; by default the threaded build's pool
+   * size where the memory is shared, else 1. More than 1 needs a shared memory and a thread that
+   * may block (not a browser page): elsewhere it is 1.
+   */
+  constructor(
+    private readonly backend: WasmBackendLike,
+    variant: GemmVariant = relaxedSimdSupported() ? 'relaxed' : 'simd',
+    opts: { threads?: number; timeoutMs?: number } = {},
+  ) {
     const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('wasm-gemm: the backend exposes no WebAssembly.Memory');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const name = `${variant}${shared ? '-shared' : ''}` as keyof typeof KERNELS;
-    const mod = new WebAssembly.Module(bytesOf(KERNELS[name]));
-    this.k = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports;
+    this.mod = new WebAssembly.Module(bytesOf(KERNELS[name]));
+    this.k = new WebAssembly.Instance(this.mod, { env: { memory } }).exports as unknown as KernelCalls;
     this.memory = memory;
     this.variant = variant;
+    const threads = opts.threads ?? (shared ? (backend.wasm.tfjs?.getThreadsCount?.() ?? 1) : 1);
+    this.threads = threads > 1 && canSplit(memory) ? Math.floor(threads) : 1;
+    this.timeoutMs = opts.timeoutMs;
+  }
+
+  /** Why products went back to one thread (a helper that stopped answering), if they did. */
+  get notice(): string | undefined {
+    return this.team?.notice;
   }
 
   /** Byte address of a tensor's data in the heap. */
@@ -102,9 +132,24 @@ export class WasmGemm {
     return d.memoryOffset;
   }
 
-  /** A work area of at least `bytes` (the first 32·MR bytes are the kernel's tile scratch). */
+  /** The helpers for a product of `flops`, or undefined to run it on the calling thread. */
+  private split(flops: number): Team | undefined {
+    if (this.threads < 2 || flops < SPLIT_FLOPS) return undefined;
+    if (!this.team) {
+      this.team = new Team(this.mod, this.memory, this.k, this.threads - 1, this.timeoutMs);
+      orphans.register(this, this.team, this);
+    }
+    return this.team.notice ? undefined : this.team;
+  }
+
+  /** Tile scratch of thread p (32·MR bytes each, at the start of the work area). */
+  private tile(s: number, p: number): number {
+    return s + 32 * MR * p;
+  }
+
+  /** A work area of at least `bytes` after the threads' tile scratch; returns its tile scratch's address. */
   private scratch(bytes: number): number {
-    const need = bytes + 32 * MR + 16;
+    const need = bytes + 32 * MR * this.threads + 16;
     if (need > this.bufBytes) {
       if (this.buf) this.backend.wasm._free(this.buf);
       this.bufBytes = Math.max(need, 2 * this.bufBytes);
@@ -114,11 +159,14 @@ export class WasmGemm {
     return (this.buf + 15) & ~15;
   }
 
-  /** Frees the work area (the kernel stays usable; it allocates again when needed). */
+  /** Frees the work area and stops the helper threads (the kernel stays usable; both come back when needed). */
   dispose(): void {
     if (this.buf) this.backend.wasm._free(this.buf);
     this.buf = 0;
     this.bufBytes = 0;
+    if (this.team) orphans.unregister(this);
+    this.team?.dispose();
+    this.team = undefined;
   }
 
   /** C[M×N] at `c` (row-major) = op(A)·op(B), A and B at byte addresses `a` and `b`, row-major before op. */
@@ -132,11 +180,21 @@ export class WasmGemm {
     const padded = (n: number, w: number) => Math.ceil(n / w) * w;
     const aBytes = 4 * K * padded(M, MR);
     const s = this.scratch(aBytes + 4 * K * padded(N, 8));
-    const pa = s + 32 * MR;
+    const pa = this.tile(s, this.threads);
     const pb = pa + aBytes;
     this.k.pack(K, M, MR, A.ptr, A.cs, A.rs, pa);
-    this.k.pack(K, N, 8, B.ptr, B.rs, B.cs, pb);
-    this.k.gemm(M, N, K, pa, 4 * MR * K, pb, C.ptr, C.rs, C.cs, s, 0);
+    const panels = Math.ceil(N / 8);
+    const team = panels > 1 ? this.split(2 * M * N * K) : undefined;
+    const parts = team ? Math.min(panels, team.size + 1) : 1;
+    // thread p packs and multiplies column panels share(panels, parts, p); the caller takes part 0
+    const part = (k: KernelCalls, p: number) => {
+      const [j0, j1] = share(panels, parts, p).map((q) => Math.min(N, 8 * q)) as [number, number];
+      k.pack(K, j1 - j0, 8, B.ptr + j0 * B.cs, B.rs, B.cs, pb + 4 * K * j0);
+      k.gemm(M, j1 - j0, K, pa, 4 * MR * K, pb + 4 * K * j0, C.ptr + j0 * C.cs, C.rs, C.cs, this.tile(s, p), 0);
+    };
+    if (!team || parts < 2) return part(this.k, 0);
+    for (let p = 1; p < parts; p++) part(team.lane(p - 1), p);
+    team.run(() => part(this.k, 0));
   }
 
   /**
@@ -146,6 +204,7 @@ export class WasmGemm {
    * input's im2col matrix that is never stored whole: blocks of its rows (output pixels) and of
    * whole taps are packed straight from x (`packconv`) into a work area of about 256 KiB, and
    * k blocks after the first add to C. The filter is packed once per call, a k block at a time.
+   * With helper threads, each thread packs and multiplies its own contiguous run of row blocks.
    */
   convolve(g: ConvShape, x: number, filter: number, y: number): void {
     if (MR !== 4) throw new Error('wasm-gemm: packconv makes panels of 4 rows');
@@ -158,24 +217,42 @@ export class WasmGemm {
     const tapsPerBlock = Math.max(1, Math.min(taps, Math.floor(CONV_KC / C)));
     const kMax = tapsPerBlock * C;
     const mBlock = Math.max(MR, Math.min(padded(M, MR), Math.floor(CONV_A_BYTES / (4 * kMax) / MR) * MR));
+    const blocks = Math.ceil(M / mBlock);
+    const team = blocks > 1 ? this.split(2 * M * N * K) : undefined;
+    const parts = team ? Math.min(blocks, team.size + 1) : 1;
     const zeroBytes = padded(4 * C, 16);
     const bBytes = 4 * kMax * padded(N, 8);
-    const s = this.scratch(zeroBytes + bBytes + 4 * kMax * mBlock);
-    const zero = s + 32 * MR;
+    const aBytes = 4 * kMax * mBlock;
+    const s = this.scratch(zeroBytes + bBytes + parts * aBytes);
+    const zero = this.tile(s, this.threads);
     const pb = zero + zeroBytes;
-    const pa = pb + bBytes;
     new Float32Array(this.memory.buffer, zero, zeroBytes / 4).fill(0);
+    // row blocks [b0, b1) of k block [t0, t1) on thread p, in its own packing area
+    const rows = (k: KernelCalls, p: number, t0: number, t1: number, b0: number, b1: number) => {
+      const kb = (t1 - t0) * C;
+      const pa = pb + bBytes + p * aBytes;
+      for (let m0 = b0 * mBlock; m0 < Math.min(M, b1 * mBlock); m0 += mBlock) {
+        const mc = Math.min(mBlock, M - m0);
+        k.packconv(x, g.inH, g.inW, C, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft,
+          g.outH, g.outW, M, m0, padded(mc, MR), t0, t1, pa, zero);
+        k.gemm(mc, N, kb, pa, 4 * MR * kb, pb, y + 4 * m0 * N, 4 * N, 4, this.tile(s, p), t0 > 0 ? 1 : 0);
+      }
+    };
     // k blocks outside, so only one block of the filter is packed at a time: the work area
     // stays a few hundred KiB whatever the batch (the filter gradient's "filter" is dy)
     for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
       const t1 = Math.min(taps, t0 + tapsPerBlock);
-      const kb = (t1 - t0) * C;
-      this.k.pack(kb, N, 8, filter + 4 * t0 * C * N, 4 * N, 4, pb);
-      for (let m0 = 0; m0 < M; m0 += mBlock) {
-        const rows = Math.min(mBlock, M - m0);
-        this.k.packconv(x, g.inH, g.inW, C, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft,
-          g.outH, g.outW, M, m0, padded(rows, MR), t0, t1, pa, zero);
-        this.k.gemm(rows, N, kb, pa, 4 * MR * kb, pb, y + 4 * m0 * N, 4 * N, 4, s, t0 > 0 ? 1 : 0);
+      this.k.pack((t1 - t0) * C, N, 8, filter + 4 * t0 * C * N, 4 * N, 4, pb);
+      if (!team || parts < 2) {
+        rows(this.k, 0, t0, t1, 0, blocks);
+        continue;
+      }
+      // rounds of at most LANE_CALLS / 2 row blocks per thread (two calls each)
+      const round = (LANE_CALLS / 2) * parts;
+      for (let r0 = 0; r0 < blocks; r0 += round) {
+        const n = Math.min(round, blocks - r0);
+        for (let p = 1; p < parts; p++) rows(team.lane(p - 1), p, t0, t1, ...share(n, parts, p).map((q) => r0 + q) as [number, number]);
+        team.run(() => rows(this.k, 0, t0, t1, ...share(n, parts, 0).map((q) => r0 + q) as [number, number]));
       }
     }
   }

@@ -43,11 +43,20 @@ interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
+/**
+ * Output channels below which XNNPACK's Conv2D stays: with fewer than the kernel's 8 columns a
+ * tile is part empty, and packing the input costs more than the product (long-conv's 5-channel
+ * layers ran at 0.27–0.53× XNNPACK's speed; 20 channels and more at 1.1–1.6×,
+ * scripts/bench-conv.ts).
+ */
+export const CONV_MIN_OUT_CHANNELS = 8;
+
 /** `Conv2D` on wasm: float32 NHWC convolutions through `WasmGemm.convolve`, others to tfjs's kernel. */
 function convKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as ConvAttrs;
-  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (dataFormat ?? 'NHWC') !== 'NHWC' || x.shape.length !== 4 || filter.shape.length !== 4) {
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (dataFormat ?? 'NHWC') !== 'NHWC' || x.shape.length !== 4 || filter.shape.length !== 4
+    || filter.shape[3]! < CONV_MIN_OUT_CHANNELS) {
     return originalConv!.kernelFunc(args) as tf.TensorInfo;
   }
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
