@@ -9,11 +9,12 @@ type Hooks = { feedbackLab: { logits(p: number[]): Promise<number[]> } };
 describe("wasm-gemm's matrix products in the browser against XNNPACK's (production build, headless Chromium)", () => {
   const h = useHarness();
 
-  /** Trains the same BP MLP for STEPS steps on the page at `query`; its kernel, speed and logits for a ramp image. */
-  async function train(query: string): Promise<{ gemm: string | null; logits: number[]; samplesPerSec: number }> {
+  /** Trains the same BP model for STEPS steps on the page at `query`; its kernel, speed and logits for a ramp image. */
+  async function train(query: string, model: 'mlp' | 'mnist-conv'): Promise<{ gemm: string | null; logits: number[]; samplesPerSec: number }> {
     const page = await h.open(query);
     const gemm = await page.getAttribute('[data-testid=wasm-gemm]', 'data-gemm');
-    await page.fill('[data-testid=arch]', '784-256-256-10');
+    if (model === 'mlp') await page.fill('[data-testid=arch]', '784-256-256-10');
+    else await page.selectOption('#preset', model);
     await page.selectOption('#rule', 'bp');
     for (const [id, v] of [['max-steps', STEPS], ['eval-every', 1000], ['eval-limit', 100], ['profile-every', 1000]] as const) await page.fill(`#${id}`, String(v));
     await page.click('[data-testid=start]');
@@ -26,16 +27,17 @@ describe("wasm-gemm's matrix products in the browser against XNNPACK's (producti
     return { gemm, logits, samplesPerSec: row!.samplesPerSec };
   }
 
-  it(`trains to the same logits (≤ 1e-5 relative) with either kernel after ${STEPS} steps`, async () => {
-    const ours = await train('');
-    const xnnpack = await train('?gemm=off');
-    // Chrome ≥ 114 validates relaxed SIMD: the fused multiply-add kernel runs
-    expect(ours.gemm).toBe('relaxed');
-    expect(xnnpack.gemm).toBe('xnnpack');
-    const diff = relativeDiff(ours.logits, xnnpack.logits);
-    console.log(`BP 784-256-256-10 batch 64, ${STEPS} steps: logits differ by ${diff.toExponential(2)} relative; samples/s wasm-gemm ${ours.samplesPerSec.toFixed(0)}, XNNPACK ${xnnpack.samplesPerSec.toFixed(0)}`);
-    expect(diff).toBeLessThanOrEqual(1e-5);
-    expect(diff).toBeGreaterThan(0); // two kernels really ran: FMA rounds differently
-    expect(h.pageErrors).toEqual([]);
-  });
+  it.each([['mlp', 'BP 784-256-256-10'], ['mnist-conv', 'BP mnist-conv (its convolutions too)']] as const)(
+    `%s: trains to the same logits (≤ 1e-5 relative) with either kernel after ${STEPS} steps`, async (model, label) => {
+      const ours = await train('', model);
+      const xnnpack = await train('?gemm=off', model);
+      // Chrome ≥ 114 validates relaxed SIMD: the fused multiply-add kernel runs
+      expect(ours.gemm).toBe('relaxed');
+      expect(xnnpack.gemm).toBe('xnnpack');
+      const diff = relativeDiff(ours.logits, xnnpack.logits);
+      console.log(`${label}, batch 64, ${STEPS} steps: logits differ by ${diff.toExponential(2)} relative; samples/s wasm-gemm ${ours.samplesPerSec.toFixed(0)}, XNNPACK ${xnnpack.samplesPerSec.toFixed(0)}`);
+      expect(diff).toBeLessThanOrEqual(1e-5);
+      expect(diff).toBeGreaterThan(0); // two kernels really ran: FMA rounds differently
+      expect(h.pageErrors).toEqual([]);
+    });
 });
