@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { KERNELS, MR } from './kernels.generated';
-import { canSplit, LANE_CALLS, Team, type KernelCalls } from './split';
+import { canSplit, Team, type KernelCalls } from './split';
 
 /** Which kernel runs: fused multiply-add (relaxed SIMD) or separate multiply and add. */
 export type GemmVariant = 'relaxed' | 'simd';
@@ -125,6 +125,19 @@ export class WasmGemm {
     return this.team?.notice;
   }
 
+  /** Products (or rounds of one) that helper threads shared since the helpers started. */
+  get splits(): number {
+    return this.team?.jobs ?? 0;
+  }
+
+  /**
+   * Starts the helper threads now rather than at the first large product (until they run,
+   * products stay on the calling thread) and resolves to the threads that run.
+   */
+  async start(): Promise<number> {
+    return 1 + ((await this.split(Infinity)?.ready()) ?? 0);
+  }
+
   /** Byte address of a tensor's data in the heap. */
   address(t: tf.TensorInfo): number {
     const d = this.backend.dataIdMap.get(t.dataId);
@@ -186,15 +199,14 @@ export class WasmGemm {
     const panels = Math.ceil(N / 8);
     const team = panels > 1 ? this.split(2 * M * N * K) : undefined;
     const parts = team ? Math.min(panels, team.size + 1) : 1;
-    // thread p packs and multiplies column panels share(panels, parts, p); the caller takes part 0
+    // thread p packs and multiplies column panels share(panels, parts, p) of the packed A
     const part = (k: KernelCalls, p: number) => {
       const [j0, j1] = share(panels, parts, p).map((q) => Math.min(N, 8 * q)) as [number, number];
       k.pack(K, j1 - j0, 8, B.ptr + j0 * B.cs, B.rs, B.cs, pb + 4 * K * j0);
       k.gemm(M, j1 - j0, K, pa, 4 * MR * K, pb + 4 * K * j0, C.ptr + j0 * C.cs, C.rs, C.cs, this.tile(s, p), 0);
     };
     if (!team || parts < 2) return part(this.k, 0);
-    for (let p = 1; p < parts; p++) part(team.lane(p - 1), p);
-    team.run(() => part(this.k, 0));
+    team.run(parts, part);
   }
 
   /**
@@ -218,42 +230,39 @@ export class WasmGemm {
     const kMax = tapsPerBlock * C;
     const mBlock = Math.max(MR, Math.min(padded(M, MR), Math.floor(CONV_A_BYTES / (4 * kMax) / MR) * MR));
     const blocks = Math.ceil(M / mBlock);
-    const team = blocks > 1 ? this.split(2 * M * N * K) : undefined;
-    const parts = team ? Math.min(blocks, team.size + 1) : 1;
+    const panels = Math.ceil(N / 8);
+    const team = Math.max(blocks, panels) > 1 ? this.split(2 * M * N * K) : undefined;
+    // threads split the row blocks where there are enough, else the column panels (the
+    // filter gradient's few rows): either way each owns a rectangle of y for all k blocks
+    const byRows = blocks >= panels;
+    const parts = team ? Math.min(byRows ? blocks : panels, team.size + 1) : 1;
     const zeroBytes = padded(4 * C, 16);
     const bBytes = 4 * kMax * padded(N, 8);
     const aBytes = 4 * kMax * mBlock;
-    const s = this.scratch(zeroBytes + bBytes + parts * aBytes);
+    const s = this.scratch(zeroBytes + parts * (bBytes + aBytes));
     const zero = this.tile(s, this.threads);
-    const pb = zero + zeroBytes;
     new Float32Array(this.memory.buffer, zero, zeroBytes / 4).fill(0);
-    // row blocks [b0, b1) of k block [t0, t1) on thread p, in its own packing area
-    const rows = (k: KernelCalls, p: number, t0: number, t1: number, b0: number, b1: number) => {
-      const kb = (t1 - t0) * C;
-      const pa = pb + bBytes + p * aBytes;
-      for (let m0 = b0 * mBlock; m0 < Math.min(M, b1 * mBlock); m0 += mBlock) {
-        const mc = Math.min(mBlock, M - m0);
-        k.packconv(x, g.inH, g.inW, C, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft,
-          g.outH, g.outW, M, m0, padded(mc, MR), t0, t1, pa, zero);
-        k.gemm(mc, N, kb, pa, 4 * MR * kb, pb, y + 4 * m0 * N, 4 * N, 4, this.tile(s, p), t0 > 0 ? 1 : 0);
+    // thread p: its own packing areas, its rows [m0, m1) and columns [j0, j1) of y
+    const rect = (k: KernelCalls, p: number) => {
+      const pb = zero + zeroBytes + p * (bBytes + aBytes);
+      const pa = pb + bBytes;
+      const [b0, b1] = byRows ? share(blocks, parts, p) : [0, blocks];
+      const [j0, j1] = (byRows ? [0, panels] : share(panels, parts, p)).map((q) => Math.min(N, 8 * q)) as [number, number];
+      // k blocks outside, so only one block of the filter is packed at a time: the work area
+      // stays a few hundred KiB whatever the batch (the filter gradient's "filter" is dy)
+      for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
+        const t1 = Math.min(taps, t0 + tapsPerBlock);
+        const kb = (t1 - t0) * C;
+        k.pack(kb, j1 - j0, 8, filter + 4 * (t0 * C * N + j0), 4 * N, 4, pb);
+        for (let m0 = b0 * mBlock; m0 < Math.min(M, b1 * mBlock); m0 += mBlock) {
+          const mc = Math.min(mBlock, M - m0);
+          k.packconv(x, g.inH, g.inW, C, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft,
+            g.outH, g.outW, M, m0, padded(mc, MR), t0, t1, pa, zero);
+          k.gemm(mc, j1 - j0, kb, pa, 4 * MR * kb, pb, y + 4 * (m0 * N + j0), 4 * N, 4, this.tile(s, p), t0 > 0 ? 1 : 0);
+        }
       }
     };
-    // k blocks outside, so only one block of the filter is packed at a time: the work area
-    // stays a few hundred KiB whatever the batch (the filter gradient's "filter" is dy)
-    for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
-      const t1 = Math.min(taps, t0 + tapsPerBlock);
-      this.k.pack((t1 - t0) * C, N, 8, filter + 4 * t0 * C * N, 4 * N, 4, pb);
-      if (!team || parts < 2) {
-        rows(this.k, 0, t0, t1, 0, blocks);
-        continue;
-      }
-      // rounds of at most LANE_CALLS / 2 row blocks per thread (two calls each)
-      const round = (LANE_CALLS / 2) * parts;
-      for (let r0 = 0; r0 < blocks; r0 += round) {
-        const n = Math.min(round, blocks - r0);
-        for (let p = 1; p < parts; p++) rows(team.lane(p - 1), p, t0, t1, ...share(n, parts, p).map((q) => r0 + q) as [number, number]);
-        team.run(() => rows(this.k, 0, t0, t1, ...share(n, parts, 0).map((q) => r0 + q) as [number, number]));
-      }
-    }
+    if (!team || parts < 2) return rect(this.k, 0);
+    team.run(parts, rect);
   }
 }

@@ -12,7 +12,7 @@ const HEAD = 4;
 /** Words of one call: the function's index in FNS and up to 20 arguments. */
 const REC = 21;
 /** Calls a list holds. */
-export const LANE_CALLS = 2048;
+const LANE_CALLS = 2048;
 const FNS = ['gemm', 'pack', 'packconv'] as const;
 
 /** The kernel's exports, as this package calls them. */
@@ -101,10 +101,10 @@ export function canSplit(memory: WebAssembly.Memory): boolean {
 }
 
 /** Kernel calls as data, [index in FNS, ...arguments], so any thread can run them. */
-export type Call = number[];
+type Call = number[];
 
 /** A KernelCalls that appends each call to `list` instead of running it. */
-export function record(list: Call[]): KernelCalls {
+function record(list: Call[]): KernelCalls {
   const put = (f: number) => (...args: number[]) => void list.push([f, ...args]);
   return { gemm: put(0), pack: put(1), packconv: put(2) };
 }
@@ -116,8 +116,9 @@ function exec(k: KernelCalls, calls: Call[]): void {
 }
 
 /**
- * `helpers` threads running kernel calls on `memory`. `run(lists)` runs lists[0] on the calling
- * thread and lists[1 + h] on helper h at the same time, and returns when all have run. A helper
+ * `helpers` threads running kernel calls on `memory`. `run(parts, work)` records the calls of
+ * `work(k, p)` for each part p < parts, runs part 0 on the calling thread and part 1 + h on
+ * helper h at the same time, and returns when all have run. A helper
  * that is not ready yet (it starts in the background), could not start, or failed has its list
  * run on the calling thread instead, with the same result; one that does not answer within
  * `timeoutMs` stops the helpers for good (`notice` says so in one line).
@@ -125,6 +126,7 @@ function exec(k: KernelCalls, calls: Call[]): void {
 export class Team {
   notice: string | undefined;
   private readonly helpers: Helper[] = [];
+  private done = 0;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly local: KernelCalls, helpers: number, private readonly timeoutMs = 10_000) {
     const start = starter();
@@ -142,11 +144,29 @@ export class Team {
     return this.helpers.length;
   }
 
+  /** Jobs that helpers ran (a list each). */
+  get jobs(): number {
+    return this.done;
+  }
+
+  /** Resolves, once every helper has started or failed to (or after 10 s), to the number that run. */
+  async ready(): Promise<number> {
+    const until = performance.now() + 10_000;
+    const states = () => this.helpers.map((h) => Atomics.load(h.ctl, STATE));
+    while (states().includes(0) && performance.now() < until) await new Promise((r) => setTimeout(r, 2));
+    return this.notice ? 0 : states().filter((st) => st === 1).length;
+  }
+
   /**
-   * Runs lists[0] here and lists[1 + h] on helper h, all at once; lists longer than a control
-   * block holds go in rounds (a fork-join each), every list in its own order.
+   * Runs part 0 here and part 1 + h on helper h (parts ≤ size + 1), all at once; lists longer
+   * than a control block holds go in rounds (a fork-join each), every list in its own order.
    */
-  run(lists: Call[][]): void {
+  run(parts: number, work: (k: KernelCalls, p: number) => void): void {
+    const lists = Array.from({ length: parts }, (_, p) => {
+      const calls: Call[] = [];
+      work(record(calls), p);
+      return calls;
+    });
     const rounds = Math.max(1, ...lists.slice(1).map((l) => Math.ceil(l.length / LANE_CALLS)));
     for (let r = 0; r < rounds; r++) {
       this.helpers.forEach((h, i) => this.start(h, (lists[1 + i] ?? []).slice(r * LANE_CALLS, (r + 1) * LANE_CALLS)));
@@ -158,6 +178,7 @@ export class Team {
           if (h.job && !this.join(h)) this.stopAll(`wasm-gemm: a helper thread did not answer within ${this.timeoutMs} ms; products run on one thread from now on`);
           // not started, failed or timed out: the calling thread runs the list (same calls, same result)
           if (h.count && (!h.job || Atomics.load(h.ctl, STATE) !== 1)) this.replay(h);
+          else if (h.job) this.done++;
           h.job = 0;
           h.count = 0;
         }

@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it, vi } from 'vitest';
+import { relaxedSimdSupported, SPLIT_FLOPS, WasmGemm, type ConvShape } from './gemm';
+import { KERNELS } from './kernels.generated';
+import { heap, type Heap } from './split.fixture';
+import { Team, type KernelCalls } from './split';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const variant = relaxedSimdSupported() ? 'relaxed' : 'simd';
+
+/** C of op(A)·op(B) on `g`, from operands made with fixed seeds. */
+function product(h: Heap, g: WasmGemm, [M, N, K]: number[], tA: boolean, tB: boolean): Float32Array {
+  const a = h.floats(M! * K!, 1);
+  const b = h.floats(K! * N!, 2);
+  const c = h.floats(M! * N!);
+  g.multiply(M!, N!, K!, a, tA, b, tB, c);
+  return h.read(c, M! * N!);
+}
+
+function conv(h: Heap, g: WasmGemm, s: ConvShape): Float32Array {
+  const x = h.floats(s.batch * s.inH * s.inW * s.inC, 3);
+  const f = h.floats(s.kh * s.kw * s.inC * s.outC, 4);
+  const n = s.batch * s.outH * s.outW * s.outC;
+  const y = h.floats(n);
+  g.convolve(s, x, f, y);
+  return h.read(y, n);
+}
+
+/** Elements that differ in bits (toEqual on large arrays is slow). */
+function differing(x: Float32Array, y: Float32Array): number {
+  if (x.length !== y.length) return Infinity;
+  const [u, v] = [new Uint32Array(x.buffer), new Uint32Array(y.buffer)];
+  return u.reduce((n, bits, i) => n + (bits === v[i] ? 0 : 1), 0);
+}
+
+const same = (s: Omit<ConvShape, 'outH' | 'outW' | 'strideH' | 'strideW' | 'dilationH' | 'dilationW' | 'padTop' | 'padLeft'>): ConvShape =>
+  ({ ...s, outH: s.inH, outW: s.inW, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: (s.kh - 1) >> 1, padLeft: (s.kw - 1) >> 1 });
+
+/** A team of one helper on `h` and a kernel instance of the calling thread. */
+function team(h: Heap, kernel: keyof typeof KERNELS, timeoutMs?: number): { team: Team; local: KernelCalls } {
+  const module = (name: keyof typeof KERNELS) => new WebAssembly.Module(Uint8Array.from(atob(KERNELS[name]), (ch) => ch.charCodeAt(0)));
+  const local = new WebAssembly.Instance(module('simd-shared'), { env: { memory: h.memory } }).exports as unknown as KernelCalls;
+  return { team: new Team(module(kernel), h.memory, local, 1, timeoutMs), local };
+}
+
+/**
+ * C = A·B (M×K·K×N) through `t`, the helper packing and multiplying the columns from
+ * `split` on, the calling thread those before; and the same on the calling thread alone.
+ */
+function halves(h: Heap, t: Team, local: KernelCalls, split: number): [Float32Array, Float32Array] {
+  const [M, N, K] = [64, 512, 512];
+  const [a, b, c, ref, s] = [h.floats(M * K, 1), h.floats(K * N, 2), h.floats(M * N), h.floats(M * N), h.floats(64)];
+  const [pa, pb] = [h.floats(M * K), h.floats(K * N)];
+  local.pack(K, M, 4, a, 4, 4 * K, pa);
+  t.run(2, (k, p) => {
+    const [j0, j1] = p ? [split, N] : [0, split];
+    k.pack(K, j1 - j0, 8, b + 4 * j0, 4 * N, 4, pb + 4 * K * j0);
+    k.gemm(M, j1 - j0, K, pa, 16 * K, pb + 4 * K * j0, c + 4 * j0, 4 * N, 4, s + 128 * p, 0);
+  });
+  local.pack(K, N, 8, b, 4 * N, 4, pb);
+  local.gemm(M, N, K, pa, 16 * K, pb, ref, 4 * N, 4, s, 0);
+  return [h.read(c, M * N), h.read(ref, M * N)];
+}
+
+describe('wasm-gemm on two threads (a shared memory)', () => {
+  it('splits large products and convolutions with results bit-identical to one thread', async () => {
+    const h = heap(true);
+    const one = new WasmGemm(h.backend, variant, { threads: 1 });
+    const two = new WasmGemm(h.backend, variant, { threads: 2 });
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    expect(await two.start()).toBe(2);
+    let splits = 0;
+    // the MLP's products, edges in every dimension, every transpose case
+    for (const shape of [[64, 800, 784], [37, 130, 900], [784, 800, 64], [64, 17, 4000]]) {
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        expect(differing(product(h, two, shape, tA, tB), product(h, one, shape, tA, tB))).toBe(0);
+        expect(two.splits).toBe(++splits);
+      }
+    }
+    // split by row blocks (forward), by column panels (few rows: the filter gradient's form)
+    const shapes = [
+      same({ batch: 8, inH: 32, inW: 32, inC: 3, kh: 5, kw: 5, outC: 32 }),
+      same({ batch: 4, inH: 16, inW: 16, inC: 32, kh: 5, kw: 5, outC: 20 }),
+      { ...same({ batch: 3, inH: 30, inW: 30, inC: 64, kh: 30, kw: 30, outC: 36 }), outH: 3, outW: 25, padTop: 1, padLeft: 2 },
+      // 700 k blocks of one tap: more calls per thread than a control block holds (rounds)
+      same({ batch: 1, inH: 16, inW: 16, inC: 512, kh: 28, kw: 25, outC: 8 }),
+    ];
+    for (const s of shapes) {
+      expect(differing(conv(h, two, s), conv(h, one, s))).toBe(0);
+      splits += s.inC === 512 ? 2 : 1;
+      expect(two.splits).toBe(splits);
+    }
+    // a small one stays on the calling thread
+    const [M, N, K] = [16, 64, 64];
+    expect(2 * M * N * K).toBeLessThan(SPLIT_FLOPS);
+    expect(differing(product(h, two, [M, N, K], false, false), product(h, one, [M, N, K], false, false))).toBe(0);
+    expect(two.splits).toBe(splits);
+    expect(two.notice).toBeUndefined();
+    two.dispose();
+  }, 60_000);
+
+  it('stays on one thread where the memory is not shared or one thread is asked for', async () => {
+    const own = heap(false);
+    const g = new WasmGemm(own.backend, variant, { threads: 2 });
+    expect(g.threads).toBe(1);
+    expect(await g.start()).toBe(1);
+    product(own, g, [64, 800, 784], false, false);
+    expect(g.splits).toBe(0);
+    const shared = heap(true);
+    const single = new WasmGemm(shared.backend, variant, { threads: 1 });
+    product(shared, single, [64, 800, 784], false, false);
+    expect(single.splits).toBe(0);
+  });
+
+  it('runs a helper\'s share on the calling thread when the helper cannot start', async () => {
+    const h = heap(true);
+    // the kernel built for an unshared memory cannot link to a shared one, in the helper too
+    const { team: t, local } = team(h, 'simd');
+    expect(await t.ready()).toBe(0);
+    const [got, ref] = halves(h, t, local, 256);
+    expect(t.jobs).toBe(0);
+    expect(differing(got, ref)).toBe(0);
+    t.dispose();
+  });
+
+  it('does not hang on a helper that does not answer: says so once and goes on alone', async () => {
+    const h = heap(true);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      // no time at all to answer, and nothing for the calling thread to do meanwhile
+      const { team: t, local } = team(h, 'simd-shared', 0);
+      expect(await t.ready()).toBe(1);
+      const [got, ref] = halves(h, t, local, 0);
+      expect(t.notice).toBe('wasm-gemm: a helper thread did not answer within 0 ms; products run on one thread from now on');
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(differing(got, ref)).toBe(0);
+      halves(h, t, local, 0);
+      expect([t.jobs, warn.mock.calls.length]).toEqual([0, 1]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('leaves no helper running that keeps the process alive', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath,
+      ['--conditions=@feedback-lab/source', '--import', 'tsx', join(here, 'split.fixture.ts'), '--leave-running', 'simd'],
+      { cwd: here, timeout: 30_000 });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ threads: 2, splits: 1 });
+  }, 40_000);
+});
