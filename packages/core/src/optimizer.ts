@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FblError } from './errors';
+import { canFuseMomentum, fusedMomentum } from './momentum-kernel';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
@@ -125,8 +126,17 @@ const UPDATES: Record<OptimizerName, Update> = {
   sgd: (v, g, _s, _o, [c]) => {
     tf.tidy(() => v.assign(tf.add(tf.mul(c!, g), v)));
   },
-  momentum: (v, g, s, _o, [c, m], zeros) => {
+  momentum: (v, g, s, o, [c, m], zeros) => {
     const acc = (s.momentum ??= zeros(v)) as tf.Variable;
+    if (canFuseMomentum(v, g, acc) && g.size === v.size) {
+      // the same four float32 roundings in one pass over the wasm heap (momentum-kernel.ts)
+      tf.tidy(() => {
+        const [next, value] = fusedMomentum(acc, g, v, o.momentum!, o.lr);
+        acc.assign(next);
+        v.assign(value);
+      });
+      return;
+    }
     tf.tidy(() => {
       const next = tf.add(tf.mul(m!, acc), g);
       acc.assign(next);
