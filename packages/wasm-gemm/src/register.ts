@@ -51,16 +51,31 @@ interface ConvAttrs {
  */
 export const CONV_MIN_OUT_CHANNELS = 8;
 
+/**
+ * XNNPACK's convolution keeps buffers in the wasm heap that tensor counts do not see: an
+ * indirection buffer (a pointer per output pixel and tap) and the filter packed to 8 columns,
+ * which for core's filter gradient is dy (batch-sized). Past this size a narrow convolution runs
+ * here anyway, whose work area is bounded: at large batches those buffers reached a gigabyte,
+ * out of the memory budget's sight (a long-conv run at batch 15 823 died out of bounds).
+ */
+export const CONV_MAX_XNNPACK_HIDDEN_BYTES = 64 * 1024 * 1024;
+
+function xnnpackHiddenBytes(info: tf.backend_util.Conv2DInfo): number {
+  const taps = info.filterHeight * info.filterWidth;
+  return 4 * info.batchSize * info.outHeight * info.outWidth * taps + 4 * taps * info.inChannels * Math.ceil(info.outChannels / 8) * 8;
+}
+
 /** `Conv2D` on wasm: float32 NHWC convolutions through `WasmGemm.convolve`, others to tfjs's kernel. */
 function convKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as ConvAttrs;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (dataFormat ?? 'NHWC') !== 'NHWC' || x.shape.length !== 4 || filter.shape.length !== 4
-    || filter.shape[3]! < CONV_MIN_OUT_CHANNELS) {
+  ) {
     return originalConv!.kernelFunc(args) as tf.TensorInfo;
   }
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
+  if (info.outChannels < CONV_MIN_OUT_CHANNELS && xnnpackHiddenBytes(info) <= CONV_MAX_XNNPACK_HIDDEN_BYTES) return originalConv!.kernelFunc(args) as tf.TensorInfo;
   const backend = args.backend as unknown as WasmBackendLike & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
   const out = backend.makeOutput(info.outShape, 'float32');
   if (info.inChannels * info.filterHeight * info.filterWidth === 0) backend.typedArrayFromHeap(out).fill(0);
