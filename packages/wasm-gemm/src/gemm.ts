@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { KERNELS, MR } from './kernels.generated';
-import { canSplit, Team, type KernelCalls } from './split';
+import { canSplit, Team, type KernelCalls, type Work } from './split';
 
 /** Which kernel runs: fused multiply-add (relaxed SIMD) or separate multiply and add. */
 export type GemmVariant = 'relaxed' | 'simd';
@@ -48,6 +48,8 @@ const CONV_KC = 512;
 const CONV_A_BYTES = 256 * 1024;
 /** Products of fewer FLOPs stay on the calling thread: waking a helper costs more than it saves. */
 export const SPLIT_FLOPS = 4e6;
+/** Tasks per thread a split product is cut into, so a helper that starts late takes fewer. */
+const TASKS_PER_THREAD = 4;
 
 const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
 
@@ -67,6 +69,9 @@ interface Operand {
 
 /** Stops a collected kernel's helper threads (a backend dropped without `dispose`). */
 const orphans = new FinalizationRegistry<Team>((team) => team.dispose());
+
+/** Bytes of a thread's tile scratch (the kernel's `s`). */
+const TILE = 32 * MR;
 
 /** [start, end) of part p of n items split into `parts` nearly equal contiguous ranges. */
 const share = (n: number, parts: number, p: number): [number, number] => [Math.floor((n * p) / parts), Math.floor((n * (p + 1)) / parts)];
@@ -155,14 +160,9 @@ export class WasmGemm {
     return this.team.notice ? undefined : this.team;
   }
 
-  /** Tile scratch of thread p (32·MR bytes each, at the start of the work area). */
-  private tile(s: number, p: number): number {
-    return s + 32 * MR * p;
-  }
-
-  /** A work area of at least `bytes` after the threads' tile scratch; returns its tile scratch's address. */
+  /** A 16-byte aligned work area of at least `bytes`. */
   private scratch(bytes: number): number {
-    const need = bytes + 32 * MR * this.threads + 16;
+    const need = bytes + 16;
     if (need > this.bufBytes) {
       if (this.buf) this.backend.wasm._free(this.buf);
       this.bufBytes = Math.max(need, 2 * this.bufBytes);
@@ -191,22 +191,24 @@ export class WasmGemm {
 
   private run(M: number, N: number, K: number, A: Operand, B: Operand, C: Operand): void {
     const padded = (n: number, w: number) => Math.ceil(n / w) * w;
-    const aBytes = 4 * K * padded(M, MR);
-    const s = this.scratch(aBytes + 4 * K * padded(N, 8));
-    const pa = this.tile(s, this.threads);
-    const pb = pa + aBytes;
-    this.k.pack(K, M, MR, A.ptr, A.cs, A.rs, pa);
     const panels = Math.ceil(N / 8);
     const team = panels > 1 ? this.split(2 * M * N * K) : undefined;
-    const parts = team ? Math.min(panels, team.size + 1) : 1;
-    // thread p packs and multiplies column panels share(panels, parts, p) of the packed A
-    const part = (k: KernelCalls, p: number) => {
-      const [j0, j1] = share(panels, parts, p).map((q) => Math.min(N, 8 * q)) as [number, number];
+    const threads = team ? team.size + 1 : 1;
+    const aBytes = 4 * K * padded(M, MR);
+    // the threads' tile scratch, then the packed A (packed here, read by all), then B
+    const s = this.scratch(TILE * threads + aBytes + 4 * K * padded(N, 8));
+    const pa = s + TILE * threads;
+    const pb = pa + aBytes;
+    this.k.pack(K, M, MR, A.ptr, A.cs, A.rs, pa);
+    const tasks = team ? Math.min(panels, TASKS_PER_THREAD * threads) : 1;
+    // task t packs and multiplies column panels share(panels, tasks, t)
+    const work: Work = (k, own, t) => {
+      const [j0, j1] = share(panels, tasks, t).map((q) => Math.min(N, 8 * q)) as [number, number];
       k.pack(K, j1 - j0, 8, B.ptr + j0 * B.cs, B.rs, B.cs, pb + 4 * K * j0);
-      k.gemm(M, j1 - j0, K, pa, 4 * MR * K, pb + 4 * K * j0, C.ptr + j0 * C.cs, C.rs, C.cs, this.tile(s, p), 0);
+      k.gemm(M, j1 - j0, K, pa, 4 * MR * K, pb + 4 * K * j0, C.ptr + j0 * C.cs, C.rs, C.cs, own(s), 0);
     };
-    if (!team || parts < 2) return part(this.k, 0);
-    team.run(parts, part);
+    if (team) team.run(tasks, TILE, work);
+    else work(this.k, (x) => x, 0);
   }
 
   /**
@@ -232,22 +234,25 @@ export class WasmGemm {
     const blocks = Math.ceil(M / mBlock);
     const panels = Math.ceil(N / 8);
     const team = Math.max(blocks, panels) > 1 ? this.split(2 * M * N * K) : undefined;
-    // threads split the row blocks where there are enough, else the column panels (the
-    // filter gradient's few rows): either way each owns a rectangle of y for all k blocks
+    const threads = team ? team.size + 1 : 1;
+    // tasks are runs of row blocks where there are enough, else of column panels (the filter
+    // gradient's few rows, the thread's task then packing all of them): each task computes
+    // a rectangle of y over all k blocks
     const byRows = blocks >= panels;
-    const parts = team ? Math.min(byRows ? blocks : panels, team.size + 1) : 1;
+    const tasks = team ? (byRows ? Math.min(blocks, TASKS_PER_THREAD * threads) : Math.min(panels, threads)) : 1;
     const zeroBytes = padded(4 * C, 16);
     const bBytes = 4 * kMax * padded(N, 8);
     const aBytes = 4 * kMax * mBlock;
-    const s = this.scratch(zeroBytes + parts * (bBytes + aBytes));
-    const zero = this.tile(s, this.threads);
+    // zeros, then each thread's own area: tile scratch, a block of the filter, a block of rows
+    const own = TILE + bBytes + aBytes;
+    const zero = this.scratch(zeroBytes + threads * own);
     new Float32Array(this.memory.buffer, zero, zeroBytes / 4).fill(0);
-    // thread p: its own packing areas, its rows [m0, m1) and columns [j0, j1) of y
-    const rect = (k: KernelCalls, p: number) => {
-      const pb = zero + zeroBytes + p * (bBytes + aBytes);
-      const pa = pb + bBytes;
-      const [b0, b1] = byRows ? share(blocks, parts, p) : [0, blocks];
-      const [j0, j1] = (byRows ? [0, panels] : share(panels, parts, p)).map((q) => Math.min(N, 8 * q)) as [number, number];
+    const work: Work = (k, mine, t) => {
+      const s = mine(zero + zeroBytes);
+      const pb = mine(zero + zeroBytes + TILE);
+      const pa = mine(zero + zeroBytes + TILE + bBytes);
+      const [b0, b1] = byRows ? share(blocks, tasks, t) : [0, blocks];
+      const [j0, j1] = (byRows ? [0, panels] : share(panels, tasks, t)).map((q) => Math.min(N, 8 * q)) as [number, number];
       // k blocks outside, so only one block of the filter is packed at a time: the work area
       // stays a few hundred KiB whatever the batch (the filter gradient's "filter" is dy)
       for (let t0 = 0; t0 < taps; t0 += tapsPerBlock) {
@@ -258,11 +263,11 @@ export class WasmGemm {
           const mc = Math.min(mBlock, M - m0);
           k.packconv(x, g.inH, g.inW, C, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft,
             g.outH, g.outW, M, m0, padded(mc, MR), t0, t1, pa, zero);
-          k.gemm(mc, j1 - j0, kb, pa, 4 * MR * kb, pb, y + 4 * (m0 * N + j0), 4 * N, 4, this.tile(s, p), t0 > 0 ? 1 : 0);
+          k.gemm(mc, j1 - j0, kb, pa, 4 * MR * kb, pb, y + 4 * (m0 * N + j0), 4 * N, 4, s, t0 > 0 ? 1 : 0);
         }
       }
     };
-    if (!team || parts < 2) return rect(this.k, 0);
-    team.run(parts, rect);
+    if (team) team.run(tasks, own, work);
+    else work(this.k, (a) => a, 0);
   }
 }

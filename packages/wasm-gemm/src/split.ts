@@ -1,19 +1,26 @@
 // Helper threads for the kernel on a shared WebAssembly.Memory (tfjs-backend-wasm's threaded
-// build): each helper instantiates the same compiled module on the same memory and runs a list
-// of kernel calls that the calling thread wrote into its control block, while the calling thread
-// runs its own share. A fork-join per product: Atomics.notify to start, Atomics.wait to join.
+// build). Each helper instantiates the same compiled module on the same memory. A product is
+// cut into tasks (lists of kernel calls, independent of each other) written into one control
+// block; the calling thread and the helpers, woken by Atomics.notify, claim tasks one at a time
+// until none is left, so a helper that wakes late or shares its core with other work takes
+// fewer of them, and the calling thread waits (Atomics.wait) only for tasks already claimed.
 
-/** Control block words of one helper (an Int32Array on its own SharedArrayBuffer). */
-const GO = 0; // job number, bumped by the caller to start a job; -1 tells the helper to quit
-const DONE = 1; // job number the helper finished last
-const STATE = 2; // 0 starting, 1 ready, -1 could not instantiate, -2 a call threw
-const COUNT = 3; // calls in the list
-const HEAD = 4;
-/** Words of one call: the function's index in FNS and up to 20 arguments. */
-const REC = 21;
-/** Calls a list holds. */
-const LANE_CALLS = 2048;
+/** Control block words (an Int32Array on a SharedArrayBuffer). */
+const GO = 0; // job number, bumped to start a job; -1 tells the helpers to quit
+const NEXT = 1; // (job tag << 20) | next task to claim
+const NT = 2; // tasks in the job
+const FINISHED = 3; // tasks run
+const FAILED = 4; // tasks whose calls threw (on a helper, which then stops)
+const STRIDE = 5; // bytes between threads' own areas: thread p adds p·STRIDE to marked arguments
+const STATES = 6; // per helper: 0 starting, 1 ready, -1 could not start, -2 a call threw
+/** Most tasks and calls in one job (a product of more runs on the calling thread alone). */
+const MAX_TASKS = 1024;
+const MAX_CALLS = 8192;
+/** Words of one call: the function's index in FNS, a mask of the arguments in the thread's own area, 20 arguments. */
+const REC = 22;
 const FNS = ['gemm', 'pack', 'packconv'] as const;
+/** Added to an address in a recorded call: "in the running thread's own area". */
+const OWN = 2 ** 32;
 
 /** The kernel's exports, as this package calls them. */
 export interface KernelCalls {
@@ -25,68 +32,95 @@ export interface KernelCalls {
   ): void;
 }
 
+/** Task t's calls on `k`; `own(addr)` is an address in the running thread's own area (thread 0's given). */
+export type Work = (k: KernelCalls, own: (addr: number) => number, t: number) => void;
+
+interface Layout {
+  tasks: number;
+  flags: number;
+  recs: number;
+}
+
+const layout = (helpers: number): Layout => {
+  const tasks = STATES + helpers;
+  return { tasks, flags: tasks + MAX_TASKS + 1, recs: tasks + 2 * MAX_TASKS + 1 };
+};
+
+// Claims and runs tasks of job `tag` as thread p until none is left. The same code runs on the
+// calling thread (below) and, as text, on each helper.
+const CLAIM_SRC = (L: Layout) => `(c, fns, p, tag, args) => {
+  const base = p * c[${STRIDE}];
+  for (;;) {
+    const v = Atomics.load(c, ${NEXT});
+    if (v >>> 20 !== tag || (v & 0xfffff) >= c[${NT}]) return;
+    if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
+    const t = v & 0xfffff;
+    for (let o = c[${L.tasks} + t]; o < c[${L.tasks} + t + 1]; o += ${REC}) {
+      const m = c[o + 1];
+      for (let i = 0; i < 20; i++) args[i] = c[o + 2 + i] + ((m >> i) & 1 ? base : 0);
+      fns[c[o]](...args);
+    }
+    Atomics.store(c, ${L.flags} + t, (tag << 8) | p);
+    Atomics.add(c, ${FINISHED}, 1);
+    Atomics.notify(c, ${FINISHED});
+  }
+}`;
+
 // A helper: plain JavaScript for a Node worker (`eval: true`, workerData) or a browser worker
 // (Blob URL, the same data by postMessage).
-const HELPER_SRC = `
-const start = ({ module, memory, ctl }) => {
+const helperSrc = (L: Layout) => `
+const claim = ${CLAIM_SRC(L)};
+const start = ({ module, memory, ctl, h }) => {
   const c = new Int32Array(ctl);
   let fns;
   try {
     const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
     fns = [${FNS.map((f) => `k.${f}`).join(', ')}];
   } catch {
-    Atomics.store(c, ${STATE}, -1);
+    Atomics.store(c, ${STATES} + h, -1);
     return;
   }
-  Atomics.store(c, ${STATE}, 1);
-  for (let seen = 0; ;) {
+  // jobs started before this helper was ready are left to the others
+  let seen = Atomics.load(c, ${GO});
+  Atomics.store(c, ${STATES} + h, 1);
+  const args = new Array(20);
+  for (;;) {
     Atomics.wait(c, ${GO}, seen);
     const go = Atomics.load(c, ${GO});
     if (go < 0) return;
     if (go === seen) continue;
     seen = go;
     try {
-      for (let i = 0, n = c[${COUNT}]; i < n; i++) {
-        const o = ${HEAD} + i * ${REC};
-        fns[c[o]](...c.subarray(o + 1, o + ${REC}));
-      }
+      claim(c, fns, h + 1, go & 0x7ff, args);
     } catch {
-      Atomics.store(c, ${STATE}, -2);
+      Atomics.store(c, ${STATES} + h, -2);
+      Atomics.add(c, ${FAILED}, 1);
+      Atomics.notify(c, ${FINISHED});
+      return;
     }
-    Atomics.store(c, ${DONE}, seen);
-    Atomics.notify(c, ${DONE});
   }
 };
 if (typeof require === 'function') start(require('node:worker_threads').workerData);
 else self.onmessage = (e) => start(e.data);
 `;
 
-interface Helper {
-  ctl: Int32Array<SharedArrayBuffer>;
-  stop(): void;
-  /** Calls in the list being written; 0 = nothing to run. */
-  count: number;
-  /** Job number of the job in flight, or 0. */
-  job: number;
-}
-
-type Start = (data: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: SharedArrayBuffer }, onError: () => void) => () => void;
+type Start = (src: string, data: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: SharedArrayBuffer; h: number }, onError: () => void) => () => void;
 
 /** How this engine starts a helper, or undefined where the calling thread may not block (a browser page). */
 function starter(): Start | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const threads = proc?.getBuiltinModule?.('node:worker_threads') as typeof import('node:worker_threads') | undefined;
   if (threads) {
-    return (data, onError) => {
-      const w = new threads.Worker(HELPER_SRC, { eval: true, workerData: data });
+    return (src, data, onError) => {
+      const w = new threads.Worker(src, { eval: true, workerData: data });
       w.on('error', onError);
       w.unref();
       return () => void w.terminate();
     };
   }
   if (typeof Worker === 'undefined' || typeof Blob === 'undefined' || 'document' in globalThis) return undefined;
-  return (data, onError) => {
-    const url = URL.createObjectURL(new Blob([HELPER_SRC], { type: 'text/javascript' }));
+  return (src, data, onError) => {
+    const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
     const w = new Worker(url);
     URL.revokeObjectURL(url);
     w.onerror = onError;
@@ -100,122 +134,115 @@ export function canSplit(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer && starter() !== undefined;
 }
 
-/** Kernel calls as data, [index in FNS, ...arguments], so any thread can run them. */
-type Call = number[];
-
-/** A KernelCalls that appends each call to `list` instead of running it. */
-function record(list: Call[]): KernelCalls {
-  const put = (f: number) => (...args: number[]) => void list.push([f, ...args]);
-  return { gemm: put(0), pack: put(1), packconv: put(2) };
-}
-
-/** Runs `calls` on this thread's instance `k`. */
-function exec(k: KernelCalls, calls: Call[]): void {
-  const fns = FNS.map((f) => k[f] as (...args: number[]) => void);
-  for (const [f, ...args] of calls) fns[f!]!(...args);
-}
+type Claim = (c: Int32Array, fns: ((...a: number[]) => void)[], p: number, tag: number, args: number[]) => void;
 
 /**
- * `helpers` threads running kernel calls on `memory`. `run(parts, work)` records the calls of
- * `work(k, p)` for each part p < parts, runs part 0 on the calling thread and part 1 + h on
- * helper h at the same time, and returns when all have run. A helper
- * that is not ready yet (it starts in the background), could not start, or failed has its list
- * run on the calling thread instead, with the same result; one that does not answer within
- * `timeoutMs` stops the helpers for good (`notice` says so in one line).
+ * `helpers` threads running kernel calls on `memory` with the calling thread. `run(tasks,
+ * stride, work)` records the calls of `work(k, own, t)` for each task t, runs them on whichever
+ * thread claims each first, and returns when all have run: results do not depend on which
+ * thread ran what. Tasks claimed by a helper that failed, or that did not finish within
+ * `timeoutMs` (the helpers are then stopped for good and `notice` says so in one line), are run
+ * again on the calling thread.
  */
 export class Team {
   notice: string | undefined;
-  private readonly helpers: Helper[] = [];
-  private done = 0;
+  private readonly ctl: Int32Array<SharedArrayBuffer>;
+  private readonly L: Layout;
+  private readonly stops: (() => void)[] = [];
+  private readonly fns: ((...a: number[]) => void)[];
+  private readonly claim: Claim;
+  private readonly local: KernelCalls;
+  private job = 0;
+  private byHelpers = 0;
 
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly local: KernelCalls, helpers: number, private readonly timeoutMs = 10_000) {
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, local: KernelCalls, readonly size: number, private readonly timeoutMs = 10_000) {
     const start = starter();
     if (!start) throw new Error('wasm-gemm: helper threads cannot run here');
-    for (let h = 0; h < helpers; h++) {
-      const ctl = new Int32Array(new SharedArrayBuffer(4 * (HEAD + REC * LANE_CALLS)));
-      const helper: Helper = { ctl, stop: () => undefined, count: 0, job: 0 };
-      helper.stop = start({ module, memory, ctl: ctl.buffer }, () => Atomics.store(ctl, STATE, -1));
-      this.helpers.push(helper);
-    }
+    this.L = layout(size);
+    this.ctl = new Int32Array(new SharedArrayBuffer(4 * (this.L.recs + REC * MAX_CALLS)));
+    this.local = local;
+    this.fns = FNS.map((f) => local[f] as (...a: number[]) => void);
+    // the helpers' claim loop, one text for every thread
+    this.claim = new Function(`return ${CLAIM_SRC(this.L)}`)() as Claim;
+    const src = helperSrc(this.L);
+    for (let h = 0; h < size; h++) this.stops.push(start(src, { module, memory, ctl: this.ctl.buffer, h }, () => Atomics.store(this.ctl, STATES + h, -1)));
   }
 
-  /** Helper threads (some may not be ready yet). */
-  get size(): number {
-    return this.helpers.length;
-  }
-
-  /** Jobs that helpers ran (a list each). */
+  /** Tasks that helpers ran. */
   get jobs(): number {
-    return this.done;
+    return this.byHelpers;
   }
 
   /** Resolves, once every helper has started or failed to (or after 10 s), to the number that run. */
   async ready(): Promise<number> {
     const until = performance.now() + 10_000;
-    const states = () => this.helpers.map((h) => Atomics.load(h.ctl, STATE));
+    const states = () => Array.from(this.ctl.subarray(STATES, STATES + this.size));
     while (states().includes(0) && performance.now() < until) await new Promise((r) => setTimeout(r, 2));
     return this.notice ? 0 : states().filter((st) => st === 1).length;
   }
 
-  /**
-   * Runs part 0 here and part 1 + h on helper h (parts ≤ size + 1), all at once; lists longer
-   * than a control block holds go in rounds (a fork-join each), every list in its own order.
-   */
-  run(parts: number, work: (k: KernelCalls, p: number) => void): void {
-    const lists = Array.from({ length: parts }, (_, p) => {
-      const calls: Call[] = [];
-      work(record(calls), p);
-      return calls;
-    });
-    const rounds = Math.max(1, ...lists.slice(1).map((l) => Math.ceil(l.length / LANE_CALLS)));
-    for (let r = 0; r < rounds; r++) {
-      this.helpers.forEach((h, i) => this.start(h, (lists[1 + i] ?? []).slice(r * LANE_CALLS, (r + 1) * LANE_CALLS)));
-      const own = lists[0] ?? [];
-      try {
-        exec(this.local, own.slice(Math.floor((own.length * r) / rounds), Math.floor((own.length * (r + 1)) / rounds)));
-      } finally {
-        for (const h of this.helpers) {
-          if (h.job && !this.join(h)) this.stopAll(`wasm-gemm: a helper thread did not answer within ${this.timeoutMs} ms; products run on one thread from now on`);
-          // not started, failed or timed out: the calling thread runs the list (same calls, same result)
-          if (h.count && (!h.job || Atomics.load(h.ctl, STATE) !== 1)) this.replay(h);
-          else if (h.job) this.done++;
-          h.job = 0;
-          h.count = 0;
+  /** Runs tasks 0 … tasks − 1 of `work` on this thread and the helpers; thread p's own area is p·stride bytes after thread 0's. */
+  run(tasks: number, stride: number, work: Work): void {
+    const c = this.ctl;
+    const L = this.L;
+    const calls: number[][] = [];
+    const starts: number[] = [];
+    const rec = (f: number) => (...args: number[]) => void calls.push([f, args.reduce((m, a, i) => m | (a >= OWN ? 1 << i : 0), 0), ...args.map((a) => (a >= OWN ? a - OWN : a))]);
+    const k: KernelCalls = { gemm: rec(0), pack: rec(1), packconv: rec(2) };
+    for (let t = 0; t < tasks; t++) {
+      starts.push(calls.length);
+      work(k, (addr) => addr + OWN, t);
+    }
+    starts.push(calls.length);
+    if (calls.length > MAX_CALLS || tasks > MAX_TASKS) {
+      // more than the control block holds: all here, as on one thread
+      for (let t = 0; t < tasks; t++) work(this.local, (addr) => addr, t);
+      return;
+    }
+    calls.forEach((call, i) => c.set(call, L.recs + i * REC));
+    starts.forEach((s, t) => (c[L.tasks + t] = L.recs + s * REC));
+    c.fill(0, L.flags, L.flags + tasks);
+    c[NT] = tasks;
+    c[STRIDE] = stride;
+    Atomics.store(c, FINISHED, 0);
+    Atomics.store(c, FAILED, 0);
+    this.job = (this.job + 1) & 0x7ff || 1;
+    const tag = this.job;
+    Atomics.store(c, NEXT, tag << 20);
+    const go = (Atomics.load(c, GO) + 1) & 0x3fffffff || 1;
+    if (!this.notice) {
+      Atomics.store(c, GO, go);
+      Atomics.notify(c, GO);
+    }
+    const args: number[] = new Array<number>(20);
+    try {
+      this.claim(c, this.fns, 0, tag, args);
+    } finally {
+      // tasks the helpers claimed: wait for them; run again here any that failed or timed out
+      const until = performance.now() + this.timeoutMs;
+      for (let n = Atomics.load(c, FINISHED); n + Atomics.load(c, FAILED) < tasks; n = Atomics.load(c, FINISHED)) {
+        const left = until - performance.now();
+        if (left <= 0) {
+          this.stop(`wasm-gemm: a helper thread did not finish its part within ${this.timeoutMs} ms; products run on one thread from now on`);
+          break;
+        }
+        Atomics.wait(c, FINISHED, n, left);
+      }
+      for (let t = 0; t < tasks; t++) {
+        const flag = Atomics.load(c, L.flags + t);
+        if (flag >>> 8 === tag) {
+          if (flag & 0xff) this.byHelpers++;
+          continue;
+        }
+        for (let o = c[L.tasks + t]!; o < c[L.tasks + t + 1]!; o += REC) {
+          for (let i = 0; i < 20; i++) args[i] = c[o + 2 + i]!;
+          this.fns[c[o]!]!(...args);
         }
       }
     }
   }
 
-  /** Writes `calls` into helper h's control block and wakes it, if it is ready. */
-  private start(h: Helper, calls: Call[]): void {
-    calls.forEach(([f, ...args], i) => {
-      h.ctl[HEAD + i * REC] = f!;
-      h.ctl.set(args, HEAD + i * REC + 1);
-    });
-    h.count = calls.length;
-    if (!h.count || this.notice || Atomics.load(h.ctl, STATE) !== 1) return;
-    Atomics.store(h.ctl, COUNT, h.count);
-    h.job = (Atomics.load(h.ctl, GO) + 1) & 0x3fffffff || 1;
-    Atomics.store(h.ctl, GO, h.job);
-    Atomics.notify(h.ctl, GO);
-  }
-
-  /** Waits for helper `h`'s job; false when it timed out. */
-  private join(h: Helper): boolean {
-    const until = performance.now() + this.timeoutMs;
-    for (let done = Atomics.load(h.ctl, DONE); done !== h.job; done = Atomics.load(h.ctl, DONE)) {
-      const left = until - performance.now();
-      if (left <= 0) return false;
-      Atomics.wait(h.ctl, DONE, done, left);
-    }
-    return true;
-  }
-
-  private replay(h: Helper): void {
-    exec(this.local, Array.from({ length: h.count }, (_, i) => Array.from(h.ctl.subarray(HEAD + i * REC, HEAD + (i + 1) * REC))));
-  }
-
-  private stopAll(notice: string): void {
+  private stop(notice: string): void {
     this.notice ??= notice;
     console.warn(notice);
     this.dispose();
@@ -223,12 +250,8 @@ export class Team {
 
   /** Stops the helper threads (idempotent). */
   dispose(): void {
-    for (const h of this.helpers) {
-      Atomics.store(h.ctl, GO, -1);
-      Atomics.notify(h.ctl, GO);
-      h.stop();
-      h.stop = () => undefined;
-      Atomics.store(h.ctl, STATE, -1);
-    }
+    Atomics.store(this.ctl, GO, -1);
+    Atomics.notify(this.ctl, GO);
+    for (const stop of this.stops.splice(0)) stop();
   }
 }
