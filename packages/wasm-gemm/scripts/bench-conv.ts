@@ -42,7 +42,7 @@ for (const [model, h, w, ci, co, k, pad] of LAYERS) {
   const q = k - 1 - p;
   const tag = `${model} ${h}×${w}×${ci}→${co}`;
   calls.push({ name: `fwd ${tag}`, flops, run: () => tf.conv2d(x, f, 1, pad) });
-  if (!model.endsWith(' 1')) calls.push({ name: `∂x  ${tag}`, flops, run: () => tf.conv2d(dy, ft, 1, [[0, 0], [q, q + (h - ho)], [q, q + (w - wo)], [0, 0]]) });
+  if (!model.endsWith(' 1')) calls.push({ name: `∂x  ${tag}`, flops, run: () => tf.conv2d(dy, ft, 1, [[0, 0], [q, q], [q, q], [0, 0]]) });
   calls.push({ name: `∂W  ${tag}`, flops, run: () => tf.conv2d(xt, dyt, 1, [[0, 0], [p, p], [p, p], [0, 0]]) });
 }
 
