@@ -151,7 +151,7 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     `      ${set('j', '(i32.add (local.get $j) (local.get $w))')}`,
     '      (br $jloop))))',
   );
-  emit(...packconvWat(), ...col2imWat());
+  emit(...packconvWat());
   emit(')');
   return lines.join('\n') + '\n';
 }
@@ -232,55 +232,6 @@ function packconvWat() {
     '  )',
   );
   return l;
-}
-
-// col2im: adds rows [m0, m0 + rows) of a convolution's im2col-shaped gradient (row-major at
-// src, KH·KW·C columns, tap-major as packconv's) into the input gradient dx[N, H, W, C] (NHWC,
-// zeroed by the caller) at the pixels their taps read, skipping taps outside the image. Row m
-// is output pixel (n, oi, oj); its tap (a, b) reads x[n, oi·sh − pt + a, oj·sw − pl + b, ·].
-function col2imWat() {
-  const get = (n) => `(local.get $${n})`;
-  const set = (n, v) => `(local.set $${n} ${v})`;
-  const params = ['dx', 'H', 'W', 'C', 'KH', 'KW', 'sh', 'sw', 'pt', 'pl', 'Ho', 'Wo', 'm0', 'rows', 'src'];
-  return [
-    `  (func (export "col2im") ${params.map((p) => `(param $${p} i32)`).join(' ')}`,
-    '    (local $r i32) (local $m i32) (local $n i32) (local $rem i32) (local $ih i32) (local $iw i32) (local $a i32) (local $b i32)',
-    '    (local $d i32) (local $c i32) (local $cb i32) (local $hwo i32)',
-    `    ${set('hwo', '(i32.mul (local.get $Ho) (local.get $Wo))')}`,
-    `    ${set('cb', '(i32.shl (local.get $C) (i32.const 2))')}`,
-    '    (block $rdone (loop $rloop',
-    '      (br_if $rdone (i32.ge_s (local.get $r) (local.get $rows)))',
-    `      ${set('m', '(i32.add (local.get $m0) (local.get $r))')}`,
-    `      ${set('n', '(i32.div_u (local.get $m) (local.get $hwo))')}`,
-    `      ${set('rem', '(i32.sub (local.get $m) (i32.mul (local.get $n) (local.get $hwo)))')}`,
-    `      ${set('ih', '(i32.sub (i32.mul (i32.div_u (local.get $rem) (local.get $Wo)) (local.get $sh)) (local.get $pt))')}`,
-    `      ${set('iw', '(i32.sub (i32.mul (i32.rem_u (local.get $rem) (local.get $Wo)) (local.get $sw)) (local.get $pl))')}`,
-    `      ${set('a', '(i32.const 0)')}`,
-    '      (loop $aloop',
-    `        ${set('b', '(i32.const 0)')}`,
-    '        (loop $bloop',
-    '          (if (i32.and (i32.lt_u (i32.add (local.get $ih) (local.get $a)) (local.get $H)) (i32.lt_u (i32.add (local.get $iw) (local.get $b)) (local.get $W))) (then',
-    `            ${set('d', `(i32.add ${get('dx')} (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul ${get('n')} ${get('H')}) (i32.add ${get('ih')} ${get('a')})) ${get('W')}) (i32.add ${get('iw')} ${get('b')})) ${get('C')}) (i32.const 2)))`)}`,
-    `            ${set('c', '(i32.const 0)')}`,
-    '            (block $vdone (loop $vloop',
-    '              (br_if $vdone (i32.gt_u (i32.add (local.get $c) (i32.const 16)) (local.get $cb)))',
-    '              (v128.store (i32.add (local.get $d) (local.get $c)) (f32x4.add (v128.load (i32.add (local.get $d) (local.get $c))) (v128.load (i32.add (local.get $src) (local.get $c)))))',
-    `              ${set('c', '(i32.add (local.get $c) (i32.const 16))')}`,
-    '              (br $vloop)))',
-    '            (block $edone (loop $eloop',
-    '              (br_if $edone (i32.ge_u (local.get $c) (local.get $cb)))',
-    '              (f32.store (i32.add (local.get $d) (local.get $c)) (f32.add (f32.load (i32.add (local.get $d) (local.get $c))) (f32.load (i32.add (local.get $src) (local.get $c)))))',
-    `              ${set('c', '(i32.add (local.get $c) (i32.const 4))')}`,
-    '              (br $eloop)))))',
-    `          ${set('src', '(i32.add (local.get $src) (local.get $cb))')}`,
-    `          ${set('b', '(i32.add (local.get $b) (i32.const 1))')}`,
-    '          (br_if $bloop (i32.lt_s (local.get $b) (local.get $KW))))',
-    `        ${set('a', '(i32.add (local.get $a) (i32.const 1))')}`,
-    '        (br_if $aloop (i32.lt_s (local.get $a) (local.get $KH))))',
-    `      ${set('r', '(i32.add (local.get $r) (i32.const 1))')}`,
-    '      (br $rloop)))',
-    '  )',
-  ];
 }
 
 const shuffle = (x, y, lanes) => `(i8x16.shuffle ${lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b)).join(' ')} ${x} ${y})`;
