@@ -38,6 +38,24 @@ describe('runSpeed', () => {
     expect(report.matmul?.perShape).toHaveLength(5);
   });
 
+  it('makes each batch before the clock starts, as the PyTorch reference does', async () => {
+    await useBackend('wasm');
+    let t = 0;
+    const ds = blobs({ seed: 1 });
+    // every batch made costs 100 ms of the injected clock
+    const slowData = {
+      ...ds,
+      batches: (o: Parameters<typeof ds.batches>[0]) => ({
+        [Symbol.asyncIterator]() {
+          const it = ds.batches(o)[Symbol.asyncIterator]();
+          return { next: async () => ((t += 100), it.next()), return: async () => (await it.return?.()) ?? { done: true as const, value: undefined } };
+        },
+      }),
+    };
+    const report = await runSpeed({ ...base, rules: { bp }, dataset: slowData, steps: 3, warmup: 1, layersPeer: false, now: () => (t += 1) });
+    expect(report.results[0]!.stepMs).toBe(1);
+  });
+
   it('with compareGemm, times each rule again on XNNPACK, beside wasm-gemm, and leaves wasm-gemm installed', async () => {
     await useBackend('wasm');
     const variant = wasmGemmVariant();
