@@ -41,9 +41,9 @@ type Coefficients<K extends string> = { readonly [P in K]?: number };
  * frees it as the backward pass moves down, while parameter gradients pile up until the update.
  * - `tape` rules (BP, FA, DFA, sign-symmetry) peak at some block k of their one backward pass:
  *   Σ_(i<k) saved_i + Σ_(i>k) P_i + work_k + P_k + ℓ·B·classes (+ what `holds` adds), or in the
- *   update, every gradient alive plus 4 weight-sized temporaries of the largest block.
+ *   update, every gradient alive plus the momentum update's 2 weight-sized buffers for the largest block.
  * - `block` rules (MEM-DFA, DRTP) hold one block's working set at a time: the larger of its
- *   update (P + 4W + B·(in + out + classes)) and its local backward pass (work + ℓ·B·classes + P).
+ *   update (P + 2W + B·(in + out + classes) + its input) and its local backward pass (work + ℓ·B·classes + P).
  * work = a·B·in + b·B·out + c·B·pre (conv) + d·B·pre (pooled conv); saved_i = B·out_i + s·B·pre_i
  * (pooled conv). See the profiler's memory-model.ts for the fit.
  */

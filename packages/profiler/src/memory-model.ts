@@ -77,7 +77,9 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
 // (long-fc-2/10/30 at batch 256–2048, long-conv-2/10/30 at 64–512). The fit keeps every step's
 // under-prediction within 5 % (a budget check that under-predicts lets through a run that does
 // not fit) with the smallest worst error. Worst under / over-prediction (predicted/measured − 1):
-// bp, fa, kp −5.0 / +10 % (128-wide MLPs at batch 1024 / 128), dfa −5.0 / +11 %, mem-dfa and
+// bp, fa −5.0 / +26 %, kp −5.0 / +33 %, dfa −5.0 / +26 %, the sign family −5.0 / +34 % (the
+// over-predictions on the smallest MLPs at batch 32, steps under 1 MiB; they grew from +10 % when
+// wasm-gemm stopped making transposed copies and the momentum update was fused), mem-dfa and
 // drtp −5.0 / +33 % (over on an 8×8 three-conv net of 1 MiB; on the long nets within 1 %).
 // Causes found on the way: a batch-norm block's local pass (MEM-DFA, DRTP) holds ~5.5 more
 // activation-sized tensors (x̂, the value before the activation, dy·x̂, the centred gradient's
@@ -87,6 +89,12 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
 // Neither pooling kind needs scratch with core's own gradients (d fits ≈ 0).
 
 const F32 = 4;
+/**
+ * Weight-sized buffers the momentum update makes for the weight it applies: core's fused wasm
+ * kernel (FblMomentum) writes the new accumulator and the new weight, 2·W, and the old ones are
+ * freed as they are assigned. tfjs's four kernels (the cpu fallback) hold one more, m·accum.
+ */
+const UPDATE_SCRATCH = 2;
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 // not Math.max(...xs): spreading a long array overflows the stack
 const max = (xs: readonly number[]) => xs.reduce((a, b) => Math.max(a, b), -Infinity);
@@ -110,7 +118,7 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
     return max(blocks.map((x, k) => {
       // the block's input, held until its update is applied (the first block's is the batch)
       const input = k > 0 ? B * x.in : 0;
-      const update = x.params + 3 * x.weights + B * (x.out + classes) + input;
+      const update = x.params + UPDATE_SCRATCH * x.weights + B * (x.out + classes) + input;
       // a·B·in: working copies of the input (∂W = xᵀ·dy transposes it), for every block
       const local = input + a * B * x.in + b * B * x.out + loss * B * classes + x.params + c * conv(x) + d * avgPooled(x);
       return Math.max(update, local + (x.bn ? (x.conv ? kConv : kDense) * B * x.out : 0));
@@ -138,15 +146,14 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
   const convBn = hidden.filter((x) => x.conv && x.bn).map((x) => x.out);
   const term = ([k, c]: readonly [number, number], outs: number[]) => (outs.length ? Math.max(0, B * (k * sum(outs) + c * max(outs))) : 0);
   const bn = term(m.batchNorm.dense, denseBn) + term(m.batchNorm.conv, convBn);
-  // or the update, with every gradient alive and 3·W of scratch for the largest weight (core's
-  // momentum update: m·accum, accum + g, lr·accum)
-  return Math.max(peak + bn, m.holds === 'feedback-grads' ? learnedUpdate(P, W) : sum(P) + 3 * max(W));
+  // or the update, with every gradient alive and the optimizer's scratch for the largest weight
+  return Math.max(peak + bn, m.holds === 'feedback-grads' ? learnedUpdate(P, W) : sum(P) + UPDATE_SCRATCH * max(W));
 }
 
 /**
  * The update of a rule that learns its feedback (KP), block by block: block k's gradients and its
  * B_k's (shaped like W_k, every block but the first), the later blocks' gradients not yet
- * applied, and 3·W_k of the optimizer's scratch; the earlier blocks' are applied and freed.
+ * applied, and 3·W_k of scratch (KP's update of W_k and B_k, as measured); the earlier blocks' are applied and freed.
  */
 function learnedUpdate(P: readonly number[], W: readonly number[]): number {
   let peak = 0;

@@ -215,29 +215,36 @@ export class Team {
       Atomics.notify(c, GO);
     }
     const args: number[] = new Array<number>(20);
+    let thrown: { error: unknown } | undefined;
     try {
       this.claim(c, this.fns, 0, tag, args);
-    } finally {
-      // tasks the helpers claimed: wait for them; run again here any that failed or timed out
-      const until = performance.now() + this.timeoutMs;
-      for (let n = Atomics.load(c, FINISHED); n + Atomics.load(c, FAILED) < tasks; n = Atomics.load(c, FINISHED)) {
-        const left = until - performance.now();
-        if (left <= 0) {
-          this.stop(`wasm-gemm: a helper thread did not finish its part within ${this.timeoutMs} ms; products run on one thread from now on`);
-          break;
-        }
-        Atomics.wait(c, FINISHED, n, left);
+    } catch (error) {
+      thrown = { error };
+    }
+    // no more claims (a helper waking late for this job then finds none); wait for the claimed
+    // tasks (all of them, or all but the one that threw here)
+    const claimed = Math.min(tasks, Atomics.exchange(c, NEXT, (tag << 20) | 0xfffff) & 0xfffff);
+    const wanted = thrown ? claimed - 1 : tasks;
+    const until = performance.now() + this.timeoutMs;
+    for (let n = Atomics.load(c, FINISHED); n + Atomics.load(c, FAILED) < wanted; n = Atomics.load(c, FINISHED)) {
+      const left = until - performance.now();
+      if (left <= 0) {
+        this.stop(`wasm-gemm: a helper thread did not finish its part within ${this.timeoutMs} ms; products run on one thread from now on`);
+        break;
       }
-      for (let t = 0; t < tasks; t++) {
-        const flag = Atomics.load(c, L.flags + t);
-        if (flag >>> 8 === tag) {
-          if (flag & 0xff) this.byHelpers++;
-          continue;
-        }
-        for (let o = c[L.tasks + t]!; o < c[L.tasks + t + 1]!; o += REC) {
-          for (let i = 0; i < 20; i++) args[i] = c[o + 2 + i]!;
-          this.fns[c[o]!]!(...args);
-        }
+      Atomics.wait(c, FINISHED, n, left);
+    }
+    if (thrown) throw thrown.error;
+    // any task a helper failed or did not finish in time runs again here (same calls, same result)
+    for (let t = 0; t < tasks; t++) {
+      const flag = Atomics.load(c, L.flags + t);
+      if (flag >>> 8 === tag) {
+        if (flag & 0xff) this.byHelpers++;
+        continue;
+      }
+      for (let o = c[L.tasks + t]!; o < c[L.tasks + t + 1]!; o += REC) {
+        for (let i = 0; i < 20; i++) args[i] = c[o + 2 + i]!;
+        this.fns[c[o]!]!(...args);
       }
     }
   }
