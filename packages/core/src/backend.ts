@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { installWasmGemm, uninstallWasmGemm } from '@feedback-lab/wasm-gemm';
+import { installWasmGemm, setGemmThreads, uninstallWasmGemm } from '@feedback-lab/wasm-gemm';
 import { FblError } from './errors';
 
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -48,7 +48,7 @@ export interface BackendInfo {
   simd?: boolean;
   /** Why the fallback happened. */
   reason?: string;
-  /** wasm: threads in XNNPACK's pool (1 unless more were asked for and could start). */
+  /** wasm: threads its products run on (wasm-gemm's, XNNPACK's pool staying at one; XNNPACK's pool without wasm-gemm), 1 unless more were asked for and could start. */
   threads?: number;
   /** One line for the user when fewer threads than asked for run (why). */
   notice?: string;
@@ -80,27 +80,42 @@ function allCores(): number {
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }
 
-/** Starts the wasm backend with `threads` threads where that works; otherwise one, with a notice. */
-async function startWasm(threads: number): Promise<{ threads: number; notice?: string }> {
+/**
+ * Starts the wasm backend with `threads` threads where that works; otherwise one, with a notice.
+ * With wasm-gemm (`gemm`), its products and convolutions take the threads and XNNPACK's pool
+ * stays at one thread: the pool's threads spin between jobs and took the core wasm-gemm's helper
+ * needed (BP's step 34.6 ms with both pools at two threads, 22.7 ms this way, 20.0 ms on one
+ * thread; docs/wasm-gemm.md, "Two cores").
+ */
+async function startWasm(threads: number, gemm: boolean): Promise<{ threads: number; notice?: string }> {
   const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  setGemmThreads(undefined);
   if (threads <= 1) return { threads: 1 };
   if (!isNode) return { threads: 1, notice: `wasm threads: ${threads} asked for, but threads run only in Node here (the browser needs cross-origin isolation); using one thread` };
   // not tf.findBackend: that would start the backend (single-threaded) to answer
   if ((tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm) return { threads: 1, notice: `wasm threads: the wasm backend had already started in this process; using one thread` };
   try {
     const { initThreadedWasm } = await import('./wasm-threads');
-    const got = await initThreadedWasm(threads);
-    return got === threads ? { threads } : { threads: got, notice: `wasm threads: ${threads} asked for, ${got} started` };
+    const pool = gemm ? 1 : threads;
+    const got = await initThreadedWasm(pool);
+    if (got !== pool) return { threads: got, notice: `wasm threads: ${threads} asked for, ${got} started` };
+    if (gemm) setGemmThreads(threads);
+    return { threads };
   } catch (err) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     return { threads: 1, notice: `wasm threads: could not start ${threads} (${err instanceof Error ? err.message : String(err)}); using one thread` };
   }
 }
 
+/** Whether wasm-gemm is wanted: `gemm` if given, else not when FBL_WASM_GEMM is 0, off, false or no. */
+function gemmWanted(wanted: boolean | undefined): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FBL_WASM_GEMM;
+  return wanted ?? !/^(0|off|false|no)$/i.test(env ?? '');
+}
+
 /** Installs wasm-gemm's product over XNNPACK's unless turned off; undefined when it is off or cannot run. */
 function startGemm(wanted: boolean | undefined): 'relaxed' | 'simd' | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FBL_WASM_GEMM;
-  if (wanted === false || (wanted === undefined && /^(0|off|false|no)$/i.test(env ?? ''))) {
+  if (!gemmWanted(wanted)) {
     uninstallWasmGemm();
     return undefined;
   }
@@ -129,7 +144,7 @@ export async function selectBackend(
   let reason: string | undefined;
   try {
     await loadBackend(requested);
-    const threaded = requested === 'wasm' ? await startWasm(threads) : undefined;
+    const threaded = requested === 'wasm' ? await startWasm(threads, gemmWanted(opts.gemm)) : undefined;
     const ok = await tf.setBackend(requested);
     if (ok) {
       await tf.ready();

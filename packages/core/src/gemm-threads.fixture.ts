@@ -1,8 +1,9 @@
 // Run by gemm-threads.test.ts in a child process with FBL_THREADS set: products and a
 // convolution through @feedback-lab/wasm-gemm on the wasm backend (the threaded build's shared
-// memory with FBL_THREADS=2), printed as one JSON line: the threads wasm-gemm runs on, the
-// tasks its helper ran, and the results' float32 bits (base64).
+// memory with FBL_THREADS=2), printed as one JSON line: the threads wasm-gemm runs on, XNNPACK's
+// pool size, the tasks its helper ran, and the results' float32 bits (base64).
 import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { WasmGemm, type WasmBackendLike } from '@feedback-lab/wasm-gemm';
 import { selectBackend } from './index';
 
@@ -20,4 +21,4 @@ const y2 = tf.zerosLike(y);
 gemm.multiply(64, 800, 784, gemm.address(x), false, gemm.address(w), false, gemm.address(y2));
 const results = [y, y2, tf.matMul(x, d, true, false), tf.matMul(d, w, false, true), tf.conv2d(img, f, 1, 'same')];
 const bits = results.map((t) => Buffer.from((t.dataSync() as Float32Array).buffer).toString('base64'));
-process.stdout.write(JSON.stringify({ backendThreads: info.threads, threads: gemm.threads, helped: gemm.splits, bits }) + '\n');
+process.stdout.write(JSON.stringify({ backendThreads: info.threads, threads: gemm.threads, pool: getThreadsCount(), helped: gemm.splits, bits }) + '\n');

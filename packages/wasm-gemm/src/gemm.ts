@@ -53,6 +53,17 @@ const TASKS_PER_THREAD = 4;
 
 const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
 
+let gemmThreads: number | undefined;
+/**
+ * Threads a WasmGemm on a shared memory splits large products over when its constructor is not
+ * told (undefined: the threaded build's pool size). Core's `selectBackend` sets it from
+ * `--threads` / FBL_THREADS and keeps XNNPACK's own pool at one thread (see docs/wasm-gemm.md,
+ * "Two cores").
+ */
+export function setGemmThreads(threads: number | undefined): void {
+  gemmThreads = threads;
+}
+
 let relaxedOk: boolean | undefined;
 /** Whether this engine runs relaxed SIMD (Node ≥ 22, Chrome ≥ 114; Node 20 with --experimental-wasm-relaxed-simd). */
 export function relaxedSimdSupported(): boolean {
@@ -103,8 +114,8 @@ export class WasmGemm {
   private bufBytes = 0;
 
   /**
-   * `threads`: the threads to split large products over; by default the threaded build's pool
-   * size where the memory is shared, else 1. More than 1 needs a shared memory and a thread that
+   * `threads`: the threads to split large products over; by default `setGemmThreads`'s, else the
+   * threaded build's pool size, where the memory is shared, else 1. More than 1 needs a shared memory and a thread that
    * may block (not a browser page): elsewhere it is 1.
    */
   constructor(
@@ -120,7 +131,7 @@ export class WasmGemm {
     this.k = new WebAssembly.Instance(this.mod, { env: { memory } }).exports as unknown as KernelCalls;
     this.memory = memory;
     this.variant = variant;
-    const threads = opts.threads ?? (shared ? (backend.wasm.tfjs?.getThreadsCount?.() ?? 1) : 1);
+    const threads = opts.threads ?? (shared ? (gemmThreads ?? backend.wasm.tfjs?.getThreadsCount?.() ?? 1) : 1);
     this.threads = threads > 1 && canSplit(memory) ? Math.floor(threads) : 1;
     this.timeoutMs = opts.timeoutMs;
   }

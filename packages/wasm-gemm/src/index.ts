@@ -1,2 +1,2 @@
-export { WasmGemm, relaxedSimdSupported, type GemmVariant, type WasmBackendLike } from './gemm';
+export { WasmGemm, relaxedSimdSupported, setGemmThreads, type GemmVariant, type WasmBackendLike } from './gemm';
 export { installWasmGemm, uninstallWasmGemm, wasmGemmVariant, TRANSPOSES_IN_PLACE } from './register';
