@@ -153,7 +153,8 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
 /**
  * The update of a rule that learns its feedback (KP), block by block: block k's gradients and its
  * B_k's (shaped like W_k, every block but the first), the later blocks' gradients not yet
- * applied, and 3·W_k of scratch (KP's update of W_k and B_k, as measured); the earlier blocks' are applied and freed.
+ * applied, and 3·W_k of scratch (KP's update of W_k and B_k, as measured: the fused momentum's
+ * 2·W_k under-predicted by 20 %); the earlier blocks' are applied and freed.
  */
 function learnedUpdate(P: readonly number[], W: readonly number[]): number {
   let peak = 0;

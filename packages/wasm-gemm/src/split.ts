@@ -222,9 +222,9 @@ export class Team {
       thrown = { error };
     }
     // no more claims (a helper waking late for this job then finds none); wait for the claimed
-    // tasks (all of them, or all but the one that threw here)
+    // tasks (all of them unless one threw here)
     const claimed = Math.min(tasks, Atomics.exchange(c, NEXT, (tag << 20) | 0xfffff) & 0xfffff);
-    const wanted = thrown ? claimed - 1 : tasks;
+    const wanted = claimed - (thrown ? 1 : 0);
     const until = performance.now() + this.timeoutMs;
     for (let n = Atomics.load(c, FINISHED); n + Atomics.load(c, FAILED) < wanted; n = Atomics.load(c, FINISHED)) {
       const left = until - performance.now();
