@@ -18,7 +18,11 @@ const f = tf.randomUniform([5, 5, 32, 64], -1, 1, 'float32', 5) as tf.Tensor4D;
 // the installed kernel (tf.matMul, tf.conv2d) and this WasmGemm on the same backend
 const y = tf.matMul(x, w);
 const y2 = tf.zerosLike(y);
-gemm.multiply(64, 800, 784, gemm.address(x), false, gemm.address(w), false, gemm.address(y2));
+// again until the helper has taken a task (on a loaded machine it may wake after the calling
+// thread has claimed them all); same inputs, same output
+for (let i = 0; i < 20 && (i === 0 || gemm.splits === 0); i++) {
+  gemm.multiply(64, 800, 784, gemm.address(x), false, gemm.address(w), false, gemm.address(y2));
+}
 const results = [y, y2, tf.matMul(x, d, true, false), tf.matMul(d, w, false, true), tf.conv2d(img, f, 1, 'same')];
 const bits = results.map((t) => Buffer.from((t.dataSync() as Float32Array).buffer).toString('base64'));
 process.stdout.write(JSON.stringify({ backendThreads: info.threads, threads: gemm.threads, pool: getThreadsCount(), helped: gemm.splits, bits }) + '\n');
