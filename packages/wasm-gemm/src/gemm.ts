@@ -200,6 +200,27 @@ export class WasmGemm {
     this.run(M, N, K, A, B, { ptr: c, rs: 4 * N, cs: 4 });
   }
 
+  /**
+   * y = tanh(x) for `n` floats at byte addresses `x` and `y` (which must not overlap), on the
+   * calling thread: a rational fit within 3.4e-7 of tanh (see scripts/kernel-wat.mjs), one pass
+   * instead of tfjs's four kernels for 2σ(2x) − 1 or its scalar Tanh.
+   */
+  tanh(x: number, y: number, n: number): void {
+    if (n >= 4) return this.k.tanh(x, y, n);
+    const f = new Float32Array(this.memory.buffer);
+    for (let i = 0; i < n; i++) f[(y >> 2) + i] = Math.tanh(f[(x >> 2) + i]!);
+  }
+
+  /** dx = dy·(1 − y²) for `n` floats (tanh's gradient from its output), rounded as tfjs's Square, Sub and Multiply. */
+  tanhGrad(dy: number, y: number, dx: number, n: number): void {
+    if (n >= 4) return this.k.tanhgrad(dy, y, dx, n);
+    const f = new Float32Array(this.memory.buffer);
+    for (let i = 0; i < n; i++) {
+      const v = f[(y >> 2) + i]!;
+      f[(dx >> 2) + i] = Math.fround(f[(dy >> 2) + i]! * Math.fround(1 - Math.fround(v * v)));
+    }
+  }
+
   private run(M: number, N: number, K: number, A: Operand, B: Operand, C: Operand): void {
     const padded = (n: number, w: number) => Math.ceil(n / w) * w;
     const panels = Math.ceil(N / 8);
