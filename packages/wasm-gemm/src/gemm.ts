@@ -71,6 +71,14 @@ export function relaxedSimdSupported(): boolean {
   return relaxedOk;
 }
 
+/** The module's elementwise calls (the calling thread only). */
+interface ActivationCalls {
+  /** y = tanh(x) for n ≥ 4 floats (n < 4: nothing). */
+  tanh(x: number, y: number, n: number): void;
+  /** dx = dy·(1 − y²) for n ≥ 4 floats (n < 4: nothing). */
+  tanhgrad(dy: number, y: number, dx: number, n: number): void;
+}
+
 /** An operand in the heap: byte address and byte strides of its rows and columns. */
 interface Operand {
   ptr: number;
@@ -105,7 +113,7 @@ export class WasmGemm {
   readonly variant: GemmVariant;
   /** Threads a large product runs on (1 unless the memory is shared and more were asked for). */
   readonly threads: number;
-  private readonly k: KernelCalls;
+  private readonly k: KernelCalls & ActivationCalls;
   private readonly mod: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
   private readonly timeoutMs: number | undefined;
@@ -128,7 +136,7 @@ export class WasmGemm {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const name = `${variant}${shared ? '-shared' : ''}` as keyof typeof KERNELS;
     this.mod = new WebAssembly.Module(bytesOf(KERNELS[name]));
-    this.k = new WebAssembly.Instance(this.mod, { env: { memory } }).exports as unknown as KernelCalls;
+    this.k = new WebAssembly.Instance(this.mod, { env: { memory } }).exports as unknown as KernelCalls & ActivationCalls;
     this.memory = memory;
     this.variant = variant;
     const threads = opts.threads ?? (shared ? (gemmThreads ?? backend.wasm.tfjs?.getThreadsCount?.() ?? 1) : 1);

@@ -30,10 +30,6 @@ export interface KernelCalls {
     x: number, H: number, W: number, C: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
     Ho: number, Wo: number, M: number, m0: number, mc: number, t0: number, t1: number, dst: number, zero: number,
   ): void;
-  /** y = tanh(x) for n ≥ 4 floats (n < 4: nothing). */
-  tanh(x: number, y: number, n: number): void;
-  /** dx = dy·(1 − y²) for n ≥ 4 floats (n < 4: nothing). */
-  tanhgrad(dy: number, y: number, dx: number, n: number): void;
 }
 
 /** Task t's calls on `k`; `own(addr)` is an address in the running thread's own area (thread 0's given). */
