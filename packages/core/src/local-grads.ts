@@ -16,15 +16,24 @@ import type { Block } from './types';
  * peak (its backward pass meets every inject node first), and checking the seed would read a
  * tensor synchronously, a stall on GPU backends.
  */
-export function inject(h: tf.Tensor, signal: tf.Tensor): tf.Scalar {
+export function inject(h: tf.Tensor, signal: tf.Tensor): tf.Scalar;
+/**
+ * Every block's output seeded with its own signal in one op: the same gradients as summing
+ * `inject(h_i, s_i)`, without an op per block and the sum (DFA: ~10 fewer kernels a step).
+ */
+export function inject(hs: readonly tf.Tensor[], signals: readonly tf.Tensor[]): tf.Scalar;
+export function inject(h: tf.Tensor | readonly tf.Tensor[], signal: tf.Tensor | readonly tf.Tensor[]): tf.Scalar {
+  const hs = Array.isArray(h) ? h : [h as tf.Tensor];
+  const signals = Array.isArray(signal) ? signal : [signal as tf.Tensor];
+  if (hs.length !== signals.length) throw new Error(`inject: ${hs.length} outputs but ${signals.length} signals`);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     void args;
     return {
       value: tf.scalar(0),
-      gradFunc: () => passGrad(sharingSaves(() => signal.clone())),
+      gradFunc: () => sharingSaves(() => signals.map((s) => passGrad(s.clone()))),
     };
   });
-  return op(h) as tf.Scalar;
+  return op(...hs) as tf.Scalar;
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { inject, type Batch, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
+import { inject, untaped, type Batch, type BlockUpdate, type LearningRule, type Model, type StepContext } from '@feedback-lab/core';
 import { dfaFeedbackBank, dfaSignal, feedbackSeedOf, type DfaFeedbackOptions } from '@feedback-lab/feedback';
 import { detach } from './detach';
 
@@ -41,13 +41,14 @@ export function dfa(o: DfaOptions = {}): LearningRule {
           outputs.push(h);
         }
         ctx.mark?.('error');
-        loss = tf.keep(ctx.loss.value(h, batch.y));
-        const e = detach(ctx.loss.grad(h, batch.y));
+        // the loss and e off the tape: no gradient flows through them, so nothing is saved
+        loss = tf.keep(untaped(() => ctx.loss.value(h, batch.y)));
+        const e = untaped(() => ctx.loss.grad(h, batch.y));
         ctx.mark?.('feedback');
         // Each block's output is seeded with its signal s_i as its gradient; the cut inputs
         // stop it from reaching earlier blocks. The signals outlive this scope (kept).
-        outputs.forEach((out, i) => signals.push(tf.keep(dfaSignal(e, blocks, i, bank, o.convScaling))));
-        return tf.addN(outputs.map((out, i) => inject(out, signals[i]!))) as tf.Scalar;
+        outputs.forEach((_, i) => signals.push(tf.keep(dfaSignal(e, blocks, i, bank, o.convScaling))));
+        return inject(outputs, signals);
       }, blocks.flatMap((b) => b.params));
       tf.dispose(signals);
       value.dispose();
