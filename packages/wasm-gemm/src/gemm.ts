@@ -71,14 +71,6 @@ export function relaxedSimdSupported(): boolean {
   return relaxedOk;
 }
 
-/** The module's elementwise calls (the calling thread only). */
-interface ActivationCalls {
-  /** y = tanh(x) for n ≥ 4 floats (n < 4: nothing). */
-  tanh(x: number, y: number, n: number): void;
-  /** dx = dy·(1 − y²) for n ≥ 4 floats (n < 4: nothing). */
-  tanhgrad(dy: number, y: number, dx: number, n: number): void;
-}
-
 /** An operand in the heap: byte address and byte strides of its rows and columns. */
 interface Operand {
   ptr: number;
@@ -113,7 +105,7 @@ export class WasmGemm {
   readonly variant: GemmVariant;
   /** Threads a large product runs on (1 unless the memory is shared and more were asked for). */
   readonly threads: number;
-  private readonly k: KernelCalls & ActivationCalls;
+  private readonly k: KernelCalls;
   private readonly mod: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
   private readonly timeoutMs: number | undefined;
@@ -136,7 +128,7 @@ export class WasmGemm {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const name = `${variant}${shared ? '-shared' : ''}` as keyof typeof KERNELS;
     this.mod = new WebAssembly.Module(bytesOf(KERNELS[name]));
-    this.k = new WebAssembly.Instance(this.mod, { env: { memory } }).exports as unknown as KernelCalls & ActivationCalls;
+    this.k = new WebAssembly.Instance(this.mod, { env: { memory } }).exports as unknown as KernelCalls;
     this.memory = memory;
     this.variant = variant;
     const threads = opts.threads ?? (shared ? (gemmThreads ?? backend.wasm.tfjs?.getThreadsCount?.() ?? 1) : 1);
@@ -206,27 +198,6 @@ export class WasmGemm {
     const A: Operand = transposeA ? { ptr: a, rs: 4, cs: 4 * M } : { ptr: a, rs: 4 * K, cs: 4 };
     const B: Operand = transposeB ? { ptr: b, rs: 4, cs: 4 * K } : { ptr: b, rs: 4 * N, cs: 4 };
     this.run(M, N, K, A, B, { ptr: c, rs: 4 * N, cs: 4 });
-  }
-
-  /**
-   * y = tanh(x) for `n` floats at byte addresses `x` and `y` (which must not overlap), on the
-   * calling thread: a rational fit within 3.4e-7 of tanh (see scripts/kernel-wat.mjs), one pass
-   * instead of tfjs's four kernels for 2σ(2x) − 1 or its scalar Tanh.
-   */
-  tanh(x: number, y: number, n: number): void {
-    if (n >= 4) return this.k.tanh(x, y, n);
-    const f = new Float32Array(this.memory.buffer);
-    for (let i = 0; i < n; i++) f[(y >> 2) + i] = Math.tanh(f[(x >> 2) + i]!);
-  }
-
-  /** dx = dy·(1 − y²) for `n` floats (tanh's gradient from its output), rounded as tfjs's Square, Sub and Multiply. */
-  tanhGrad(dy: number, y: number, dx: number, n: number): void {
-    if (n >= 4) return this.k.tanhgrad(dy, y, dx, n);
-    const f = new Float32Array(this.memory.buffer);
-    for (let i = 0; i < n; i++) {
-      const v = f[(y >> 2) + i]!;
-      f[(dx >> 2) + i] = Math.fround(f[(dy >> 2) + i]! * Math.fround(1 - Math.fround(v * v)));
-    }
   }
 
   private run(M: number, N: number, K: number, A: Operand, B: Operand, C: Operand): void {

@@ -3,7 +3,7 @@
 // the flag (Node 20), printing one JSON line: { variant, worst: [case, relative error][] }.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { installWasmGemm, TANH_GRAD_KERNEL, TANH_KERNEL, uninstallWasmGemm, type GemmVariant } from './index';
+import { installWasmGemm, uninstallWasmGemm, type GemmVariant } from './index';
 
 /** [M, N, K]: tile-sized, edges in every dimension, K = 0 (zeros), a panel of one column, K = 1, the MLP's. */
 export const SHAPES: [number, number, number][] = [
@@ -43,40 +43,8 @@ export async function productErrors(variant: GemmVariant): Promise<[string, numb
         tf.dispose([a, b, c]);
       }
     }
-    out.push(...activationErrors());
   } finally {
     uninstallWasmGemm();
-  }
-  return out;
-}
-
-/** Element counts for tanh: below a vector, whole vectors, a partial last vector, a 64×800 layer plus 3. */
-export const TANH_SIZES = [1, 3, 4, 5, 17, 64 * 800 + 3];
-
-/**
- * Per size: tanh's worst |got − tanh(x)| on x in [−10, 10] (and ±0, ±1e-5, NaN, ±Infinity), and
- * tanhGrad's: 0 when every element is the float32 dy·(1 − y·y) bit for bit, else Infinity.
- */
-function activationErrors(): [string, number][] {
-  const out: [string, number][] = [];
-  for (const n of TANH_SIZES) {
-    const xs = Float32Array.from({ length: n }, (_, i) => 20 * ((i * 0.6180339887) % 1) - 10);
-    [0, -0, 1e-5, -1e-5, NaN, Infinity, -Infinity].forEach((v, i) => i < n && (xs[n - 1 - i] = v));
-    const x = tf.tensor1d(xs);
-    const y = tf.engine().runKernel(TANH_KERNEL, { x }, {}) as tf.Tensor;
-    const dy = tf.randomUniform([n], -1, 1, 'float32', n);
-    const dx = tf.engine().runKernel(TANH_GRAD_KERNEL, { dy, y }, {}) as tf.Tensor;
-    const [yv, dyv, dxv] = [y.dataSync(), dy.dataSync(), dx.dataSync()];
-    let worst = 0;
-    let grad = 0;
-    for (let i = 0; i < n; i++) {
-      const want = Math.tanh(xs[i]!);
-      worst = Math.max(worst, Number.isNaN(want) ? (Number.isNaN(yv[i]!) ? 0 : Infinity) : Math.abs(yv[i]! - want));
-      const g = Math.fround(dyv[i]! * Math.fround(1 - Math.fround(yv[i]! * yv[i]!)));
-      if (!Object.is(g, dxv[i]!)) grad = Infinity;
-    }
-    out.push([`tanh ${n}`, worst], [`tanhGrad ${n}`, grad]);
-    tf.dispose([x, y, dy, dx]);
   }
   return out;
 }

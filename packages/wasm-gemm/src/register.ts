@@ -35,26 +35,6 @@ function kernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
 }
 Object.defineProperty(kernelFunc, TRANSPOSES_IN_PLACE, { value: true });
 
-/**
- * Kernel names of tanh and its gradient from the output, run by @feedback-lab/core's tanh
- * where registered (core's activations fall back to tfjs ops otherwise).
- */
-export const TANH_KERNEL = 'FblTanh';
-export const TANH_GRAD_KERNEL = 'FblTanhGrad';
-
-const elementwise = (f: (g: WasmGemm, heap: (t: tf.TensorInfo) => number, out: tf.TensorInfo, inputs: tf.TensorInfo[]) => void, names: string[]) =>
-  (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo => {
-    const inputs = names.map((n) => (args.inputs as Record<string, tf.TensorInfo>)[n]!);
-    if (inputs.some((t) => t.dtype !== 'float32')) throw new Error(`wasm-gemm: ${names.join(', ')} must be float32`);
-    const g = gemmFor(args.backend);
-    const out = (args.backend as unknown as WasmBackendLike).makeOutput([...inputs[0]!.shape], 'float32');
-    f(g, (t) => g.address(t), out, inputs);
-    return out;
-  };
-const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
-const tanhKernel = elementwise((g, at, out, [x]) => g.tanh(at(x!), at(out), size(x!)), ['x']);
-const tanhGradKernel = elementwise((g, at, out, [dy, y]) => g.tanhGrad(at(dy!), at(y!), at(out), size(y!)), ['dy', 'y']);
-
 interface ConvAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -113,8 +93,7 @@ function convKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
 /**
  * Replaces tfjs-backend-wasm's `BatchMatMul` kernel with this package's for 2-D float32
  * products, and its `Conv2D` with this package's im2col-free convolution for float32 NHWC
- * (others go on to the stock kernels), registers `FblTanh` and `FblTanhGrad` (TANH_KERNEL,
- * TANH_GRAD_KERNEL: inputs `x`; `dy` and `y`), and returns the variant in use. `relaxed`
+ * (others go on to the stock kernels), and returns the variant in use. `relaxed`
  * (fused multiply-add) is chosen where the engine validates relaxed SIMD, else `simd`.
  * Call after the wasm backend is registered; calling again switches the variant.
  */
@@ -134,10 +113,6 @@ export function installWasmGemm(opts: { variant?: GemmVariant } = {}): GemmVaria
     tf.unregisterKernel('Conv2D', 'wasm');
     tf.registerKernel({ kernelName: 'Conv2D', backendName: 'wasm', kernelFunc: convKernelFunc, setupFunc: conv.setupFunc });
   }
-  if (!tf.getKernel(TANH_KERNEL, 'wasm')) {
-    tf.registerKernel({ kernelName: TANH_KERNEL, backendName: 'wasm', kernelFunc: tanhKernel });
-    tf.registerKernel({ kernelName: TANH_GRAD_KERNEL, backendName: 'wasm', kernelFunc: tanhGradKernel });
-  }
   return v;
 }
 
@@ -149,10 +124,6 @@ export function uninstallWasmGemm(): void {
   if (originalConv && tf.getKernel('Conv2D', 'wasm')?.kernelFunc === convKernelFunc) {
     tf.unregisterKernel('Conv2D', 'wasm');
     tf.registerKernel(originalConv);
-  }
-  if (tf.getKernel(TANH_KERNEL, 'wasm')?.kernelFunc === tanhKernel) {
-    tf.unregisterKernel(TANH_KERNEL, 'wasm');
-    tf.unregisterKernel(TANH_GRAD_KERNEL, 'wasm');
   }
   variant = undefined;
 }
