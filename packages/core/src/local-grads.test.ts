@@ -62,6 +62,32 @@ describe.each([['wasm'], ['cpu']] as const)('local gradients on %s', (backend) =
     tf.dispose([value, x, s, ...Object.values(grads), ...block.params]);
   });
 
+  it('inject([h1, h2], [s1, s2]) seeds each output with its own signal in one op (as ⟨h1, s1⟩ + ⟨h2, s2⟩)', async () => {
+    await useBackend(backend);
+    const { block, x, s } = setup();
+    const second = dense({ inputSize: 5, units: 3, activation: 'tanh', seed: 4 });
+    const s2 = tf.randomNormal([4, 3], 0, 1, 'float32', 5);
+    const params = [...block.params, ...second.params] as tf.Variable[];
+    const both = (objective: (h1: tf.Tensor, h2: tf.Tensor) => tf.Scalar) => {
+      const { value, grads } = tf.variableGrads(() => {
+        const h1 = block.forward(x);
+        return objective(h1, second.forward(h1));
+      }, params);
+      const out = params.map((p) => Array.from(grads[p.name]!.dataSync()));
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const ref = both((h1, h2) => tf.add(tf.sum(tf.mul(h1, s)), tf.sum(tf.mul(h2, s2))) as tf.Scalar);
+    const before = tf.memory().numTensors;
+    let ours: number[][] = [];
+    const kernels = (await tf.profile(() => void (ours = both((h1, h2) => inject([h1, h2], [s, s2]))))).kernels.map((k) => k.name);
+    expect(tf.memory().numTensors).toBe(before);
+    ours.forEach((g, i) => g.forEach((v, j) => expect(Math.abs(v - ref[i]![j]!)).toBeLessThan(1e-5)));
+    expect(kernels).not.toContain('AddN');
+    expect(() => inject([s], [s, s2])).toThrow(/1 outputs but 2 signals/);
+    tf.dispose([x, s, s2, ...params]);
+  });
+
   it('paramGrads leaves out parameters the function does not reach', async () => {
     await useBackend(backend);
     const { block, x, s } = setup();
