@@ -131,8 +131,7 @@ const UPDATES: Record<OptimizerName, Update> = {
     if (canFuseMomentum(v, g, acc) && g.size === v.size) {
       // the same four float32 roundings in one pass over the wasm heap (momentum-kernel.ts)
       tf.tidy(() => {
-        // acc and v are given up: each is written in place where nothing else shares its data
-        const [next, value] = fusedMomentum(acc, g, v, o.momentum!, o.lr, true);
+        const [next, value] = fusedMomentum(acc, g, v, o.momentum!, o.lr);
         acc.assign(next);
         v.assign(value);
       });

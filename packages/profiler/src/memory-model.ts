@@ -94,7 +94,7 @@ const F32 = 4;
  * kernel (FblMomentum) writes the new accumulator and the new weight, 2·W, and the old ones are
  * freed as they are assigned. tfjs's four kernels (the cpu fallback) hold one more, m·accum.
  */
-const UPDATE_SCRATCH = 0;
+const UPDATE_SCRATCH = 2;
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 // not Math.max(...xs): spreading a long array overflows the stack
 const max = (xs: readonly number[]) => xs.reduce((a, b) => Math.max(a, b), -Infinity);
