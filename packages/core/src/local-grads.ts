@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { check } from './errors';
 import { passGrad, sharingSaves } from './tape-memory';
 import type { Block } from './types';
 
@@ -18,14 +19,14 @@ import type { Block } from './types';
  */
 export function inject(h: tf.Tensor, signal: tf.Tensor): tf.Scalar;
 /**
- * Every block's output seeded with its own signal in one op: the same gradients as summing
- * `inject(h_i, s_i)`, without an op per block and the sum (DFA: ~10 fewer kernels a step).
+ * Every output seeded with its own signal in one op: the same gradients as summing
+ * `inject(h_i, s_i)`, without an op per output and their sum (DFA seeds all its blocks so).
  */
 export function inject(hs: readonly tf.Tensor[], signals: readonly tf.Tensor[]): tf.Scalar;
 export function inject(h: tf.Tensor | readonly tf.Tensor[], signal: tf.Tensor | readonly tf.Tensor[]): tf.Scalar {
   const hs = Array.isArray(h) ? h : [h as tf.Tensor];
   const signals = Array.isArray(signal) ? signal : [signal as tf.Tensor];
-  if (hs.length !== signals.length) throw new Error(`inject: ${hs.length} outputs but ${signals.length} signals`);
+  check(hs.length === signals.length, `inject: ${hs.length} outputs but ${signals.length} signals (give one signal per output)`);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     void args;
     return {
