@@ -51,7 +51,10 @@ export async function momentumAgainstStock(shapes: number[][], steps: number): P
     tf.dispose(grads);
   }
   const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
-  const same = (a: tf.Tensor, b: tf.Tensor) => bits(a).every((x, i) => x === bits(b)[i]);
+  const same = (a: tf.Tensor, b: tf.Tensor) => {
+    const [x, y] = [bits(a), bits(b)];
+    return x.length === y.length && x.every((w, i) => w === y[i]);
+  };
   const slots = opt.save();
   const sameBits = ours.every((v, k) => same(v, theirs[k]!) && same(slots.slots[v.name]!.momentum as tf.Tensor, accs[k]!));
   disposeOptimizerState(slots);
