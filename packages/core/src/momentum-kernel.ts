@@ -1,4 +1,3 @@
-import { installedWasmGemm } from '@feedback-lab/wasm-gemm';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -13,9 +12,6 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * Inputs `acc`, `g`, `v` (float32, one shape), attributes `momentum` and `scale` (c); outputs
  * [acc', v']. Registered for the wasm backend on first use where the engine compiles SIMD.
- * Where @feedback-lab/wasm-gemm runs the products, the same loop runs in its module and is
- * shared out over its helper threads (`WasmGemm.momentum`): with two threads the default MLP's
- * update took about half the time; the bits are the same on any number of threads.
  */
 export const MOMENTUM_KERNEL = 'FblMomentum';
 
@@ -105,12 +101,6 @@ function kernelFunc({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): t
   const vOut = b.makeOutput([...acc.shape], 'float32');
   const addr = (t: tf.TensorInfo) => b.dataIdMap.get(t.dataId)!.memoryOffset;
   const n = acc.shape.reduce((x, y) => x * y, 1);
-  // with wasm-gemm installed, its copy of this loop, shared out over its helper threads
-  const gemm = installedWasmGemm(b);
-  if (gemm) {
-    gemm.momentum(addr(acc), addr(g), addr(v), addr(accOut), addr(vOut), n, m, c);
-    return [accOut, vOut];
-  }
   const head = n - (n % 4);
   momentumFor(b)!(addr(acc), addr(g), addr(v), addr(accOut), addr(vOut), 4 * head, m, c);
   // the last n mod 4 elements in float32 arithmetic (views taken after every allocation)

@@ -152,33 +152,8 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     '      (br $jloop))))',
   );
   emit(...packconvWat());
-  emit(...momentumWat());
   emit(')');
   return lines.join('\n') + '\n';
-}
-
-// momentum: core's momentum update (FblMomentum) over `bytes` (a multiple of 16) of float32
-// tensors at byte addresses acc, g, v: accOut = m·acc + g, vOut = c·accOut + v, each product
-// and sum rounded to float32 as tfjs's stock Multiply and Add kernels round them (no fused
-// multiply-add in either variant, so the bits are tfjs's). m and c come as their float32 bit
-// patterns (i32), since the helpers' calls carry i32 arguments only. Here so that helper
-// threads can share an update out (split.ts).
-function momentumWat() {
-  const at = (p) => `(i32.add (local.get $${p}) (local.get $i))`;
-  return [
-    '  (func (export "momentum") (param $acc i32) (param $g i32) (param $v i32) (param $accOut i32) (param $vOut i32) (param $bytes i32) (param $mb i32) (param $cb i32)',
-    '    (local $i i32) (local $m v128) (local $c v128) (local $nx v128)',
-    '    (local.set $m (f32x4.splat (f32.reinterpret_i32 (local.get $mb))))',
-    '    (local.set $c (f32x4.splat (f32.reinterpret_i32 (local.get $cb))))',
-    '    (block $done (loop $next',
-    '      (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))',
-    `      (local.set $nx (f32x4.add (f32x4.mul (local.get $m) (v128.load ${at('acc')})) (v128.load ${at('g')})))`,
-    `      (v128.store ${at('accOut')} (local.get $nx))`,
-    `      (v128.store ${at('vOut')} (f32x4.add (f32x4.mul (local.get $c) (local.get $nx)) (v128.load ${at('v')})))`,
-    '      (local.set $i (i32.add (local.get $i) (i32.const 16)))',
-    '      (br $next)))',
-    '  )',
-  ];
 }
 
 // packconv: rows [m0, m0 + mc) of a convolution's implicit im2col matrix, taps [t0, t1), as

@@ -48,8 +48,6 @@ const CONV_KC = 512;
 const CONV_A_BYTES = 256 * 1024;
 /** Products of fewer FLOPs stay on the calling thread: waking a helper costs more than it saves. */
 export const SPLIT_FLOPS = 4e6;
-/** Momentum updates of fewer elements stay on the calling thread (an 800×800 update is 640 000). */
-export const SPLIT_UPDATE = 1 << 16;
 /** Tasks per thread a split product is cut into, so a helper that starts late takes fewer. */
 const TASKS_PER_THREAD = 4;
 
@@ -164,8 +162,8 @@ export class WasmGemm {
   }
 
   /** The helpers for a product of `flops`, or undefined to run it on the calling thread. */
-  private split(flops: number, least = SPLIT_FLOPS): Team | undefined {
-    if (this.threads < 2 || flops < least) return undefined;
+  private split(flops: number): Team | undefined {
+    if (this.threads < 2 || flops < SPLIT_FLOPS) return undefined;
     if (!this.team) {
       this.team = new Team(this.mod, this.memory, this.k, this.threads - 1, this.timeoutMs);
       orphans.register(this, this.team, this);
@@ -222,43 +220,6 @@ export class WasmGemm {
     };
     if (team) team.run(tasks, TILE, work);
     else work(this.k, (x) => x, 0);
-  }
-
-  /**
-   * Momentum's update of n float32s at byte addresses `acc`, `g`, `v` (16-byte aligned, as the
-   * backend allocates): accOut = m·acc + g, vOut = c·accOut + v, each product and sum rounded
-   * to float32 as tfjs's Multiply and Add kernels round them, so the results are the bits of
-   * tfjs's four-kernel update (core's FblMomentum kernel calls this). The update reads three
-   * and writes two weight-sized arrays with two flops an element: it is bound by memory
-   * bandwidth, and on two cores an 800×800 update took 0.20 ms instead of 0.47 (each core's
-   * caches and load ports working on half). Updates of at least SPLIT_UPDATE elements are
-   * shared out in contiguous 16-byte-aligned ranges; every element's arithmetic is the same
-   * on any thread.
-   */
-  momentum(acc: number, g: number, v: number, accOut: number, vOut: number, n: number, m: number, c: number): void {
-    const bits = new Int32Array(new Float32Array([m, c]).buffer);
-    const mBits = bits[0]!;
-    const cBits = bits[1]!;
-    const vectors = n >>> 2;
-    const team = vectors > 1 ? this.split(n, SPLIT_UPDATE) : undefined;
-    const tasks = team ? Math.min(vectors, TASKS_PER_THREAD * (team.size + 1)) : 1;
-    const work: Work = (k, _own, t) => {
-      const [q0, q1] = share(vectors, tasks, t);
-      const o = 16 * q0;
-      if (q1 > q0) k.momentum(acc + o, g + o, v + o, accOut + o, vOut + o, 16 * (q1 - q0), mBits, cBits);
-    };
-    if (team) team.run(tasks, 0, work);
-    else work(this.k, (x) => x, 0);
-    // the last n mod 4 elements in float32 arithmetic
-    if (n % 4) {
-      const f = new Float32Array(this.memory.buffer);
-      const [mf, cf] = [Math.fround(m), Math.fround(c)];
-      for (let i = n - (n % 4); i < n; i++) {
-        const nx = Math.fround(Math.fround(mf * f[acc / 4 + i]!) + f[g / 4 + i]!);
-        f[accOut / 4 + i] = nx;
-        f[vOut / 4 + i] = Math.fround(Math.fround(cf * nx) + f[v / 4 + i]!);
-      }
-    }
   }
 
   /**

@@ -128,15 +128,6 @@ export function uninstallWasmGemm(): void {
   variant = undefined;
 }
 
-/**
- * The kernel bound to `backend` while this package's `BatchMatMul` is installed (the one its
- * products run on, with their helper threads), else undefined. Core's momentum update runs
- * through it so that it is shared out over the same helpers.
- */
-export function installedWasmGemm(backend: object): WasmGemm | undefined {
-  return wasmGemmVariant() ? gemmFor(backend) : undefined;
-}
-
 /** The variant running the wasm backend's `BatchMatMul`, or undefined when it is tfjs's own. */
 export function wasmGemmVariant(): GemmVariant | undefined {
   return tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc === kernelFunc ? variant : undefined;

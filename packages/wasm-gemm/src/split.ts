@@ -18,7 +18,7 @@ const MAX_TASKS = 1024;
 const MAX_CALLS = 8192;
 /** Words of one call: the function's index in FNS, a mask of the arguments in the thread's own area, 20 arguments. */
 const REC = 22;
-const FNS = ['gemm', 'pack', 'packconv', 'momentum'] as const;
+const FNS = ['gemm', 'pack', 'packconv'] as const;
 /** Added to an address in a recorded call: "in the running thread's own area". */
 const OWN = 2 ** 32;
 
@@ -30,8 +30,6 @@ export interface KernelCalls {
     x: number, H: number, W: number, C: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
     Ho: number, Wo: number, M: number, m0: number, mc: number, t0: number, t1: number, dst: number, zero: number,
   ): void;
-  /** Momentum's update of `bytes` (a multiple of 16); `mBits`, `cBits`: m and c (= −lr) as float32 bit patterns. */
-  momentum(acc: number, g: number, v: number, accOut: number, vOut: number, bytes: number, mBits: number, cBits: number): void;
 }
 
 /** Task t's calls on `k`; `own(addr)` is an address in the running thread's own area (thread 0's given). */
@@ -190,7 +188,7 @@ export class Team {
     const calls: number[][] = [];
     const starts: number[] = [];
     const rec = (f: number) => (...args: number[]) => void calls.push([f, args.reduce((m, a, i) => m | (a >= OWN ? 1 << i : 0), 0), ...args.map((a) => (a >= OWN ? a - OWN : a))]);
-    const k: KernelCalls = { gemm: rec(0), pack: rec(1), packconv: rec(2), momentum: rec(3) };
+    const k: KernelCalls = { gemm: rec(0), pack: rec(1), packconv: rec(2) };
     for (let t = 0; t < tasks; t++) {
       starts.push(calls.length);
       work(k, (addr) => addr + OWN, t);
