@@ -1,5 +1,6 @@
 import { formatKernels } from './kernels';
 import type { SpeedReport, SpeedResult } from './speed';
+import { medianRatioInterval } from './stats';
 
 /** Step-time ratios the issue tracks; undefined where a contender is missing. */
 export interface SpeedRatios {
@@ -9,6 +10,12 @@ export interface SpeedRatios {
   flopsVsBp?: Record<string, number>;
   /** vsBp ÷ flopsVsBp: 1 when a rule's step costs exactly its extra products (MLPs only). */
   timePerFlopVsBp?: Record<string, number>;
+  /**
+   * A 95 % interval of timePerFlopVsBp from the run's own paired steps (bootstrap over rounds,
+   * `medianRatioInterval`): how far the figure moves within this run. Runs on a shared machine
+   * differ by more; quote several.
+   */
+  timePerFlopInterval?: Record<string, [number, number]>;
   /** stepMs(tfjs-layers) ÷ stepMs(bp): how many times faster our BP is than stock tfjs-layers. */
   bpSpeedupOverLayers?: number;
   /** The same two, from CPU time per step (less sensitive to other jobs on the machine). */
@@ -41,6 +48,14 @@ export function speedRatios(r: SpeedReport): SpeedRatios {
     const rules = r.results.filter((x) => x.gflops && x.rule !== 'bp' && !PEERS.has(x.rule));
     out.flopsVsBp = Object.fromEntries(rules.map((x) => [x.rule, flopsOf(x) / flopsOf(bp)]));
     out.timePerFlopVsBp = Object.fromEntries(rules.map((x) => [x.rule, bp.gflops! / x.gflops!]));
+    const paired = bp.stepSamples?.length ? rules.filter((x) => x.stepSamples?.length === bp.stepSamples!.length) : [];
+    if (paired.length) {
+      out.timePerFlopInterval = Object.fromEntries(paired.map((x) => {
+        const [lo, hi] = medianRatioInterval(x.stepSamples!, bp.stepSamples!);
+        const f = out.flopsVsBp![x.rule]!;
+        return [x.rule, [lo / f, hi / f]];
+      }));
+    }
   }
   if (bp?.cpuMs) {
     out.cpuVsBp = {};
@@ -98,7 +113,8 @@ export function formatSpeed(r: SpeedReport): string {
     ...rows,
     ...Object.entries(ratios.vsBp).map(([k, v]) =>
       `${k}/bp step time: ${v.toFixed(3)}${ratios.cpuVsBp?.[k] ? ` (cpu time: ${ratios.cpuVsBp[k]!.toFixed(3)})` : ''}` +
-      (ratios.flopsVsBp?.[k] ? `; FLOP ratio ${ratios.flopsVsBp[k]!.toFixed(3)}, step time per FLOP ${ratios.timePerFlopVsBp![k]!.toFixed(3)}× bp's` : '')),
+      (ratios.flopsVsBp?.[k] ? `; FLOP ratio ${ratios.flopsVsBp[k]!.toFixed(3)}, step time per FLOP ${ratios.timePerFlopVsBp![k]!.toFixed(3)}× bp's` : '') +
+      (ratios.timePerFlopInterval?.[k] ? ` (95 % interval within this run ${ratios.timePerFlopInterval[k]!.map((x) => x.toFixed(3)).join('–')})` : '')),
     ...(ratios.bpSpeedupOverLayers
       ? [`bp vs tfjs-layers: ${ratios.bpSpeedupOverLayers.toFixed(2)}× faster` +
           (ratios.cpuBpSpeedupOverLayers ? ` (cpu time: ${ratios.cpuBpSpeedupOverLayers.toFixed(2)}×)` : '')]

@@ -123,6 +123,30 @@ describe('runSpeed', () => {
     expect(formatSpeed(report)).toMatch(/mem-dfa\/bp step time: 1\.260; FLOP ratio 1\.200, step time per FLOP 1\.050× bp's/);
   });
 
+  it('gives the time per FLOP an interval from the run\'s paired steps, which widens with their spread', () => {
+    // dfa at 0.84× bp's time on 0.8× its FLOPs (1.05× per FLOP), each round's pair drawn with noise
+    const noisy = (spread: number) => {
+      let s = 7;
+      const u = () => ((s = (s * 16807) % 2147483647) / 2147483647 - 0.5) * spread;
+      const bpMs = Array.from({ length: 200 }, () => 10 + u());
+      return { backend: 'wasm', results: [
+        { rule: 'bp', stepMs: 10, gflops: 10, stepSamples: bpMs, samplesPerSec: 1, backend: 'wasm', loss: 1 },
+        { rule: 'dfa', stepMs: 8.4, gflops: (10 * 10 * 0.8) / 8.4, stepSamples: bpMs.map((x) => 0.84 * x + u()), samplesPerSec: 1, backend: 'wasm', loss: 1 },
+      ] };
+    };
+    const [lo, hi] = speedRatios(noisy(1)).timePerFlopInterval!.dfa!;
+    expect(lo).toBeLessThan(1.05);
+    expect(hi).toBeGreaterThan(1.05);
+    expect(hi - lo).toBeLessThan(0.05);
+    const [lo4, hi4] = speedRatios(noisy(4)).timePerFlopInterval!.dfa!;
+    expect(hi4 - lo4).toBeGreaterThan(2 * (hi - lo));
+    expect(formatSpeed(noisy(1))).toMatch(/step time per FLOP 1\.050× bp's \(95 % interval within this run 1\.0\d\d–1\.0\d\d\)/);
+    // without samples (or with unpaired ones) there is no interval
+    const bare = noisy(1);
+    bare.results[1]!.stepSamples = bare.results[1]!.stepSamples.slice(1);
+    expect(speedRatios(bare).timePerFlopInterval).toBeUndefined();
+  });
+
   it('refuses an architecture that does not fit the dataset', async () => {
     await expect(runSpeed({ ...base, arch: [9, 4], rules: { bp }, dataset: blobs({ seed: 1 }), steps: 1 })).rejects.toThrow(/does not fit blobs/);
   });

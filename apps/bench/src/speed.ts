@@ -52,6 +52,11 @@ export interface SpeedResult {
   stepMs: number;
   /** Median process CPU time of one step (when `cpuNow` is given). */
   cpuMs?: number;
+  /**
+   * Every timed step's wall time, round by round (our contenders: the i-th of each was taken in
+   * the same round, so two contenders' samples pair up for `medianRatioInterval`).
+   */
+  stepSamples?: number[];
   samplesPerSec: number;
   /** Counted matrix-product FLOPs per step ÷ stepMs (undefined for rules without a count). */
   gflops?: number;
@@ -189,7 +194,7 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
     const flops = arch && trainingFlops(r.name.replace(/ xnnpack$/, ''), arch, o.batchSize);
     const gflops = flops ? flops / stepMs / 1e6 : undefined;
     return {
-      rule: r.name, stepMs, ...(o.cpuNow ? { cpuMs: median(cpuTimes[i]!) } : {}), samplesPerSec: (o.batchSize / stepMs) * 1000, gflops,
+      rule: r.name, stepMs, ...(o.cpuNow ? { cpuMs: median(cpuTimes[i]!) } : {}), stepSamples: times[i]!, samplesPerSec: (o.batchSize / stepMs) * 1000, gflops,
       gemmFraction: gflops === undefined || !matmul ? undefined : gflops / matmul.gflops, backend, loss: losses[i]!,
       ...(breakdowns[i] ? { kernels: breakdowns[i] } : {}),
     };
