@@ -30,9 +30,10 @@ export function isProductKernel(name: string): boolean {
 export function kernelTally() {
   const perStep: Map<string, { ms: number; calls: number }>[] = [];
   return {
-    async add(info: Awaited<ReturnType<typeof tf.profile>>): Promise<void> {
+    /** One step's kernel records (`profileKernels`'s, or `tf.profile`'s `kernels`). */
+    async add(kernels: Awaited<ReturnType<typeof tf.profile>>['kernels']): Promise<void> {
       const step = new Map<string, { ms: number; calls: number }>();
-      for (const k of info.kernels) {
+      for (const k of kernels) {
         const t = await k.kernelTimeMs;
         const e = step.get(k.name) ?? step.set(k.name, { ms: 0, calls: 0 }).get(k.name)!;
         e.ms += typeof t === 'number' ? t : 0;

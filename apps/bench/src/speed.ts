@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, FblError, type Batch, type Dataset } from '@feedback-lab/core';
 import { installWasmGemm, uninstallWasmGemm, wasmGemmVariant, type GemmVariant } from '@feedback-lab/wasm-gemm';
+import { profileKernels } from '@feedback-lab/profiler';
 import { layerProducts, trainingFlops } from './flops';
 import { kernelTally, type KernelBreakdown } from './kernels';
 import { layersRunner } from './layers-peer';
@@ -171,10 +172,11 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
         for (let k = 0; k < o.kernels; k++) {
           const batch = await feeds[i]!.next();
           try {
-            await tally.add(await tf.profile(async () => {
+            // profileKernels, not tf.profile: tfjs's peak over every record overflows the stack on deep nets
+            const { kernels } = await profileKernels(async () => {
               losses[i] = await r.step(batch);
-              return [];
-            }));
+            });
+            await tally.add(kernels);
           } finally {
             tf.dispose([batch.x, batch.y]);
           }

@@ -22,6 +22,12 @@ describe('profileKernels', () => {
     expect(p.kernels[0]).toMatchObject({ name: 'Neg', outputShapes: [[]] });
     expect(typeof p.kernels[2]!.kernelTimeMs).toBe('number');
     expect(p.newTensors).toBe(0);
+    // the same from an async step
+    const later = await profileKernels(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      run();
+    });
+    expect(later.kernels).toHaveLength(200_003);
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
