@@ -46,6 +46,7 @@ export {
   createOptimizer, disposeOptimizerState, optimizerStateFromRecord, optimizerStateToRecord, OPTIMIZERS,
   type Optimizer, type OptimizerName, type OptimizerOptions, type OptimizerState, type SlotState,
 } from './optimizer';
+export { IN_PLACE_MIN_ELEMENTS } from './momentum-kernel';
 export { applyUpdate, peekUpdates, runStep, stepSync } from './step';
 export { canUseFeedbackTape, gradsWithFeedback } from './feedback-tape';
 export { inject, localGrads, paramGrads } from './local-grads';

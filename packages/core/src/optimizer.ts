@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FblError } from './errors';
-import { canFuseMomentum, fusedMomentum } from './momentum-kernel';
+import { canFuseMomentum, fusedMomentum, IN_PLACE_MIN_ELEMENTS } from './momentum-kernel';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
@@ -131,7 +131,9 @@ const UPDATES: Record<OptimizerName, Update> = {
     if (canFuseMomentum(v, g, acc) && g.size === v.size) {
       // the same four float32 roundings in one pass over the wasm heap (momentum-kernel.ts)
       tf.tidy(() => {
-        const [next, value] = fusedMomentum(acc, g, v, o.momentum!, o.lr);
+        // acc and v are given up: a large weight's are written in place where nothing else
+        // shares their data (IN_PLACE_MIN_ELEMENTS)
+        const [next, value] = fusedMomentum(acc, g, v, o.momentum!, o.lr, v.size >= IN_PLACE_MIN_ELEMENTS);
         acc.assign(next);
         v.assign(value);
       });
