@@ -1,3 +1,5 @@
+import { createRng } from '@feedback-lab/core';
+
 /** Median of a non-empty list (mean of the middle two for even lengths). */
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -16,21 +18,13 @@ export function median(xs: readonly number[]): number {
 export function medianRatioInterval(a: readonly number[], b: readonly number[], resamples = 1000, seed = 1): [number, number] {
   const n = Math.min(a.length, b.length);
   if (n === 0) return [NaN, NaN];
-  // mulberry32: a small seeded generator is all a bootstrap needs
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const rng = createRng(seed);
   const ratios: number[] = [];
   const ra = new Array<number>(n);
   const rb = new Array<number>(n);
   for (let r = 0; r < resamples; r++) {
     for (let i = 0; i < n; i++) {
-      const j = Math.floor(rand() * n);
+      const j = rng.int(n);
       ra[i] = a[j]!;
       rb[i] = b[j]!;
     }

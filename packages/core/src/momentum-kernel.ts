@@ -153,8 +153,7 @@ export function canFuseMomentum(...tensors: tf.Tensor[]): boolean {
 /**
  * Weights of at least this many elements (2 MiB) are updated in place by the optimizer (where
  * nothing else holds their data): the default MLP's 784×800 and 800×800 layers, not the small
- * ones. A fresh output of that size is first read into cache before it is written, which costs
- * the update ~35 % of its time (784×800, one thread). Small weights keep fresh outputs: the
+ * ones (why it pays: `fusedMomentum`). Small weights keep fresh outputs: the
  * steps whose peak is the update of a small net then stay as the memory model's formulas were
  * fitted to them (2·W of scratch at the update); updated in place too, those formulas
  * over-predicted small MLPs' backward pass by up to 55 % (docs/wasm-gemm.md).
