@@ -199,7 +199,7 @@ def main():
     except ImportError as e:
         raise SystemExit(f'torch_speed: cannot import torch ({e}): apt-get install python3-torch')
     b = Bench(spec, a, torch)
-    env = {k: os.environ[k] for k in ('OMP_WAIT_POLICY', 'OMP_NUM_THREADS', 'GOMP_SPINCOUNT', 'OPENBLAS_NUM_THREADS') if k in os.environ}
+    env = {k: os.environ[k] for k in ('OMP_WAIT_POLICY', 'OMP_NUM_THREADS', 'GOMP_SPINCOUNT', 'OPENBLAS_NUM_THREADS', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_') if k in os.environ}
     info = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'batchSize': a.batch_size, **({'env': env} if env else {})}
     if a.serve:
         print(json.dumps({'event': 'ready', **info}), flush=True)

@@ -20,7 +20,7 @@ export interface KernelBreakdown {
  * so they count as product time here.
  */
 export function isProductKernel(name: string): boolean {
-  return /MatMul|Conv2D|Conv3D|DepthwiseConv/.test(name);
+  return /MatMul|Conv2D|Conv3D|DepthwiseConv|WinogradFilterGrad/.test(name);
 }
 
 /**

@@ -63,10 +63,16 @@ export async function torchRunner(o: TorchOptions): Promise<BlockRunner> {
   // PASSIVE, 11.6 on one thread), which would flatter us. The user's own setting wins.
   // torch.set_num_threads does not bound Debian's OpenBLAS, which keeps a pthread pool of its own
   // (one thread per core): "1 thread" measured 2 cores of CPU time until these were set.
+  // glibc's malloc hands torch's large activation buffers back to the kernel after each step and
+  // maps them again in the next, so every step pays page faults: cifar-conv at batch 64, one
+  // thread, took 71–163 ms a step from run to run (Zen 5 EPYC) and 62–63 ms in every run with
+  // these two settings, which keep those buffers in the heap. The reference runs at its best.
   const threads = String(o.threads);
   const env = {
     ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
     OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? threads, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? threads,
+    MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? String(32 * 1024 * 1024),
+    MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? String(4 * 1024 ** 3),
   };
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   let stderr = '';

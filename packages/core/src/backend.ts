@@ -107,10 +107,11 @@ async function startWasm(threads: number, gemm: boolean): Promise<{ threads: num
   }
 }
 
+const envOff = (name: string) => /^(0|off|false|no)$/i.test((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] ?? '');
+
 /** Whether wasm-gemm is wanted: `gemm` if given, else not when FBL_WASM_GEMM is 0, off, false or no. */
 function gemmWanted(wanted: boolean | undefined): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FBL_WASM_GEMM;
-  return wanted ?? !/^(0|off|false|no)$/i.test(env ?? '');
+  return wanted ?? !envOff('FBL_WASM_GEMM');
 }
 
 /** Installs wasm-gemm's product over XNNPACK's unless turned off; undefined when it is off or cannot run. */
@@ -119,7 +120,8 @@ function startGemm(wanted: boolean | undefined): 'relaxed' | 'simd' | undefined 
     uninstallWasmGemm();
     return undefined;
   }
-  return tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? installWasmGemm() : undefined;
+  // FBL_WINOGRAD=0 keeps 3×3 and 5×5 convolutions on the im2col product (for comparisons)
+  return tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? installWasmGemm({ winograd: !envOff('FBL_WINOGRAD') }) : undefined;
 }
 
 /**

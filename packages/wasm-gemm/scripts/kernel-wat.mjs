@@ -1,3 +1,8 @@
+import { winogradWat } from './winograd-wat.mjs';
+
+/** Filter sizes with a Winograd F(2×2, r×r) convolution in the module. */
+export const WINOGRAD_R = [3, 5];
+
 // WebAssembly text of the f32 GEMM: C[M×N] = A[M×K]·B[K×N], one MR×8 register tile at a time.
 //
 // Both operands are read in k-major panels that `pack` makes: A in panels of MR rows (element
@@ -21,7 +26,7 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
   emit(
     '(module',
     `  (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))`,
-    '  (func (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $aps i32)',
+    '  (func $gemm (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $aps i32)',
     '    (param $b i32) (param $c i32) (param $crs i32) (param $ccs i32) (param $s i32) (param $acc i32)',
     '    (local $i i32) (local $j i32) (local $k i32) (local $pa i32) (local $pb i32) (local $mr i32) (local $nr i32)',
     '    (local $cp i32) (local $r i32) (local $q i32) (local $row i32) (local $cq i32)',
@@ -152,6 +157,7 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     '      (br $jloop))))',
   );
   emit(...packconvWat());
+  for (const r of WINOGRAD_R) emit(...winogradWat(r, { relaxed }));
   emit(')');
   return lines.join('\n') + '\n';
 }

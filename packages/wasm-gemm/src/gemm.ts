@@ -46,6 +46,31 @@ export interface ConvShape {
 const CONV_KC = 512;
 /** Target size of a packed block of a convolution's rows (one k block): it stays in L2. */
 const CONV_A_BYTES = 256 * 1024;
+/** Target size of one thread's transformed inputs and products for a block of Winograd tiles (L2). */
+const WINOGRAD_BYTES = 384 * 1024;
+/** Runs of tiles a Winograd filter gradient sums separately (then in order): the threads' share, fixed so results do not depend on them. */
+const WINOGRAD_PARTS = 4;
+/** Filter sizes with a Winograd F(2×2, r×r) kernel (scripts/winograd-wat.mjs). */
+export const WINOGRAD_SIZES: readonly number[] = [3, 5];
+/** Channels (in and out) from which a Winograd convolution pays (scripts/bench-conv.ts). */
+export const WINOGRAD_MIN_CHANNELS = 8;
+
+/**
+ * Whether `convolve` runs `g` by Winograd's F(2×2, r×r): stride 1, no dilation, a square filter
+ * of a size in WINOGRAD_SIZES, channels multiples of 4 and at least WINOGRAD_MIN_CHANNELS.
+ */
+export function winogradFits(g: ConvShape): boolean {
+  return g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.kh === g.kw && WINOGRAD_SIZES.includes(g.kh)
+    && g.inC % 4 === 0 && g.outC % 4 === 0 && g.inC >= WINOGRAD_MIN_CHANNELS && g.outC >= WINOGRAD_MIN_CHANNELS;
+}
+
+/** A Winograd convolution's sizes: filter r, tile α = r + 1, channels, output tiles per row, per image and in all. */
+const tiles = (g: ConvShape) => {
+  const tw = Math.ceil(g.outW / 2);
+  const thw = Math.ceil(g.outH / 2) * tw;
+  return { r: g.kh, a: g.kh + 1, C: g.inC, N: g.outC, tw, thw, T: g.batch * thw };
+};
+
 /** Products of fewer FLOPs stay on the calling thread: waking a helper costs more than it saves. */
 export const SPLIT_FLOPS = 4e6;
 /** Tasks per thread a split product is cut into, so a helper that starts late takes fewer. */
@@ -231,8 +256,9 @@ export class WasmGemm {
    * k blocks after the first add to C. The filter is packed once per call, a k block at a time.
    * With helper threads, each thread packs and multiplies its own contiguous run of row blocks.
    */
-  convolve(g: ConvShape, x: number, filter: number, y: number): void {
+  convolve(g: ConvShape, x: number, filter: number, y: number, opts: { winograd?: boolean } = {}): void {
     if (MR !== 4) throw new Error('wasm-gemm: packconv makes panels of 4 rows');
+    if ((opts.winograd ?? true) && winogradFits(g)) return this.winograd(g, x, filter, y);
     const padded = (n: number, w: number) => Math.ceil(n / w) * w;
     const M = g.batch * g.outH * g.outW;
     const N = g.outC;
@@ -280,5 +306,82 @@ export class WasmGemm {
     };
     if (team) team.run(tasks, own, work);
     else work(this.k, (a) => a, 0);
+  }
+
+  /**
+   * y = conv2d(x, filter) by Winograd's F(2×2, r×r) (`winogradFits(g)`): the filter is
+   * transformed once per call (α² = (r + 1)² matrices of C×N, packed as `gemm`'s B), then blocks
+   * of output tiles (2×2 pixels) each have their inputs transformed into `gemm`'s A panels, α²
+   * products, and their outputs transformed back into y: 2.25× (r = 3) or 2.78× (r = 5) fewer
+   * multiply-adds than the direct product, for transforms that cost about α² vector operations
+   * per 4 channels of a tile. Helper threads take runs of blocks.
+   */
+  private winograd(g: ConvShape, x: number, filter: number, y: number): void {
+    const { r, a, C, N, tw, thw, T } = tiles(g);
+    const tb = Math.max(4, Math.min(Math.ceil(T / 4) * 4, Math.floor(WINOGRAD_BYTES / (a * a * 4 * (C + N)) / 4) * 4));
+    const blocks = Math.ceil(T / tb);
+    const team = blocks > 1 ? this.split(2 * T * 4 * r * r * C * N) : undefined;
+    const threads = team ? team.size + 1 : 1;
+    const tasks = team ? Math.min(blocks, TASKS_PER_THREAD * threads) : 1;
+    const zeroBytes = Math.ceil((4 * C) / 16) * 16;
+    const vBytes = a * a * 4 * C * Math.ceil(N / 8) * 8;
+    const uBytes = a * a * 16 * C * Math.ceil(tb / 4);
+    const own = TILE + uBytes + a * a * 4 * N * tb;
+    const zero = this.scratch(zeroBytes + vBytes + threads * own);
+    const v = zero + zeroBytes;
+    // zeros for inputs outside x and for the B panels' columns past N
+    new Float32Array(this.memory.buffer, zero, (zeroBytes + vBytes) / 4).fill(0);
+    const k = this.k;
+    (r === 3 ? k.wfilter3 : k.wfilter5)(filter, C, N, v);
+    const work: Work = (kc, mine, t) => {
+      const s = mine(v + vBytes);
+      const u = mine(v + vBytes + TILE);
+      const m = mine(v + vBytes + TILE + uBytes);
+      const [b0, b1] = share(blocks, tasks, t);
+      for (let t0 = b0 * tb; t0 < Math.min(T, b1 * tb); t0 += tb) {
+        (r === 3 ? kc.wblock3 : kc.wblock5)(x, g.inH, g.inW, C, g.padTop, g.padLeft, tw, thw, t0, Math.min(tb, T - t0), N, v, u, m, s, zero, g.outH, g.outW, y);
+      }
+    };
+    if (team) team.run(tasks, own, work);
+    else work(k, (p) => p, 0);
+  }
+
+  /**
+   * dw = ∂L/∂filter of y = conv2d(x, filter) given dy, by Winograd's F(2×2, r×r) (`winogradFits(g)`
+   * of the forward convolution), into dw ([r, r, C, N], written in place). Per block of output
+   * tiles, x's tiles and dy's are transformed (U = Bᵀ·d·B, ∂M = A·dy·Aᵀ) and each of the α²
+   * points adds Uᵀ·∂M (a product over tiles) to its C×N partial sum; dw = Gᵀ·(Σ partial sums)·G.
+   * The tiles are cut into at most WINOGRAD_PARTS runs whatever the thread count, each with its
+   * own partial sums, added in order at the end: results do not depend on the threads.
+   */
+  filterGrad(g: ConvShape, x: number, dy: number, dw: number): void {
+    if (!winogradFits(g)) throw new Error('wasm-gemm: filterGrad needs a convolution that winogradFits');
+    const { r, a, C, N, tw, thw, T } = tiles(g);
+    const n8 = Math.ceil(N / 8) * 8;
+    const tb = Math.max(4, Math.min(T, Math.floor(WINOGRAD_BYTES / (a * a * 4 * (C + n8)))));
+    const blocks = Math.ceil(T / tb);
+    const parts = Math.min(blocks, WINOGRAD_PARTS);
+    const team = parts > 1 ? this.split(2 * T * 4 * r * r * C * N) : undefined;
+    const threads = team ? team.size + 1 : 1;
+    const zeroBytes = Math.ceil((4 * C) / 16) * 16;
+    const ps = a * a * 4 * C * N;
+    const uBytes = a * a * 4 * C * tb;
+    const own = TILE + uBytes + a * a * 4 * n8 * tb;
+    const zero = this.scratch(zeroBytes + parts * ps + threads * own);
+    const acc = zero + zeroBytes;
+    new Float32Array(this.memory.buffer, zero, (zeroBytes + parts * ps) / 4).fill(0);
+    const work: Work = (kc, mine, p) => {
+      const s = mine(acc + parts * ps);
+      const u = mine(acc + parts * ps + TILE);
+      const b = mine(acc + parts * ps + TILE + uBytes);
+      const [b0, b1] = share(blocks, parts, p);
+      for (let t0 = b0 * tb; t0 < Math.min(T, b1 * tb); t0 += tb) {
+        (r === 3 ? kc.wgblock3 : kc.wgblock5)(x, g.inH, g.inW, C, g.padTop, g.padLeft, tw, thw, t0, Math.min(tb, T - t0), dy, g.outH, g.outW, N,
+          u, b, acc + p * ps, s, zero);
+      }
+    };
+    if (team) team.run(parts, own, work);
+    else for (let p = 0; p < parts; p++) work(this.k, (q) => q, p);
+    (r === 3 ? this.k.wgout3 : this.k.wgout5)(acc, parts, ps, C, N, dw);
   }
 }

@@ -1,2 +1,2 @@
-export { WasmGemm, relaxedSimdSupported, setGemmThreads, type GemmVariant, type WasmBackendLike } from './gemm';
-export { installWasmGemm, uninstallWasmGemm, wasmGemmVariant, TRANSPOSES_IN_PLACE } from './register';
+export { WasmGemm, relaxedSimdSupported, setGemmThreads, winogradFits, WINOGRAD_SIZES, type ConvShape, type GemmVariant, type WasmBackendLike } from './gemm';
+export { installWasmGemm, uninstallWasmGemm, wasmGemmVariant, winogradFilterGradFits, TRANSPOSES_IN_PLACE, WINOGRAD_FILTER_GRAD } from './register';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { relaxedSimdSupported, WasmGemm, type GemmVariant, type WasmBackendLike } from './gemm';
+import { relaxedSimdSupported, WasmGemm, winogradFits, type ConvShape, type GemmVariant, type WasmBackendLike } from './gemm';
 
 /** Set on our BatchMatMul kernel function: transposed operands cost nothing extra there. */
 export const TRANSPOSES_IN_PLACE = 'transposesInPlace';
@@ -7,6 +7,7 @@ export const TRANSPOSES_IN_PLACE = 'transposesInPlace';
 let original: tf.KernelConfig | undefined;
 let originalConv: tf.KernelConfig | undefined;
 let variant: GemmVariant | undefined;
+let winograd = true;
 const bound = new WeakMap<object, WasmGemm>();
 
 function gemmFor(backend: object): WasmGemm {
@@ -85,8 +86,49 @@ function convKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
       batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels, kh: info.filterHeight, kw: info.filterWidth,
       outC: info.outChannels, outH: info.outHeight, outW: info.outWidth, strideH: info.strideHeight, strideW: info.strideWidth,
       dilationH: info.dilationHeight, dilationW: info.dilationWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
-    }, g.address(x), g.address(filter), g.address(out));
+    }, g.address(x), g.address(filter), g.address(out), { winograd });
   }
+  return out;
+}
+
+/**
+ * A convolution's filter gradient by Winograd's F(2×2, r×r), registered for wasm while
+ * wasm-gemm is installed with Winograd on: inputs `x` (NHWC) and `dy`, attributes `filterShape`
+ * ([r, r, inC, outC]) and the forward convolution's `padTop` and `padLeft`, stride 1. Only for
+ * what `winogradFilterGradFits` accepts; core asks before it runs it.
+ */
+export const WINOGRAD_FILTER_GRAD = 'FblWinogradFilterGrad';
+
+interface FilterGradAttrs {
+  filterShape: [number, number, number, number];
+  padTop: number;
+  padLeft: number;
+}
+
+const gradShape = (x: readonly number[], dy: readonly number[], a: FilterGradAttrs): ConvShape => ({
+  batch: x[0]!, inH: x[1]!, inW: x[2]!, inC: x[3]!, kh: a.filterShape[0], kw: a.filterShape[1], outC: a.filterShape[3],
+  outH: dy[1]!, outW: dy[2]!, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: a.padTop, padLeft: a.padLeft,
+});
+
+/**
+ * Whether WINOGRAD_FILTER_GRAD runs now (wasm-gemm installed with Winograd on) and fits this
+ * stride-1 convolution's filter gradient (float32 x [n, h, w, inC], dy [n, ho, wo, outC]).
+ */
+export function winogradFilterGradFits(xShape: readonly number[], dyShape: readonly number[], attrs: FilterGradAttrs): boolean {
+  return tf.getKernel(WINOGRAD_FILTER_GRAD, 'wasm') !== undefined && xShape.length === 4 && dyShape.length === 4
+    && dyShape[0] === xShape[0] && dyShape[3] === attrs.filterShape[3] && xShape[3] === attrs.filterShape[2]
+    && winogradFits(gradShape(xShape, dyShape, attrs));
+}
+
+function filterGradKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as FilterGradAttrs;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !winogradFilterGradFits(x.shape, dy.shape, attrs)) {
+    throw new Error(`${WINOGRAD_FILTER_GRAD}: no Winograd filter gradient for x [${x.shape}], dy [${dy.shape}], filter [${attrs.filterShape}] (ask winogradFilterGradFits first)`);
+  }
+  const g = gemmFor(args.backend);
+  const out = (args.backend as unknown as WasmBackendLike).makeOutput(attrs.filterShape, 'float32');
+  g.filterGrad(gradShape(x.shape, dy.shape, attrs), g.address(x), g.address(dy), g.address(out));
   return out;
 }
 
@@ -97,28 +139,34 @@ function convKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
  * (fused multiply-add) is chosen where the engine validates relaxed SIMD, else `simd`.
  * Call after the wasm backend is registered; calling again switches the variant.
  */
-export function installWasmGemm(opts: { variant?: GemmVariant } = {}): GemmVariant {
+export function installWasmGemm(opts: { variant?: GemmVariant; winograd?: boolean } = {}): GemmVariant {
   const v = opts.variant ?? (relaxedSimdSupported() ? 'relaxed' : 'simd');
   if (v === 'relaxed' && !relaxedSimdSupported()) throw new Error('wasm-gemm: this engine has no relaxed SIMD (Node ≥ 22 or Chrome ≥ 114)');
   const current = tf.getKernel('BatchMatMul', 'wasm');
   if (!current) throw new Error('wasm-gemm: no wasm BatchMatMul kernel to replace (import @tensorflow/tfjs-backend-wasm first)');
   variant = v;
-  if (current.kernelFunc === kernelFunc) return v;
-  original = current;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc, setupFunc: current.setupFunc });
-  const conv = tf.getKernel('Conv2D', 'wasm');
-  if (conv && conv.kernelFunc !== convKernelFunc) {
-    originalConv = conv;
-    tf.unregisterKernel('Conv2D', 'wasm');
-    tf.registerKernel({ kernelName: 'Conv2D', backendName: 'wasm', kernelFunc: convKernelFunc, setupFunc: conv.setupFunc });
+  winograd = opts.winograd ?? true;
+  if (current.kernelFunc !== kernelFunc) {
+    original = current;
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc, setupFunc: current.setupFunc });
+    const conv = tf.getKernel('Conv2D', 'wasm');
+    if (conv && conv.kernelFunc !== convKernelFunc) {
+      originalConv = conv;
+      tf.unregisterKernel('Conv2D', 'wasm');
+      tf.registerKernel({ kernelName: 'Conv2D', backendName: 'wasm', kernelFunc: convKernelFunc, setupFunc: conv.setupFunc });
+    }
   }
+  const hasGrad = tf.getKernel(WINOGRAD_FILTER_GRAD, 'wasm') !== undefined;
+  if (winograd && !hasGrad) tf.registerKernel({ kernelName: WINOGRAD_FILTER_GRAD, backendName: 'wasm', kernelFunc: filterGradKernelFunc });
+  if (!winograd && hasGrad) tf.unregisterKernel(WINOGRAD_FILTER_GRAD, 'wasm');
   return v;
 }
 
 /** Puts tfjs-backend-wasm's own `BatchMatMul` and `Conv2D` back (no-op when they are in place). */
 export function uninstallWasmGemm(): void {
   if (tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc !== kernelFunc || !original) return;
+  if (tf.getKernel(WINOGRAD_FILTER_GRAD, 'wasm')) tf.unregisterKernel(WINOGRAD_FILTER_GRAD, 'wasm');
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel(original);
   if (originalConv && tf.getKernel('Conv2D', 'wasm')?.kernelFunc === convKernelFunc) {

@@ -20,13 +20,23 @@ function product(h: Heap, g: WasmGemm, [M, N, K]: number[], tA: boolean, tB: boo
   return h.read(c, M! * N!);
 }
 
-function conv(h: Heap, g: WasmGemm, s: ConvShape): Float32Array {
+function conv(h: Heap, g: WasmGemm, s: ConvShape, winograd = true): Float32Array {
   const x = h.floats(s.batch * s.inH * s.inW * s.inC, 3);
   const f = h.floats(s.kh * s.kw * s.inC * s.outC, 4);
   const n = s.batch * s.outH * s.outW * s.outC;
   const y = h.floats(n);
-  g.convolve(s, x, f, y);
+  g.convolve(s, x, f, y, { winograd });
   return h.read(y, n);
+}
+
+/** Winograd's filter gradient of a convolution `s`, from x and dy made with fixed seeds. */
+function filterGrad(h: Heap, g: WasmGemm, s: ConvShape): Float32Array {
+  const x = h.floats(s.batch * s.inH * s.inW * s.inC, 5);
+  const dy = h.floats(s.batch * s.outH * s.outW * s.outC, 6);
+  const n = s.kh * s.kw * s.inC * s.outC;
+  const dw = h.floats(n);
+  g.filterGrad(s, x, dy, dw);
+  return h.read(dw, n);
 }
 
 /** Elements that differ in bits (toEqual on large arrays is slow). */
@@ -91,11 +101,20 @@ describe('wasm-gemm on two threads (a shared memory)', () => {
     ];
     const splits0 = splits;
     for (const s of shapes) {
-      expect(differing(conv(h, two, s), conv(h, one, s))).toBe(0);
+      expect(differing(conv(h, two, s, false), conv(h, one, s, false))).toBe(0);
       if (s.inC === 512) expect(two.splits).toBe(splits);
       splits = two.splits;
     }
     expect(two.splits).toBeGreaterThan(splits0);
+    // Winograd: forward by runs of tile blocks; the filter gradient's partial sums are cut by
+    // tiles the same way whatever the threads, so it is bit-identical too
+    for (const s of [same({ batch: 8, inH: 16, inW: 16, inC: 32, kh: 5, kw: 5, outC: 64 }), same({ batch: 6, inH: 29, inW: 17, inC: 16, kh: 3, kw: 3, outC: 12 })]) {
+      splits = two.splits;
+      expect(differing(conv(h, two, s), conv(h, one, s))).toBe(0);
+      expect(differing(filterGrad(h, two, s), filterGrad(h, one, s))).toBe(0);
+      expect(two.splits).toBeGreaterThan(splits);
+    }
+    splits = two.splits;
     // a small one stays on the calling thread
     const [M, N, K] = [16, 64, 64];
     expect(2 * M * N * K).toBeLessThan(SPLIT_FLOPS);

@@ -18,7 +18,7 @@ const MAX_TASKS = 1024;
 const MAX_CALLS = 8192;
 /** Words of one call: the function's index in FNS, a mask of the arguments in the thread's own area, 20 arguments. */
 const REC = 22;
-const FNS = ['gemm', 'pack', 'packconv'] as const;
+const FNS = ['gemm', 'pack', 'packconv', 'wfilter3', 'wblock3', 'wgblock3', 'wgout3', 'wfilter5', 'wblock5', 'wgblock5', 'wgout5'] as const;
 /** Added to an address in a recorded call: "in the running thread's own area". */
 const OWN = 2 ** 32;
 
@@ -30,7 +30,30 @@ export interface KernelCalls {
     x: number, H: number, W: number, C: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
     Ho: number, Wo: number, M: number, m0: number, mc: number, t0: number, t1: number, dst: number, zero: number,
   ): void;
+  wfilter3: WinogradFilter;
+  wblock3: WinogradBlock;
+  wgblock3: WinogradGradBlock;
+  wgout3: WinogradGradOut;
+  wfilter5: WinogradFilter;
+  wblock5: WinogradBlock;
+  wgblock5: WinogradGradBlock;
+  wgout5: WinogradGradOut;
 }
+
+/** V = G·g·Gᵀ of a filter g[r][r][C][N] into `gemm`'s B panels, one per tile point (scripts/winograd-wat.mjs). */
+type WinogradFilter = (g: number, C: number, N: number, v: number) => void;
+/** Tiles [t0, t0 + nt) of a Winograd convolution: input transform, products, output transform (scripts/winograd-wat.mjs). */
+type WinogradBlock = (
+  x: number, H: number, W: number, C: number, pt: number, pl: number, tw: number, thw: number, t0: number, nt: number,
+  N: number, v: number, u: number, m: number, s: number, zero: number, Ho: number, Wo: number, y: number,
+) => void;
+/** Tiles [t0, t0 + nt) of a Winograd filter gradient, added to the transformed gradient at `acc` (scripts/winograd-wat.mjs). */
+type WinogradGradBlock = (
+  x: number, H: number, W: number, C: number, pt: number, pl: number, tw: number, thw: number, t0: number, nt: number,
+  dy: number, Ho: number, Wo: number, N: number, u: number, b: number, acc: number, s: number, zero: number,
+) => void;
+/** The filter gradient Gᵀ·∂V·G from `parts` transformed partial sums, `ps` bytes apart (scripts/winograd-wat.mjs). */
+type WinogradGradOut = (acc: number, parts: number, ps: number, C: number, N: number, dw: number) => void;
 
 /** Task t's calls on `k`; `own(addr)` is an address in the running thread's own area (thread 0's given). */
 export type Work = (k: KernelCalls, own: (addr: number) => number, t: number) => void;
@@ -188,7 +211,7 @@ export class Team {
     const calls: number[][] = [];
     const starts: number[] = [];
     const rec = (f: number) => (...args: number[]) => void calls.push([f, args.reduce((m, a, i) => m | (a >= OWN ? 1 << i : 0), 0), ...args.map((a) => (a >= OWN ? a - OWN : a))]);
-    const k: KernelCalls = { gemm: rec(0), pack: rec(1), packconv: rec(2) };
+    const k = Object.fromEntries(FNS.map((f, i) => [f, rec(i)])) as unknown as KernelCalls;
     for (let t = 0; t < tasks; t++) {
       starts.push(calls.length);
       work(k, (addr) => addr + OWN, t);
