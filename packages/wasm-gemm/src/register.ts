@@ -8,15 +8,17 @@ let original: tf.KernelConfig | undefined;
 let originalConv: tf.KernelConfig | undefined;
 let variant: GemmVariant | undefined;
 let winograd = true;
-const bound = new WeakMap<object, WasmGemm>();
+/**
+ * Each backend's kernels, one per variant used: switching variants back and forth (benchmarks)
+ * does not compile the module again, whose fresh code runs on V8's baseline tier for a while.
+ */
+const bound = new WeakMap<object, Map<GemmVariant | undefined, WasmGemm>>();
 
 function gemmFor(backend: object): WasmGemm {
-  let g = bound.get(backend);
-  if (!g || g.variant !== variant) {
-    g?.dispose();
-    g = new WasmGemm(backend as WasmBackendLike, variant);
-    bound.set(backend, g);
-  }
+  let byVariant = bound.get(backend);
+  if (!byVariant) bound.set(backend, (byVariant = new Map()));
+  let g = byVariant.get(variant);
+  if (!g) byVariant.set(variant, (g = new WasmGemm(backend as WasmBackendLike, variant)));
   return g;
 }
 
