@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { conv2d, conv2dWithFeedback, convFitsWinograd, winogradFilterGrads, type Padding } from './conv';
+import { conv2d, conv2dWithFeedback, type Padding } from './conv';
 import { normals as values, relErr, useBackend } from './test-numerics';
 import './register';
 
@@ -68,29 +68,4 @@ describe('FblConv2DFeedback', () => {
       f.dispose();
     });
   }
-});
-
-describe('which convolutions take wasm-gemm\'s Winograd kernels', () => {
-  it('3×3 and 5×5, stride 1, channels multiples of 4 and at least 8', () => {
-    expect(convFitsWinograd(32, 5, 64)).toBe(true);
-    expect(convFitsWinograd(8, 3, 12)).toBe(true);
-    expect([convFitsWinograd(3, 5, 32), convFitsWinograd(20, 5, 50), convFitsWinograd(32, 5, 64, 2), convFitsWinograd(32, 7, 64), convFitsWinograd(4, 3, 8)])
-      .toEqual([false, false, false, false, false]);
-  });
-
-  it('filter gradients run by Winograd on wasm with wasm-gemm, not on cpu or with FBL_WINOGRAD=0', async () => {
-    await useBackend('wasm');
-    expect(winogradFilterGrads()).toBe(true);
-    process.env.FBL_WINOGRAD = '0';
-    try {
-      await useBackend('wasm');
-      expect(winogradFilterGrads()).toBe(false);
-    } finally {
-      delete process.env.FBL_WINOGRAD;
-    }
-    await useBackend('cpu');
-    expect(winogradFilterGrads()).toBe(false);
-    await useBackend('wasm');
-    expect(winogradFilterGrads()).toBe(true);
-  });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { WINOGRAD_FILTER_GRAD, winogradFilterGradFits, winogradFits } from '@feedback-lab/wasm-gemm';
+import { WINOGRAD_FILTER_GRAD, winogradFilterGradFits } from '@feedback-lab/wasm-gemm';
 import { registerHeapKernel, runAliasKernel } from './kernel-alias';
 import { consumeGrad, passGrad, releaseSaved, sharingSaves } from './tape-memory';
 
@@ -82,21 +82,6 @@ function convGrads(dy: tf.Tensor | tf.Tensor[], x: tf.Tensor4D, back: tf.Tensor4
       return dw;
     },
   };
-}
-
-/**
- * Whether the current backend computes a convolution's filter gradient by wasm-gemm's Winograd
- * kernel where the layer fits (`convFitsWinograd`): wasm with wasm-gemm installed and
- * FBL_WINOGRAD not off. Such a gradient makes no transposed copies of x and dy.
- */
-export function winogradFilterGrads(): boolean {
-  return tf.engine().backendName === 'wasm' && tf.getKernel(WINOGRAD_FILTER_GRAD, 'wasm') !== undefined;
-}
-
-/** Whether a stride-1 convolution of `inChannels` channels by a kernel×kernel filter fits wasm-gemm's Winograd kernels. */
-export function convFitsWinograd(inChannels: number, kernel: number, filters: number, stride = 1): boolean {
-  return winogradFits({ batch: 1, inH: kernel, inW: kernel, inC: inChannels, kh: kernel, kw: kernel, outC: filters, outH: 1, outW: 1,
-    strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 });
 }
 
 function padInfo(xShape: number[], wShape: number[], strides: [number, number], pad: Padding) {

@@ -32,7 +32,7 @@ export { activate, isActivation, ACTIVATIONS, type ActivationName } from './acti
 export { linear, matMul, matMulWithFeedback } from './linear';
 export { sign } from './sign';
 export { dense, toVariable, type DenseOptions } from './dense';
-export { conv2d, convFitsWinograd, winogradFilterGrads, type Padding } from './conv';
+export { conv2d, type Padding } from './conv';
 export { pool2d, outSize, type PoolOptions, type PoolType } from './pool';
 export { conv2dBlock, flatten, type Conv2dBlockOptions } from './conv-block';
 export { buildModel, validateSpec, MAX_LAYERS, type ModelSpec, type DenseLayerSpec, type Conv2dLayerSpec } from './spec';

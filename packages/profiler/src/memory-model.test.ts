@@ -85,18 +85,3 @@ describe('batch norm in the block schedule (MEM-DFA)', () => {
     expect(at(10, 8192) / (8192 * 500 * 4)).toBeLessThan(13);
   });
 });
-
-describe('conv blocks whose filter gradient runs by Winograd', () => {
-  beforeAll(() => useBackend('wasm'));
-
-  it('drop the transposed copies of their input and dy, as the wasm backend runs them by default', () => {
-    const spec = presetSpec('cifar-conv');
-    const at = (winograd?: boolean) => predictMemory({ spec, batchSize: 64, rule: bpRule, ...(winograd === undefined ? {} : { winograd }) }).peakTransientBytes;
-    // conv2 and conv3 fit (32 and 64 channels, 5×5), conv1 (3 input channels) does not
-    expect(at(true)).toBeLessThan(at(false));
-    expect(at()).toBe(at(true));
-    // mnist-conv's layers do not fit (1 input channel; 50 filters), so nothing changes
-    const mnist = (winograd: boolean) => predictMemory({ spec: presetSpec('mnist-conv'), batchSize: 64, rule: bpRule, winograd }).peakTransientBytes;
-    expect(mnist(true)).toBe(mnist(false));
-  });
-});

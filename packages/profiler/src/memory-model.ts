@@ -1,4 +1,4 @@
-import { convFitsWinograd, FblError, IN_PLACE_MIN_ELEMENTS, outSize, size, winogradFilterGrads, type ModelSpec, type RuleDescriptor } from '@feedback-lab/core';
+import { FblError, IN_PLACE_MIN_ELEMENTS, outSize, size, type ModelSpec, type RuleDescriptor } from '@feedback-lab/core';
 
 /** What the memory model needs of a rule: its name (for messages) and its descriptor's formula. */
 export type MemoryModelRule = Pick<RuleDescriptor, 'name' | 'memory'>;
@@ -14,13 +14,6 @@ export interface MemoryModelInput {
   optimizer?: 'sgd' | 'momentum' | 'adam';
   /** Feedback storage of the rules with random matrices: fa, dfa, mem-dfa, drtp (default stored). */
   feedback?: 'stored' | 'regenerate';
-  /**
-   * Whether conv filter gradients run by wasm-gemm's Winograd kernel where a layer fits it (3×3 or
-   * 5×5, stride 1, channels multiples of 4 and at least 8), making no transposed copies of the
-   * block's input and output gradient; default: as the current backend runs them
-   * (`winogradFilterGrads()`).
-   */
-  winograd?: boolean;
 }
 
 export interface MemoryPrediction {
@@ -40,15 +33,12 @@ interface BlockShape {
   params: number;
   /** Weight entries without the bias: what a feedback matrix of FA mirrors. */
   weights: number;
-  /** A conv block whose filter gradient runs by Winograd (see MemoryModelInput's `winograd`). */
-  winograd?: boolean;
   /** Batch-norm channels (units of a dense block, filters of a conv block); 0 without batch norm. */
   bn: number;
 }
 
 /** Per-sample block sizes of a spec (or of MLP widths), from shapes alone. */
-export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec' | 'winograd'>): BlockShape[] {
-  const winograd = o.winograd ?? winogradFilterGrads();
+export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockShape[] {
   const spec: ModelSpec = o.spec ?? { input: [o.arch![0]!], layers: o.arch!.slice(1).map((units) => ({ type: 'dense', units })) };
   let shape = [...spec.input];
   return spec.layers.map((l) => {
@@ -72,8 +62,7 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec' | 'winogra
     shape = [oh, ow, l.filters];
     const weights = l.kernel * l.kernel * c * l.filters;
     const bn = l.batchNorm ? l.filters : 0;
-    return { conv: true, pool: l.pool?.type, in: n, pre: ch * cw * l.filters, out: oh * ow * l.filters, params: weights + l.filters + 2 * bn, weights, bn,
-      ...(winograd && convFitsWinograd(c, l.kernel, l.filters, s) ? { winograd: true } : {}) };
+    return { conv: true, pool: l.pool?.type, in: n, pre: ch * cw * l.filters, out: oh * ow * l.filters, params: weights + l.filters + 2 * bn, weights, bn };
   });
 }
 
@@ -133,9 +122,6 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
   // scratch of average pooling's gradient (≈ 0 with core's kernels)
   const avgPooled = (x: BlockShape) => (x.pool === 'avg' ? B * x.pre : 0);
   const conv = (x: BlockShape) => (x.conv ? B * x.pre : 0);
-  // a·B·in + c·B·pre, less the copies of the input and of dy (B·in + B·pre) that the filter
-  // gradient transposes when it is a product, which Winograd's kernel does not make
-  const copies = (x: BlockShape) => (x.winograd ? Math.max(0, a - 1) * B * x.in + Math.max(0, c - 1) * conv(x) : a * B * x.in + c * conv(x));
   if (m.schedule === 'block') {
     // one block's working set at a time: the largest decides, wherever it sits. A batch-norm
     // block's local pass holds k more activation-sized tensors (its normalised x̂, the value
@@ -147,7 +133,7 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
       const input = k > 0 ? B * x.in : 0;
       const update = x.params + updateScratch(m, x.weights) + B * (x.out + classes) + input;
       // a·B·in: working copies of the input (∂W = xᵀ·dy transposes it), for every block
-      const local = input + copies(x) + b * B * x.out + loss * B * classes + x.params + d * avgPooled(x);
+      const local = input + a * B * x.in + b * B * x.out + loss * B * classes + x.params + c * conv(x) + d * avgPooled(x);
       return Math.max(update, local + (x.bn ? (x.conv ? kConv : kDense) * B * x.out : 0));
     }));
   }
@@ -163,7 +149,7 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
   let paramsAfter = 0;
   for (let k = blocks.length - 1; k >= 0; k--) {
     const x = blocks[k]!;
-    const work = copies(x) + b * B * x.out + d * avgPooled(x);
+    const work = a * B * x.in + b * B * x.out + c * conv(x) + d * avgPooled(x);
     peak = Math.max(peak, savedBefore[k]! + paramsAfter + signals + copy(k) + work + P[k]! + loss * B * classes);
     paramsAfter += P[k]!;
   }
