@@ -21,6 +21,9 @@ const CASES: [string, number[], PoolOptions][] = [
   ['max 2 valid (mnist-conv)', [2, 8, 8, 3], { type: 'max', size: 2 }],
   ['max 3 stride 2 same (cifar-conv, overlapping)', [2, 9, 9, 2], { type: 'max', size: 3, stride: 2, padding: 'same' }],
   ['max 3 stride 2 valid', [2, 9, 10, 2], { type: 'max', size: 3, stride: 2 }],
+  // four channels a vector in wasm-gemm's kernel, then the last two one at a time
+  ['max 3 stride 2 same, 6 channels', [2, 9, 9, 6], { type: 'max', size: 3, stride: 2, padding: 'same' }],
+  ['max 2 valid, 32 channels', [1, 6, 6, 32], { type: 'max', size: 2 }],
   ['avg 3 stride 2 same', [2, 8, 8, 2], { type: 'avg', size: 3, stride: 2, padding: 'same' }],
   ['avg 2 valid', [2, 6, 6, 2], { type: 'avg', size: 2 }],
 ];
@@ -92,5 +95,26 @@ describe('pool2d gradients on wasm equal stock tfjs on cpu (≤1e-4 relative; av
     const r = values(1, 7)[0]!;
     expect(Array.from(ours)).toEqual([0, 0, 0, r]);
     expect(Array.from(stock)).not.toEqual([0, 0, 0, r]);
+  });
+
+  it('wasm-gemm\'s SIMD kernel and the loop without it agree bit for bit: ties go to the first cell, NaN windows pass nothing', async () => {
+    const shape = [2, 9, 9, 6];
+    const o: PoolOptions = { type: 'max', size: 3, stride: 2, padding: 'same' };
+    // few distinct values: most windows hold their maximum more than once
+    const x = values(shape.reduce((a, b) => a * b), 3).map((v) => Math.round(v));
+    x[5] = NaN;
+    x[6 * 9 * 9 + 13] = NaN;
+    await useBackend('wasm');
+    const simd = poolGrad(x, shape, o, true);
+    process.env.FBL_WASM_GEMM = '0';
+    try {
+      await useBackend('wasm');
+      const loop = poolGrad(x, shape, o, true);
+      expect(Array.from(new Uint32Array(simd.buffer))).toEqual(Array.from(new Uint32Array(loop.buffer)));
+    } finally {
+      delete process.env.FBL_WASM_GEMM;
+      await useBackend('wasm');
+    }
+    expect(simd.some((v) => v !== 0) && simd.every((v) => Number.isFinite(v))).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { maxPoolGradInHeap } from '@feedback-lab/wasm-gemm';
 import { FblError } from './errors';
 import { registerHeapKernel, runAliasKernel } from './kernel-alias';
 import { consumeGrad, passGrad, releaseSaved } from './tape-memory';
@@ -13,7 +14,9 @@ import type { Padding } from './conv';
  * is also slow (14 % of a cifar-conv BP step, more than the whole forward pass of its first
  * conv). On wasm, `FblMaxPool`'s gradient is therefore the `FblMaxPoolGrad` kernel below: one
  * pass over the windows that sends each output's gradient to the first cell equal to its
- * maximum, as TensorFlow's MaxPoolGrad does. Other backends get the stock kernel.
+ * maximum, as TensorFlow's MaxPoolGrad does, by wasm-gemm's SIMD kernel where it is installed
+ * (four channels a vector; cifar-conv's first pooling gradient 13.7 → 3.2 ms a BP step) and the
+ * loop below otherwise. Other backends get the stock kernel.
  */
 const MAX_KERNEL = 'FblMaxPool';
 const MAX_GRAD_KERNEL = 'FblMaxPoolGrad';
@@ -26,7 +29,10 @@ interface PoolAttrs {
 
 registerHeapKernel(MAX_GRAD_KERNEL, ['x', 'y', 'dy'], ([x]) => x!, ([x, y, dy], dx, [xShape], a) => {
   const p = a as unknown as PoolAttrs;
-  maxPoolGrad(x!, y!, dy!, tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], p.filterSize, p.strides, 1, p.pad), dx);
+  const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], p.filterSize, p.strides, 1, p.pad);
+  const shape = { batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, channels: info.inChannels, outH: info.outHeight, outW: info.outWidth,
+    strideH: info.strideHeight, strideW: info.strideWidth, filterH: info.filterHeight, filterW: info.filterWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left };
+  if (!maxPoolGradInHeap(tf.backend(), shape, x!.byteOffset, y!.byteOffset, dy!.byteOffset, dx.byteOffset)) maxPoolGrad(x!, y!, dy!, info, dx);
 }, true);
 
 /**

@@ -1,3 +1,4 @@
+import { poolWat } from './pool-wat.mjs';
 import { winogradWat } from './winograd-wat.mjs';
 
 /** Filter sizes with a Winograd F(2×2, r×r) convolution in the module. */
@@ -158,6 +159,7 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
   );
   emit(...packconvWat());
   for (const r of WINOGRAD_R) emit(...winogradWat(r, { relaxed }));
+  emit(...poolWat());
   emit(')');
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { KERNELS, MR } from './kernels.generated';
+import { tiles, winogradFits, type ConvShape, type PoolShape } from './shapes';
 import { canSplit, Team, type KernelCalls, type Work } from './split';
+
+export { winogradFits, WINOGRAD_MIN_CHANNELS, WINOGRAD_SIZES, type ConvShape, type PoolShape } from './shapes';
 
 /** Which kernel runs: fused multiply-add (relaxed SIMD) or separate multiply and add. */
 export type GemmVariant = 'relaxed' | 'simd';
@@ -20,28 +23,6 @@ export interface WasmBackendLike {
 }
 
 
-/**
- * A 2-D convolution's shape (NHWC input, filter [kh, kw, inC, outC], output [batch, outH, outW,
- * outC]), as tfjs's `computeConv2DInfo` gives it.
- */
-export interface ConvShape {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  kh: number;
-  kw: number;
-  outC: number;
-  outH: number;
-  outW: number;
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
-  padTop: number;
-  padLeft: number;
-}
-
 /** Target depth of a k block of a convolution (whole taps): a B panel of it stays in L1. */
 const CONV_KC = 512;
 /** Target size of a packed block of a convolution's rows (one k block): it stays in L2. */
@@ -50,26 +31,6 @@ const CONV_A_BYTES = 256 * 1024;
 const WINOGRAD_BYTES = 384 * 1024;
 /** Runs of tiles a Winograd filter gradient sums separately (then in order): the threads' share, fixed so results do not depend on them. */
 const WINOGRAD_PARTS = 4;
-/** Filter sizes with a Winograd F(2×2, r×r) kernel (scripts/winograd-wat.mjs). */
-export const WINOGRAD_SIZES: readonly number[] = [3, 5];
-/** Channels (in and out) from which a Winograd convolution pays (scripts/bench-conv.ts). */
-export const WINOGRAD_MIN_CHANNELS = 8;
-
-/**
- * Whether `convolve` runs `g` by Winograd's F(2×2, r×r): stride 1, no dilation, a square filter
- * of a size in WINOGRAD_SIZES, channels multiples of 4 and at least WINOGRAD_MIN_CHANNELS.
- */
-export function winogradFits(g: ConvShape): boolean {
-  return g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.kh === g.kw && WINOGRAD_SIZES.includes(g.kh)
-    && g.inC % 4 === 0 && g.outC % 4 === 0 && g.inC >= WINOGRAD_MIN_CHANNELS && g.outC >= WINOGRAD_MIN_CHANNELS;
-}
-
-/** A Winograd convolution's sizes: filter r, tile α = r + 1, channels, output tiles per row, per image and in all. */
-const tiles = (g: ConvShape) => {
-  const tw = Math.ceil(g.outW / 2);
-  const thw = Math.ceil(g.outH / 2) * tw;
-  return { r: g.kh, a: g.kh + 1, C: g.inC, N: g.outC, tw, thw, T: g.batch * thw };
-};
 
 /** Products of fewer FLOPs stay on the calling thread: waking a helper costs more than it saves. */
 export const SPLIT_FLOPS = 4e6;
@@ -383,5 +344,14 @@ export class WasmGemm {
     if (team) team.run(parts, own, work);
     else for (let p = 0; p < parts; p++) work(this.k, (q) => q, p);
     (r === 3 ? this.k.wgout3 : this.k.wgout5)(acc, parts, ps, C, N, dw);
+  }
+
+  /**
+   * dx += ∂L/∂x of max pooling for tensors in the heap (NHWC x, its pooled y and dy; dx zeroed by
+   * the caller): each output's gradient to the first cell of its window, row-major, equal to y
+   * (TensorFlow's rule; a NaN maximum passes none), four channels a vector.
+   */
+  maxPoolGrad(p: PoolShape, x: number, y: number, dy: number, dx: number): void {
+    this.k.maxpoolgrad(x, y, dy, dx, p.batch, p.inH, p.inW, p.channels, p.outH, p.outW, p.strideH, p.strideW, p.filterH, p.filterW, p.padTop, p.padLeft);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { relaxedSimdSupported, WasmGemm, winogradFits, type ConvShape, type GemmVariant, type WasmBackendLike } from './gemm';
+import { relaxedSimdSupported, WasmGemm, winogradFits, type ConvShape, type GemmVariant, type PoolShape, type WasmBackendLike } from './gemm';
 
 /** Set on our BatchMatMul kernel function: transposed operands cost nothing extra there. */
 export const TRANSPOSES_IN_PLACE = 'transposesInPlace';
@@ -132,6 +132,17 @@ function filterGradKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo
   const out = (args.backend as unknown as WasmBackendLike).makeOutput(attrs.filterShape, 'float32');
   g.filterGrad(gradShape(x.shape, dy.shape, attrs), g.address(x), g.address(dy), g.address(out));
   return out;
+}
+
+/**
+ * Max pooling's gradient by this package's SIMD kernel for float32 tensors in `backend`'s heap at
+ * byte addresses x, y, dy and dx (dx zeroed): false, and nothing done, when wasm-gemm is not
+ * installed. Core's `FblMaxPoolGrad` runs it (its own loop otherwise).
+ */
+export function maxPoolGradInHeap(backend: object, p: PoolShape, x: number, y: number, dy: number, dx: number): boolean {
+  if (wasmGemmVariant() === undefined) return false;
+  gemmFor(backend).maxPoolGrad(p, x, y, dy, dx);
+  return true;
 }
 
 /**

@@ -18,7 +18,7 @@ const MAX_TASKS = 1024;
 const MAX_CALLS = 8192;
 /** Words of one call: the function's index in FNS, a mask of the arguments in the thread's own area, 20 arguments. */
 const REC = 22;
-const FNS = ['gemm', 'pack', 'packconv', 'wfilter3', 'wblock3', 'wgblock3', 'wgout3', 'wfilter5', 'wblock5', 'wgblock5', 'wgout5'] as const;
+const FNS = ['gemm', 'pack', 'packconv', 'wfilter3', 'wblock3', 'wgblock3', 'wgout3', 'wfilter5', 'wblock5', 'wgblock5', 'wgout5', 'maxpoolgrad'] as const;
 /** Added to an address in a recorded call: "in the running thread's own area". */
 const OWN = 2 ** 32;
 
@@ -38,6 +38,11 @@ export interface KernelCalls {
   wblock5: WinogradBlock;
   wgblock5: WinogradGradBlock;
   wgout5: WinogradGradOut;
+  /** Max pooling's gradient into zeroed dx (scripts/pool-wat.mjs). */
+  maxpoolgrad(
+    x: number, y: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number,
+    sh: number, sw: number, fh: number, fw: number, top: number, left: number,
+  ): void;
 }
 
 /** V = G·g·Gᵀ of a filter g[r][r][C][N] into `gemm`'s B panels, one per tile point (scripts/winograd-wat.mjs). */
