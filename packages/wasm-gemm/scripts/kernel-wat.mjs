@@ -6,10 +6,14 @@ export const WINOGRAD_R = [3, 5];
 
 // WebAssembly text of the f32 GEMM: C[M×N] = A[M×K]·B[K×N], one MR×8 register tile at a time.
 //
-// Both operands are read in k-major panels that `pack` makes: A in panels of MR rows (element
+// `gemm` reads both operands in k-major panels that `pack` makes: A in panels of MR rows (element
 // (i, k) at a + ⌊i/MR⌋·aps + k·4·MR + (i mod MR)·4), B in panels of 8 columns (element (k, j) at
-// b + ⌊j/8⌋·32·K + k·32 + (j mod 8)·4), both zero-padded, so a k step's loads are two pointers
-// plus constant offsets. C is written through byte strides (crs, ccs): whole tiles with two
+// b + ⌊j/8⌋·32·K + k·32 + (j mod 8)·4), both zero-padded. `gemmx` takes those steps as
+// parameters: element (i, k) of A at a + ⌊i/MR⌋·aps + k·aks + (i mod MR)·ars, (k, j) of B at
+// b + ⌊j/8⌋·8·bjs + k·bks + (j mod 8)·4, so it also reads a row-major matrix in place (A: rows
+// of contiguous k, ars its row stride, aks 4; B: 8 contiguous columns, bks its row stride,
+// bjs 4). Rows and columns past M and N are read all the same (a panel's MR rows, 8 columns)
+// and dropped: in place, only whole panels. `gemm` is `gemmx` with the packed steps. C is written through byte strides (crs, ccs): whole tiles with two
 // v128 stores per row when ccs is 4, edge and strided tiles through the 32·MR-byte scratch
 // area `s`. With `acc` set the product is added to C instead of replacing it (a product split
 // along k, as `packconv` blocks a convolution's).
@@ -29,11 +33,18 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     `  (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))`,
     '  (func $gemm (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $aps i32)',
     '    (param $b i32) (param $c i32) (param $crs i32) (param $ccs i32) (param $s i32) (param $acc i32)',
+    `    (call $gemmx (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $aps) (local.get $b) (local.get $c)`,
+    `      (local.get $crs) (local.get $ccs) (local.get $s) (local.get $acc) (i32.const 4) (i32.const ${4 * mr}) (i32.const 32) (i32.shl (local.get $K) (i32.const 2))))`,
+    '  (func $gemmx (export "gemmx") (param $M i32) (param $N i32) (param $K i32) (param $a i32) (param $aps i32)',
+    '    (param $b i32) (param $c i32) (param $crs i32) (param $ccs i32) (param $s i32) (param $acc i32)',
+    '    (param $ars i32) (param $aks i32) (param $bks i32) (param $bjs i32)',
     '    (local $i i32) (local $j i32) (local $k i32) (local $pa i32) (local $pb i32) (local $mr i32) (local $nr i32)',
+    `    ${rows.slice(1).map((r) => `(local $ro${r} i32)`).join(' ')}`,
     '    (local $cp i32) (local $r i32) (local $q i32) (local $row i32) (local $cq i32)',
     `    ${rows.map((r) => `(local $${acc(r, 0)} v128) (local $${acc(r, 1)} v128)`).join(' ')}`,
     '    (local $b0 v128) (local $b1 v128) (local $av v128)',
     '    (if (i32.eqz (local.get $K)) (then (return)))',
+    ...rows.slice(1).map((r) => `    ${set(`ro${r}`, `(i32.mul (local.get $ars) (i32.const ${r}))`)}`),
     '    (block $jdone (loop $jloop',
     '      (br_if $jdone (i32.ge_s (local.get $j) (local.get $N)))',
     `      ${set('nr', min(8, 'N', 'j'))}`,
@@ -42,7 +53,7 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
     '        (br_if $idone (i32.ge_s (local.get $i) (local.get $M)))',
     `        ${set('mr', min(mr, 'M', 'i'))}`,
     `        ${set('pa', `(i32.add (local.get $a) (i32.mul (i32.div_u (local.get $i) (i32.const ${mr})) (local.get $aps)))`)}`,
-    `        ${set('pb', '(i32.add (local.get $b) (i32.mul (local.get $j) (i32.shl (local.get $K) (i32.const 2))))')}`,
+    `        ${set('pb', '(i32.add (local.get $b) (i32.mul (local.get $j) (local.get $bjs)))')}`,
   );
   for (const r of rows) emit(`        ${set(acc(r, 0), '(v128.const i32x4 0 0 0 0)')} ${set(acc(r, 1), '(v128.const i32x4 0 0 0 0)')}`);
   // one k step: two B vectors, MR splatted A scalars, 2·MR multiply-adds (unrolling the loop
@@ -51,14 +62,14 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
   emit(`          ${set('b0', '(v128.load (local.get $pb))')} ${set('b1', '(v128.load offset=16 (local.get $pb))')}`);
   for (const r of rows) {
     emit(
-      `          ${set('av', `(v128.load32_splat offset=${4 * r} (local.get $pa))`)}`,
+      `          ${set('av', `(v128.load32_splat ${r ? `(i32.add (local.get $pa) (local.get $ro${r}))` : '(local.get $pa)'})`)}`,
       `          ${set(acc(r, 0), madd(get('av'), get('b0'), get(acc(r, 0))))}`,
       `          ${set(acc(r, 1), madd(get('av'), get('b1'), get(acc(r, 1))))}`,
     );
   }
   emit(
-    `          ${set('pa', `(i32.add (local.get $pa) (i32.const ${4 * mr}))`)}`,
-    `          ${set('pb', '(i32.add (local.get $pb) (i32.const 32))')}`,
+    `          ${set('pa', '(i32.add (local.get $pa) (local.get $aks))')}`,
+    `          ${set('pb', '(i32.add (local.get $pb) (local.get $bks))')}`,
     `          ${set('k', '(i32.sub (local.get $k) (i32.const 1))')}`,
     '          (br_if $kloop (local.get $k)))',
     `        ${set('cp', '(i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $crs)) (i32.mul (local.get $j) (local.get $ccs))))')}`,

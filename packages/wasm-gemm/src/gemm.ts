@@ -1,8 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { KERNELS, MR } from './kernels.generated';
+import { MR } from './kernels.generated';
+import { kernelModule, relaxedSimdSupported } from './module';
 import { tiles, winogradFits, type ConvShape, type PoolShape } from './shapes';
 import { canSplit, Team, type KernelCalls, type Work } from './split';
 
+export { relaxedSimdSupported } from './module';
 export { winogradFits, WINOGRAD_MIN_CHANNELS, WINOGRAD_SIZES, type ConvShape, type PoolShape } from './shapes';
 
 /** Which kernel runs: fused multiply-add (relaxed SIMD) or separate multiply and add. */
@@ -32,12 +34,13 @@ const WINOGRAD_BYTES = 384 * 1024;
 /** Runs of tiles a Winograd filter gradient sums separately (then in order): the threads' share, fixed so results do not depend on them. */
 const WINOGRAD_PARTS = 4;
 
+/** Target size of a block of rows a product reads in place (`runRows`): it stays in L2 while B's panels pass. */
+const ROWS_BYTES = 256 * 1024;
+
 /** Products of fewer FLOPs stay on the calling thread: waking a helper costs more than it saves. */
 export const SPLIT_FLOPS = 4e6;
 /** Tasks per thread a split product is cut into, so a helper that starts late takes fewer. */
 const TASKS_PER_THREAD = 4;
-
-const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
 
 let gemmThreads: number | undefined;
 /**
@@ -50,12 +53,6 @@ export function setGemmThreads(threads: number | undefined): void {
   gemmThreads = threads;
 }
 
-let relaxedOk: boolean | undefined;
-/** Whether this engine runs relaxed SIMD (Node ≥ 22, Chrome ≥ 114; Node 20 with --experimental-wasm-relaxed-simd). */
-export function relaxedSimdSupported(): boolean {
-  relaxedOk ??= WebAssembly.validate(bytesOf(KERNELS.relaxed));
-  return relaxedOk;
-}
 
 /** An operand in the heap: byte address and byte strides of its rows and columns. */
 interface Operand {
@@ -75,17 +72,16 @@ const share = (n: number, parts: number, p: number): [number, number] => [Math.f
 
 /**
  * The kernel bound to one wasm backend's memory. `multiply` computes C = op(A)·op(B) for float32
- * matrices already in the heap, writing C (row-major) in place. Each call packs A into panels of
- * MR rows and B into panels of 8 columns (k-major, zero-padded) in a work area of the same heap,
- * reading either operand transposed or not through strides (a vector copy or a 4×4 register
- * transpose per step); the packing is 1/(2·M) + 1/(2·N) of the product's work, and it makes the
- * kernel's loads sequential: at batch 64 it is cheaper than any cache of packed weights, since
- * every weight changes after each step anyway.
+ * matrices already in the heap, writing C (row-major) in place. The batch-sized operand is packed
+ * into k-major panels (MR rows, zero-padded) in a work area of the same heap; a weight is read in
+ * place, never packed (x·W by whole panels of 8 columns, δ·Wᵀ as (W·δᵀ)ᵀ by rows of W): packing
+ * it was a pass over it per product, 10 % of the product's time (docs/wasm-gemm.md). Other
+ * layouts are packed through strides (a vector copy or a 4×4 register transpose per step).
  *
  * On a shared memory (the threaded build) with `threads` > 1, products of at least SPLIT_FLOPS
- * are split over `threads` − 1 helper threads and the calling thread (see split.ts): a product's
- * column panels (each thread packs and multiplies its own), a convolution's row blocks. Every
- * element is computed by the same calls as on one thread, so results are bit-identical.
+ * are split over `threads` − 1 helper threads and the calling thread (see split.ts): column
+ * panels or row blocks, a convolution's row blocks. Every element is computed by the same calls
+ * as on one thread, so results are bit-identical.
  */
 export class WasmGemm {
   readonly variant: GemmVariant;
@@ -112,8 +108,7 @@ export class WasmGemm {
     const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('wasm-gemm: the backend exposes no WebAssembly.Memory');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const name = `${variant}${shared ? '-shared' : ''}` as keyof typeof KERNELS;
-    this.mod = new WebAssembly.Module(bytesOf(KERNELS[name]));
+    this.mod = kernelModule(variant, shared);
     this.k = new WebAssembly.Instance(this.mod, { env: { memory } }).exports as unknown as KernelCalls;
     this.memory = memory;
     this.variant = variant;
@@ -182,30 +177,71 @@ export class WasmGemm {
   /** C[M×N] at `c` (row-major) = op(A)·op(B), A and B at byte addresses `a` and `b`, row-major before op. */
   multiply(M: number, N: number, K: number, a: number, transposeA: boolean, b: number, transposeB: boolean, c: number): void {
     const A: Operand = transposeA ? { ptr: a, rs: 4, cs: 4 * M } : { ptr: a, rs: 4 * K, cs: 4 };
+    // op(B) = Bᵀ (δ·Wᵀ, a weight read transposed): its columns are B's rows, which no vector
+    // load reads 8 at a time. Rather than pack all of B, Cᵀ = B·op(A)ᵀ reads B's rows in place
+    // as the left operand and packs only A, when A is the smaller (Cᵀ's tiles are stored a float
+    // at a time, which K ≥ M multiply-adds a float outweigh)
+    if (transposeB && N >= MR && N >= M && K >= M) {
+      this.runRows(N, M, K, { ptr: b, rs: 4 * K, cs: 4 }, { ptr: a, rs: A.cs, cs: A.rs }, { ptr: c, rs: 4, cs: 4 * N });
+      return;
+    }
     const B: Operand = transposeB ? { ptr: b, rs: 4, cs: 4 * K } : { ptr: b, rs: 4 * N, cs: 4 };
     this.run(M, N, K, A, B, { ptr: c, rs: 4 * N, cs: 4 });
   }
 
+  /** C = A·B, A packed here for all threads, B's column panels split: whole ones read in place where B's columns are contiguous, others packed by their thread. */
   private run(M: number, N: number, K: number, A: Operand, B: Operand, C: Operand): void {
     const padded = (n: number, w: number) => Math.ceil(n / w) * w;
     const panels = Math.ceil(N / 8);
+    const inPlace = B.cs === 4 ? Math.floor(N / 8) : 0;
     const team = panels > 1 ? this.split(2 * M * N * K) : undefined;
     const threads = team ? team.size + 1 : 1;
     const aBytes = 4 * K * padded(M, MR);
-    // the threads' tile scratch, then the packed A (packed here, read by all), then B
-    const s = this.scratch(TILE * threads + aBytes + 4 * K * padded(N, 8));
+    // the threads' tile scratch, the packed A, B's packed panels
+    const s = this.scratch(TILE * threads + aBytes + 4 * K * 8 * (panels - inPlace));
     const pa = s + TILE * threads;
-    const pb = pa + aBytes;
+    const pb = pa + aBytes - 32 * K * inPlace;
     this.k.pack(K, M, MR, A.ptr, A.cs, A.rs, pa);
     const tasks = team ? Math.min(panels, TASKS_PER_THREAD * threads) : 1;
-    // task t packs and multiplies column panels share(panels, tasks, t)
     const work: Work = (k, own, t) => {
-      const [j0, j1] = share(panels, tasks, t).map((q) => Math.min(N, 8 * q)) as [number, number];
-      k.pack(K, j1 - j0, 8, B.ptr + j0 * B.cs, B.rs, B.cs, pb + 4 * K * j0);
-      k.gemm(M, j1 - j0, K, pa, 4 * MR * K, pb + 4 * K * j0, C.ptr + j0 * C.cs, C.rs, C.cs, own(s), 0);
+      const [q0, q1] = share(panels, tasks, t); // column panels: in place, then packed
+      const q = Math.max(q0, Math.min(q1, inPlace));
+      if (q > q0) k.gemmx(M, 8 * (q - q0), K, pa, 4 * MR * K, B.ptr + 32 * q0, C.ptr + 8 * q0 * C.cs, C.rs, C.cs, own(s), 0, 4, 4 * MR, B.rs, 4);
+      if (q1 > q) {
+        const [j0, j1] = [8 * q, Math.min(N, 8 * q1)];
+        k.pack(K, j1 - j0, 8, B.ptr + j0 * B.cs, B.rs, B.cs, pb + 4 * K * j0);
+        k.gemm(M, j1 - j0, K, pa, 4 * MR * K, pb + 4 * K * j0, C.ptr + j0 * C.cs, C.rs, C.cs, own(s), 0);
+      }
     };
     if (team) team.run(tasks, TILE, work);
     else work(this.k, (x) => x, 0);
+  }
+
+  /** C = A·B, B packed here for all threads, A's rows (A.cs = 4) read in place in blocks of ROWS_BYTES split over the threads; the last M mod MR rows packed. */
+  private runRows(M: number, N: number, K: number, A: Operand, B: Operand, C: Operand): void {
+    const full = M - (M % MR);
+    const rows = Math.max(MR, Math.floor(ROWS_BYTES / (4 * K * MR)) * MR);
+    const blocks = Math.ceil(full / rows);
+    const team = blocks > 1 ? this.split(2 * M * N * K) : undefined;
+    const threads = team ? team.size + 1 : 1;
+    const bBytes = 4 * K * Math.ceil(N / 8) * 8;
+    const s = this.scratch(TILE * threads + bBytes + 4 * K * MR);
+    const pb = s + TILE * threads;
+    this.k.pack(K, N, 8, B.ptr, B.rs, B.cs, pb);
+    const tasks = team ? Math.min(blocks, TASKS_PER_THREAD * threads) : 1;
+    const work: Work = (k, own, t) => {
+      const [b0, b1] = share(blocks, tasks, t);
+      for (let i = b0 * rows; i < Math.min(full, b1 * rows); i += rows) {
+        k.gemmx(Math.min(rows, full - i), N, K, A.ptr + i * A.rs, MR * A.rs, pb, C.ptr + i * C.rs, C.rs, C.cs, own(s), 0, A.rs, 4, 32, 4 * K);
+      }
+    };
+    if (team) team.run(tasks, TILE, work);
+    else work(this.k, (x) => x, 0);
+    if (full < M) {
+      const pa = pb + bBytes;
+      this.k.pack(K, M - full, MR, A.ptr + full * A.rs, A.cs, A.rs, pa);
+      this.k.gemm(M - full, N, K, pa, 4 * MR * K, pb, C.ptr + full * C.rs, C.rs, C.cs, s, 0);
+    }
   }
 
   /**

@@ -5,9 +5,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { installWasmGemm, uninstallWasmGemm, type GemmVariant } from './index';
 
-/** [M, N, K]: tile-sized, edges in every dimension, K = 0 (zeros), a panel of one column, K = 1, the MLP's. */
+/**
+ * [M, N, K]: tile-sized, edges in every dimension, K = 0 (zeros), a panel of one column, K = 1, the MLP's;
+ * B's whole panels read in place beside a packed last one ([6, 30, 40], [37, 13, 29] untransposed),
+ * a transposed B's rows read in place with rows left over for a packed panel ([6, 30, 40], [37, 130, 900] with tB).
+ */
 export const SHAPES: [number, number, number][] = [
   [4, 8, 16], [1, 1, 1], [5, 9, 3], [3, 5, 0], [37, 13, 29], [7, 1, 11], [3, 24, 1], [64, 10, 800], [64, 800, 784],
+  [6, 30, 40], [37, 130, 900],
 ];
 
 function reference(a: Float32Array, b: Float32Array, M: number, N: number, K: number, tA: boolean, tB: boolean): Float64Array {

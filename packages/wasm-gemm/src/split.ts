@@ -18,13 +18,18 @@ const MAX_TASKS = 1024;
 const MAX_CALLS = 8192;
 /** Words of one call: the function's index in FNS, a mask of the arguments in the thread's own area, 20 arguments. */
 const REC = 22;
-const FNS = ['gemm', 'pack', 'packconv', 'wfilter3', 'wblock3', 'wgblock3', 'wgout3', 'wfilter5', 'wblock5', 'wgblock5', 'wgout5', 'maxpoolgrad'] as const;
+const FNS = ['gemm', 'pack', 'packconv', 'wfilter3', 'wblock3', 'wgblock3', 'wgout3', 'wfilter5', 'wblock5', 'wgblock5', 'wgout5', 'maxpoolgrad', 'gemmx'] as const;
 /** Added to an address in a recorded call: "in the running thread's own area". */
 const OWN = 2 ** 32;
 
 /** The kernel's exports, as this package calls them. */
 export interface KernelCalls {
   gemm(M: number, N: number, K: number, a: number, aps: number, b: number, c: number, crs: number, ccs: number, s: number, acc: number): void;
+  /** `gemm` with the operands' steps given: A's rows `ars` and k `aks` apart, B's k `bks` and panels 8·`bjs` apart (read in place or packed). */
+  gemmx(
+    M: number, N: number, K: number, a: number, aps: number, b: number, c: number, crs: number, ccs: number, s: number, acc: number,
+    ars: number, aks: number, bks: number, bjs: number,
+  ): void;
   pack(K: number, N: number, w: number, x: number, xks: number, xjs: number, dst: number): void;
   packconv(
     x: number, H: number, W: number, C: number, KW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
