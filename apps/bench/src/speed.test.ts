@@ -181,8 +181,9 @@ describe('runSpeed', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(closed).toBe(false); // its owner closes it
-    // warmup block, then torch before ours in block 0 and after ours in block 1 (one clock read per warmup step of ours, two per timed step)
-    expect(calls).toEqual([[1, 0], [2, 1], [2, 9]]);
+    // our warm-up step, then torch's (as many), then torch before ours in block 0 and after ours
+    // in block 1 (one clock read per warm-up step of ours, two per timed step)
+    expect(calls).toEqual([[1, 1], [2, 1], [2, 9]]);
     expect(report.matmul).toBeUndefined();
     expect(report.results.map((r) => [r.rule, r.backend, r.gflops])).toEqual([['bp', 'wasm', undefined], ['torch', 'torch test', undefined]]);
     const torch = report.results[1]!;
@@ -191,6 +192,28 @@ describe('runSpeed', () => {
     expect(speedRatios(report).vsTorch).toBe(4.5);
     expect(speedRatios(report).vsBp).toEqual({});
     expect(formatSpeed(report)).toMatch(/^backend wasm\n[^]*bp \/ torch samples\/s: 4\.500 \[torch: torch test\]/);
+  });
+
+  it('warms up for warmupMs of real time past the warm-up steps, and an external contender as many steps', async () => {
+    await useBackend('wasm');
+    let t = 0;
+    const calls: [number, number][] = [];
+    const external: BlockRunner = {
+      name: 'torch', backend: 'torch test',
+      run: (n) => {
+        calls.push([n, t]);
+        return Promise.resolve({ stepMs: Array(n).fill(1), cpuMs: Array(n).fill(1), loss: 1 });
+      },
+      close: () => Promise.resolve(),
+    };
+    const start = performance.now();
+    await runSpeed({ ...base, arch: undefined, spec, rules: { bp }, dataset: images(), steps: 1, warmup: 0, warmupMs: 60, rounds: 1, external: [external], now: () => (t += 1) });
+    expect(performance.now() - start).toBeGreaterThanOrEqual(60);
+    // warm-up: one clock read per step of ours, then torch's as many; then torch's timed block
+    const [warm, timed] = calls;
+    expect(warm![0]).toBeGreaterThan(1);
+    expect(warm![1]).toBe(warm![0]);
+    expect(timed).toEqual([1, warm![0]]);
   });
 
   it('refuses a model spec that does not fit the dataset', async () => {

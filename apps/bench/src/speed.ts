@@ -18,6 +18,13 @@ export interface SpeedOptions extends NetworkOptions {
   /** Timed steps per contender (default 40), after `warmup` untimed ones (default 5). */
   steps?: number;
   warmup?: number;
+  /**
+   * Untimed rounds go on past `warmup` until this many ms have passed (default 0). V8 optimises
+   * tfjs's JavaScript over a process's first ~150 steps: on the default MLP they ran 10–25 %
+   * slower than later ones, so short steps need seconds of warm-up, not a count. External
+   * contenders warm up as many steps as ours did.
+   */
+  warmupMs?: number;
   /** Also time stock tfjs-layers on the same network (default true; MLPs from `arch` only). */
   layersPeer?: boolean;
   /**
@@ -112,7 +119,7 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
   const losses = runners.map(() => NaN);
   const ext = external.map((): BlockResultLog => ({ stepMs: [], cpuMs: [], loss: NaN }));
   // one step of each of our contenders, the order rotating each round
-  const ourRound = async (round: number) => {
+  const ourRound = async (round: number, timed: boolean) => {
     for (let k = 0; k < runners.length; k++) {
       const i = (k + round) % runners.length;
       // the batch is made before the clock starts, as the PyTorch reference's are: data making
@@ -123,7 +130,7 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
       const t0 = now();
       try {
         losses[i] = await runners[i]!.step(batch);
-        if (round >= warmup) {
+        if (timed) {
           times[i]!.push(now() - t0);
           if (o.cpuNow) cpuTimes[i]!.push(o.cpuNow() - c0);
         }
@@ -131,8 +138,8 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
         tf.dispose([batch.x, batch.y]);
       }
     }
-    if (round >= warmup) probe?.sample();
-    if (round >= warmup && xnnProbe) {
+    if (timed) probe?.sample();
+    if (timed && xnnProbe) {
       uninstallWasmGemm();
       try {
         xnnProbe.sample();
@@ -155,13 +162,16 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
   let matmulXnnpack: SpeedReport['matmulXnnpack'];
   const breakdowns: (KernelBreakdown | undefined)[] = runners.map(() => undefined);
   try {
-    if (warmup > 0 && external.length) await externalBlock(warmup, false);
-    for (let round = 0; round < warmup; round++) await ourRound(round);
+    // the elapsed time of the warm-up is real time, whatever clock times the steps
+    const warmStart = performance.now();
+    let warmed = 0;
+    while (warmed < warmup || performance.now() - warmStart < (o.warmupMs ?? 0)) await ourRound(warmed++, false);
+    if (warmed > 0 && external.length) await externalBlock(warmed, false);
     const block = external.length ? Math.ceil(steps / Math.max(1, o.rounds ?? 4)) : steps;
     for (let done = 0, b = 0; done < steps; done += block, b++) {
       const n = Math.min(block, steps - done);
       if (b % 2 === 0 && external.length) await externalBlock(n, true);
-      for (let r = 0; r < n; r++) await ourRound(warmup + done + r);
+      for (let r = 0; r < n; r++) await ourRound(warmed + done + r, true);
       if (b % 2 === 1 && external.length) await externalBlock(n, true);
     }
     matmul = probe?.rates();

@@ -13,7 +13,7 @@ describe('fbl bench speed', () => {
   it('prints one speed event per rule plus tfjs-layers, the matMul yardstick and the ratios', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fbl-bench-'));
     const r = await run('bench', 'speed', '--dataset', 'blobs', '--arch', '8-16-4', '--batch-size', '16',
-      '--steps', '3', '--warmup', '1', '--rules', 'bp,dfa', '--json', '--out', dir);
+      '--steps', '3', '--warmup', '1', '--warmup-seconds', '0', '--rules', 'bp,dfa', '--json', '--out', dir);
     expect(r.code).toBe(0);
     const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
     const speed = events.filter((e) => e.event === 'speed');
@@ -34,7 +34,7 @@ describe('fbl bench speed', () => {
 
   it('--kernels profiles each rule kernel by kernel after timing it', async () => {
     const r = await run('bench', 'speed', '--dataset', 'blobs', '--arch', '8-16-4', '--batch-size', '16',
-      '--steps', '2', '--warmup', '1', '--rules', 'bp', '--no-layers', '--kernels', '2', '--json');
+      '--steps', '2', '--warmup', '1', '--warmup-seconds', '0', '--rules', 'bp', '--no-layers', '--kernels', '2', '--json');
     expect(r.code).toBe(0);
     const bp = events(r.out).find((e) => e.event === 'speed' && e.rule === 'bp') as { kernels: { steps: number; productMs: number; totalMs: number; byKernel: { kernel: string }[] } };
     expect(bp.kernels.steps).toBe(2);
@@ -59,7 +59,7 @@ describe('fbl bench speed', () => {
   });
 
   it('times a preset\'s conv net on random batches of its dataset\'s shape (cifar-conv without --data-dir)', async () => {
-    const r = await run('bench', 'speed', '--preset', 'cifar-conv', '--batch-size', '4', '--steps', '1', '--warmup', '0', '--rules', 'bp', '--json');
+    const r = await run('bench', 'speed', '--preset', 'cifar-conv', '--batch-size', '4', '--steps', '1', '--warmup', '0', '--warmup-seconds', '0', '--rules', 'bp', '--json');
     expect(r.code).toBe(0);
     const ev = events(r.out);
     const speed = ev.filter((e) => e.event === 'speed');
@@ -71,7 +71,7 @@ describe('fbl bench speed', () => {
   });
 
   it.skipIf(!hasTorch)('--torch times PyTorch\'s BP on the same net with our thread count and reports vsTorch (skipped: no /usr/bin/python3 with torch)', async () => {
-    const r = await run('bench', 'speed', '--dataset', 'blobs', '--arch', '8-16-4', '--batch-size', '16', '--steps', '4', '--warmup', '1',
+    const r = await run('bench', 'speed', '--dataset', 'blobs', '--arch', '8-16-4', '--batch-size', '16', '--steps', '4', '--warmup', '1', '--warmup-seconds', '0',
       '--rules', 'bp', '--no-layers', '--threads', '1', '--torch', '--rounds', '2', '--json');
     expect(r.code).toBe(0);
     const ev = events(r.out);

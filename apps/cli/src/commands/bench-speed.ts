@@ -23,6 +23,7 @@ export const SPEED_OPTIONS = {
   'batch-size': { kind: 'int', default: 64, min: 1, help: 'samples per step' },
   steps: { kind: 'int', default: 40, min: 1, help: 'timed steps per contender (medians are reported)' },
   warmup: { kind: 'int', default: 5, min: 0, help: 'untimed steps per contender first' },
+  'warmup-seconds': { kind: 'number', default: 3, min: 0, help: 'untimed rounds go on until this long has passed (V8 optimises the first ~150 steps\' JavaScript; --torch warms up as many steps)' },
   optimizer: { kind: 'string', choices: OPTIMIZERS, default: 'momentum', help: 'optimizer (momentum uses 0.9)' },
   lr: { kind: 'number', default: 0.01, help: 'learning rate' },
   seed: { kind: 'int', default: 1, min: 0, max: SEED_MAX, help: 'seed for weights, data order and feedback' },
@@ -78,7 +79,7 @@ export async function benchSpeed(argv: readonly string[], io: Io): Promise<numbe
   try {
     report = await runSpeed({
       rules: Object.fromEntries(await Promise.all(names.map(async (n) => [n, await ruleByName(n).load()] as const))),
-      dataset, ...net, ...common, steps: o.steps, warmup: o.warmup, activation: o.activation as ActivationName,
+      dataset, ...net, ...common, steps: o.steps, warmup: o.warmup, warmupMs: 1000 * o['warmup-seconds']!, activation: o.activation as ActivationName,
       layersPeer: !o['no-layers'], external, rounds: o.rounds, kernels: o.kernels, compareGemm: o['compare-gemm'],
       cpuNow: () => {
         const u = process.cpuUsage();
