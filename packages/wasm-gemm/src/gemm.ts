@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { MR } from './kernels.generated';
+import { LayoutTuner, type Layout, type LayoutChoice } from './layout';
 import { kernelModule, relaxedSimdSupported } from './module';
 import { tiles, winogradFits, type ConvShape, type PoolShape } from './shapes';
 import { canSplit, Team, type KernelCalls, type Work } from './split';
@@ -74,9 +75,9 @@ const share = (n: number, parts: number, p: number): [number, number] => [Math.f
  * The kernel bound to one wasm backend's memory. `multiply` computes C = op(A)·op(B) for float32
  * matrices already in the heap, writing C (row-major) in place. The batch-sized operand is packed
  * into k-major panels (MR rows, zero-padded) in a work area of the same heap; a weight is read in
- * place, never packed (x·W by whole panels of 8 columns, δ·Wᵀ as (W·δᵀ)ᵀ by rows of W): packing
- * it was a pass over it per product, 10 % of the product's time (docs/wasm-gemm.md). Other
- * layouts are packed through strides (a vector copy or a 4×4 register transpose per step).
+ * place (x·W by whole panels of 8 columns, δ·Wᵀ as (W·δᵀ)ᵀ by rows of W) or packed, whichever
+ * runs faster on this machine for the shape (`layouts`, timed on its first calls). Packing goes
+ * through strides (a vector copy or a 4×4 register transpose per step).
  *
  * On a shared memory (the threaded build) with `threads` > 1, products of at least SPLIT_FLOPS
  * are split over `threads` − 1 helper threads and the calling thread (see split.ts): column
@@ -87,6 +88,8 @@ export class WasmGemm {
   readonly variant: GemmVariant;
   /** Threads a large product runs on (1 unless the memory is shared and more were asked for). */
   readonly threads: number;
+  /** How products read a weight: in place or packed, per shape (see layout.ts). */
+  readonly layouts: LayoutTuner;
   private readonly k: KernelCalls;
   private readonly mod: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
@@ -103,8 +106,9 @@ export class WasmGemm {
   constructor(
     private readonly backend: WasmBackendLike,
     variant: GemmVariant = relaxedSimdSupported() ? 'relaxed' : 'simd',
-    opts: { threads?: number; timeoutMs?: number } = {},
+    opts: { threads?: number; timeoutMs?: number; layout?: LayoutChoice } = {},
   ) {
+    this.layouts = new LayoutTuner(opts.layout);
     const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('wasm-gemm: the backend exposes no WebAssembly.Memory');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
@@ -177,23 +181,25 @@ export class WasmGemm {
   /** C[M×N] at `c` (row-major) = op(A)·op(B), A and B at byte addresses `a` and `b`, row-major before op. */
   multiply(M: number, N: number, K: number, a: number, transposeA: boolean, b: number, transposeB: boolean, c: number): void {
     const A: Operand = transposeA ? { ptr: a, rs: 4, cs: 4 * M } : { ptr: a, rs: 4 * K, cs: 4 };
-    // op(B) = Bᵀ (δ·Wᵀ, a weight read transposed): its columns are B's rows, which no vector
-    // load reads 8 at a time. Rather than pack all of B, Cᵀ = B·op(A)ᵀ reads B's rows in place
-    // as the left operand and packs only A, when A is the smaller (Cᵀ's tiles are stored a float
-    // at a time, which K ≥ M multiply-adds a float outweigh)
-    if (transposeB && N >= MR && N >= M && K >= M) {
-      this.runRows(N, M, K, { ptr: b, rs: 4 * K, cs: 4 }, { ptr: a, rs: A.cs, cs: A.rs }, { ptr: c, rs: 4, cs: 4 * N });
-      return;
-    }
     const B: Operand = transposeB ? { ptr: b, rs: 4, cs: 4 * K } : { ptr: b, rs: 4 * N, cs: 4 };
-    this.run(M, N, K, A, B, { ptr: c, rs: 4 * N, cs: 4 });
+    // op(B) = Bᵀ (δ·Wᵀ, a weight read transposed): its columns are B's rows, which no vector
+    // load reads 8 at a time. In place, Cᵀ = B·op(A)ᵀ reads B's rows as the left operand and
+    // packs only A, when A is the smaller (Cᵀ's tiles are stored a float at a time, which K ≥ M
+    // multiply-adds a float outweigh); an untransposed B is read by whole panels of 8 columns
+    const rows = transposeB && N >= MR && N >= M && K >= M;
+    const go = (layout: Layout) => {
+      if (layout === 'in-place' && rows) this.runRows(N, M, K, { ptr: b, rs: 4 * K, cs: 4 }, { ptr: a, rs: A.cs, cs: A.rs }, { ptr: c, rs: 4, cs: 4 * N });
+      else this.run(M, N, K, A, B, { ptr: c, rs: 4 * N, cs: 4 }, layout === 'in-place');
+    };
+    if (rows || (!transposeB && N >= 8)) this.layouts.run(`${M}x${N}x${K}${transposeA ? 'T' : 'N'}${transposeB ? 'T' : 'N'}`, 2 * M * N * K, go);
+    else go('packed');
   }
 
   /** C = A·B, A packed here for all threads, B's column panels split: whole ones read in place where B's columns are contiguous, others packed by their thread. */
-  private run(M: number, N: number, K: number, A: Operand, B: Operand, C: Operand): void {
+  private run(M: number, N: number, K: number, A: Operand, B: Operand, C: Operand, readInPlace: boolean): void {
     const padded = (n: number, w: number) => Math.ceil(n / w) * w;
     const panels = Math.ceil(N / 8);
-    const inPlace = B.cs === 4 ? Math.floor(N / 8) : 0;
+    const inPlace = readInPlace && B.cs === 4 ? Math.floor(N / 8) : 0;
     const team = panels > 1 ? this.split(2 * M * N * K) : undefined;
     const threads = team ? team.size + 1 : 1;
     const aBytes = 4 * K * padded(M, MR);

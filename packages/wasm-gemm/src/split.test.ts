@@ -82,12 +82,18 @@ describe('wasm-gemm on two threads (a shared memory)', () => {
     const two = new WasmGemm(h.backend, variant, { threads: 2 });
     expect([one.threads, two.threads]).toEqual([1, 2]);
     expect(await two.start()).toBe(2);
-    // the MLP's products, edges in every dimension, every transpose case
-    for (const shape of [[64, 800, 784], [37, 130, 900], [784, 800, 64], [64, 17, 4000]]) {
+    // the MLP's products, edges in every dimension, every transpose case, weights read in place
+    // or packed: the same bits on two threads as on one, and in either layout
+    const packed = [new WasmGemm(h.backend, variant, { threads: 1, layout: 'packed' }), new WasmGemm(h.backend, variant, { threads: 2, layout: 'packed' })];
+    const inPlace = [new WasmGemm(h.backend, variant, { threads: 1, layout: 'in-place' }), new WasmGemm(h.backend, variant, { threads: 2, layout: 'in-place' })];
+    for (const shape of [[64, 800, 784], [37, 130, 900], [784, 800, 64], [64, 17, 4000], [6, 30, 40]]) {
       for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-        expect(differing(product(h, two, shape, tA, tB), product(h, one, shape, tA, tB))).toBe(0);
+        const ref = product(h, one, shape, tA, tB);
+        for (const g of [two, ...packed, ...inPlace]) expect(differing(product(h, g, shape, tA, tB), ref)).toBe(0);
       }
     }
+    expect(inPlace[1]!.splits + packed[1]!.splits).toBeGreaterThan(0);
+    for (const g of [...packed, ...inPlace]) g.dispose();
     // the helper ran some of the tasks (how many depends on when it woke)
     expect(two.splits).toBeGreaterThan(0);
     let splits = two.splits;
