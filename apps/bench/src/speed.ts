@@ -138,8 +138,14 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
         tf.dispose([batch.x, batch.y]);
       }
     }
-    if (timed) probe?.sample();
-    if (timed && xnnProbe) {
+  };
+  // the matMul yardsticks, sampled after each block of timed rounds rather than between steps:
+  // their fresh weight-sized operands evicted the steps' data (BP on two threads ran 9.4 ms
+  // without them between steps, 11.0 ms with them)
+  const sampleProbes = (n: number) => {
+    for (let k = 0; k < n; k++) {
+      probe?.sample();
+      if (!xnnProbe) continue;
       uninstallWasmGemm();
       try {
         xnnProbe.sample();
@@ -168,10 +174,12 @@ export async function runSpeed(o: SpeedOptions): Promise<SpeedReport> {
     while (warmed < warmup || performance.now() - warmStart < (o.warmupMs ?? 0)) await ourRound(warmed++, false);
     if (warmed > 0 && external.length) await externalBlock(warmed, false);
     const block = external.length ? Math.ceil(steps / Math.max(1, o.rounds ?? 4)) : steps;
+    const samples = Math.ceil(Math.min(steps, 20) / Math.ceil(steps / block));
     for (let done = 0, b = 0; done < steps; done += block, b++) {
       const n = Math.min(block, steps - done);
       if (b % 2 === 0 && external.length) await externalBlock(n, true);
       for (let r = 0; r < n; r++) await ourRound(warmed + done + r, true);
+      sampleProbes(samples);
       if (b % 2 === 1 && external.length) await externalBlock(n, true);
     }
     matmul = probe?.rates();
