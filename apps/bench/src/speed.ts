@@ -20,7 +20,7 @@ export interface SpeedOptions extends NetworkOptions {
   warmup?: number;
   /**
    * Untimed rounds go on past `warmup` until this many ms have passed (default 0). V8 optimises
-   * tfjs's JavaScript over a process's first ~150 steps: on the default MLP they ran 10–25 %
+   * tfjs's JavaScript over a process's first ~150 steps: on the default MLP they ran 10–40 %
    * slower than later ones, so short steps need seconds of warm-up, not a count. External
    * contenders warm up as many steps as ours did.
    */
