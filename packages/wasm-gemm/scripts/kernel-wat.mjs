@@ -13,7 +13,8 @@ export const WINOGRAD_R = [3, 5];
 // b + ⌊j/8⌋·8·bjs + k·bks + (j mod 8)·4, so it also reads a row-major matrix in place (A: rows
 // of contiguous k, ars its row stride, aks 4; B: 8 contiguous columns, bks its row stride,
 // bjs 4). Rows and columns past M and N are read all the same (a panel's MR rows, 8 columns)
-// and dropped: in place, only whole panels. `gemm` is `gemmx` with the packed steps. C is written through byte strides (crs, ccs): whole tiles with two
+// and dropped: in place, only whole panels. `gemm` is `gemmx` with the packed steps.
+// C is written through byte strides (crs, ccs): whole tiles with two
 // v128 stores per row when ccs is 4, edge and strided tiles through the 32·MR-byte scratch
 // area `s`. With `acc` set the product is added to C instead of replacing it (a product split
 // along k, as `packconv` blocks a convolution's).
