@@ -48,7 +48,9 @@ describe('fitsGrid', () => {
     expect(md.match(/too slow here/g)).toHaveLength(cells.length - 1);
     const svg = fitsSvg(cells, 'fits');
     expect(svg.startsWith('<svg')).toBe(true);
-    // bp and dfa are within 10 % of each other on neither model, mem-dfa is far from both
-    for (const name of ['fc bp', 'fc dfa', 'fc mem-dfa', 'conv bp', 'conv dfa', 'conv mem-dfa']) expect(svg).toContain(`>${name}<`);
+    // long-fc: dfa's largest batches 9–10 % under bp's (24106 and 2346 against 26420 and 2601), one
+    // line; long-conv: 11 % under, two lines; mem-dfa far from both
+    for (const name of ['fc bp +1', 'fc mem-dfa', 'conv bp', 'conv dfa', 'conv mem-dfa']) expect(svg).toContain(`>${name}<`);
+    expect(svg).not.toContain('>fc dfa<');
   });
 });

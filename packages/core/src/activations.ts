@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { activationGrad } from './activation-grads';
 import { FblError } from './errors';
 import { fastTanh } from './fast-tanh';
 import { fromOutput } from './tape-memory';
 
 // Gradients from the output (see tape-memory.ts): the stock Relu gradient saves the
-// pre-activation, which nothing else keeps alive.
-const relu = fromOutput((a) => tf.relu(a), (y) => tf.step(y));
-const sigmoid = fromOutput((a) => tf.sigmoid(a), (y) => tf.mul(y, tf.sub(1, y)));
+// pre-activation, which nothing else keeps alive. One kernel each where the backend has it
+// (activation-grads.ts), the ops below elsewhere.
+const relu = fromOutput((a) => tf.relu(a), (y) => tf.step(y), (dy, y) => activationGrad('relu', dy, y));
+const sigmoid = fromOutput((a) => tf.sigmoid(a), (y) => tf.mul(y, tf.sub(1, y)), (dy, y) => activationGrad('sigmoid', dy, y));
 
 export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'linear';
 export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];

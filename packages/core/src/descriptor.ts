@@ -64,6 +64,12 @@ export interface RuleMemoryModel {
    */
   readonly holds?: 'signals' | 'weight-copies' | 'feedback-grads';
   /**
+   * `weight-copies`: weight-sized tensors alive at once while block k's matrix is made (default
+   * 1): 2 for c·sign(W) or a stored M∘sign(W) (sign, then the product), 3 where the magnitudes are
+   * drawn for the step (M, sign, product). After it only the matrix stays.
+   */
+  readonly copies?: number;
+  /**
    * Batch-norm blocks' own tape, floats: B·(k·Σout + c·max out) over the dense BN blocks (at
    * least 0) and over the conv BN blocks, as [k, c] each; a block rule holds one BN block's
    * working set, k·B·out (c unused).

@@ -15,12 +15,20 @@ function run(f: (a: tf.Tensor) => tf.Tensor) {
 }
 
 describe('fastTanh', () => {
-  it.each(['wasm', 'cpu'] as const)('matches the stock cpu tanh and its gradient on %s', async (backend) => {
+  it.each([
+    ['wasm', true, 'FblTanh'],
+    ['wasm', false, 'Sigmoid'],
+    ['cpu', false, 'Sigmoid'],
+  ] as const)('matches the stock cpu tanh and its gradient on %s (wasm-gemm %s: %s)', async (backend, gemm, kernel) => {
     await selectBackend('cpu', { strict: true });
     const [refY, refG] = run(tf.tanh);
-    await selectBackend(backend, { strict: true });
+    await selectBackend(backend, { strict: true, gemm });
     const before = tf.memory().numTensors;
-    const [y, g] = run(fastTanh);
+    let out: ReturnType<typeof run> | undefined;
+    const names = (await tf.profile(() => void (out = run(fastTanh)))).kernels.map((k) => k.name);
+    const [y, g] = out!;
+    expect(names).toContain(kernel);
+    expect(names).toContain('FblTanhGrad');
     expect(tf.memory().numTensors).toBe(before);
     y.forEach((v, i) => expect(Math.abs(v - refY[i]!)).toBeLessThan(1e-6));
     g.forEach((v, i) => expect(Math.abs(v - refG[i]!)).toBeLessThan(1e-5));

@@ -141,7 +141,12 @@ export function biasAdd<T extends tf.Tensor>(a: T, b: tf.Tensor1D): T {
  * so under {@link sharingSaves} it costs no memory of its own; y is released as soon as the
  * derivative has used it, and the derivative's temporaries are freed at once.
  */
-export function fromOutput(forward: (a: tf.Tensor) => tf.Tensor, derivative: (y: tf.Tensor) => tf.Tensor): (a: tf.Tensor) => tf.Tensor {
+export function fromOutput(
+  forward: (a: tf.Tensor) => tf.Tensor,
+  derivative: (y: tf.Tensor) => tf.Tensor,
+  /** dy·derivative(y) in one op where the backend has one (null: the two ops above). */
+  fused?: (dy: tf.Tensor, y: tf.Tensor) => tf.Tensor | null,
+): (a: tf.Tensor) => tf.Tensor {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [a, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const y = forward(a);
@@ -151,7 +156,7 @@ export function fromOutput(forward: (a: tf.Tensor) => tf.Tensor, derivative: (y:
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         consumeGrad(dy);
         const y = saved[0]!;
-        const g = tf.tidy(() => tf.mul(dy, derivative(y)));
+        const g = fused?.(dy, y) ?? tf.tidy(() => tf.mul(dy, derivative(y)));
         releaseSaved(y);
         return passGrad(g);
       },

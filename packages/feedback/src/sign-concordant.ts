@@ -22,15 +22,17 @@ export interface SignConcordantRule extends LearningRule {
 /**
  * The memory formula of the sign-concordant rules (for their descriptors): sign-symmetry's and
  * FA's tape, each B made when the backward pass reaches its block and freed after it; `mirror`
- * where the rule stores a magnitude per weight but the first block's (frSF).
+ * where the rule stores a magnitude per weight but the first block's (frSF). `copies`: 2 for
+ * c·sign(W) or a stored M∘sign(W), 3 where M is drawn for the step (brSF).
  */
-export function signConcordantMemory(feedback: 'none' | 'mirror'): RuleMemoryModel {
+export function signConcordantMemory(feedback: 'none' | 'mirror', copies = 2): RuleMemoryModel {
   return {
     schedule: 'tape',
     feedback,
     holds: 'weight-copies',
-    coefficients: [0.978, 3.955, 12.788, 1.891, 0, 1.741],
-    batchNorm: { dense: [7.089, -2.324], conv: [5.988, -1.819] },
+    copies,
+    coefficients: [1.789, 0, 11.713, 2.013, 0.041, 1.368],
+    batchNorm: { dense: [7.052, -0.95], conv: [6.66, 0.804] },
   };
 }
 

@@ -73,7 +73,9 @@ describe('alignment diagnostics', () => {
       `  step ${p.step}: update ${p.updateAngles.map((a) => a.toFixed(1)).join(', ')}` +
       (p.feedbackAngles.some((a) => a !== null) ? `; W vs B ${p.feedbackAngles.map((a) => (a === null ? '-' : a.toFixed(1))).join(', ')}` : '')).join('\n'));
     const last = points[points.length - 1]!;
-    expect(last.updateAngles[2]).toBeLessThan(1e-3); // the output block gets the true error
+    // the output block gets the true error: the angle is as small as float32 sums resolve (a
+    // cosine one float32 step below 1 reads 0.0198°)
+    expect(last.updateAngles[2]).toBeLessThan(0.05);
     for (const a of last.updateAngles.slice(0, 2)) expect(a).toBeLessThan(60);
     if (name === 'fa') {
       // W comes to align with B (the mechanism of FA): the angle falls from ~90°.

@@ -100,14 +100,9 @@ const F32 = 4;
 const UPDATE_SCRATCH = 2;
 /**
  * The update's scratch for a weight of w elements: none where core updates it in place (at least
- * IN_PLACE_MIN_ELEMENTS, its data not shared). The sign family (`weight-copies`) keeps 2·W: on
- * wide layers its backward pass holds about one weight-sized buffer more than its formula counts
- * (784-256-1024-1024-10 at batch 32: 12.3 MiB measured, 8.8 predicted without it), which the
- * update's term used to cover; counting the copies as kept to the end of the pass instead
- * over-predicted deep narrow nets by 75 % (100-wide × 10 at batch 32), so that cause is open.
+ * IN_PLACE_MIN_ELEMENTS, its data not shared).
  */
-const updateScratch = (m: RuleDescriptor['memory'], w: number) =>
-  (w >= IN_PLACE_MIN_ELEMENTS && m.holds !== 'weight-copies' ? 0 : UPDATE_SCRATCH * w);
+const updateScratch = (w: number) => (w >= IN_PLACE_MIN_ELEMENTS ? 0 : UPDATE_SCRATCH * w);
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 // not Math.max(...xs): spreading a long array overflows the stack
 const max = (xs: readonly number[]) => xs.reduce((a, b) => Math.max(a, b), -Infinity);
@@ -131,9 +126,9 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
     return max(blocks.map((x, k) => {
       // the block's input, held until its update is applied (the first block's is the batch)
       const input = k > 0 ? B * x.in : 0;
-      const update = x.params + updateScratch(m, x.weights) + B * (x.out + classes) + input;
+      const update = x.params + updateScratch(x.weights) + B * (x.out + classes) + input;
       // a·B·in: working copies of the input (∂W = xᵀ·dy transposes it), for every block
-      const local = input + a * B * x.in + b * B * x.out + loss * B * classes + x.params + c * conv(x) + d * avgPooled(x);
+      const local = input + a * B * x.in + b * B * x.out + loss * B * classes + x.params + c * conv(x) + d * avgPooled(x) + s * pooled(x);
       return Math.max(update, local + (x.bn ? (x.conv ? kConv : kDense) * B * x.out : 0));
     }));
   }
@@ -151,6 +146,8 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
     const x = blocks[k]!;
     const work = a * B * x.in + b * B * x.out + c * conv(x) + d * avgPooled(x);
     peak = Math.max(peak, savedBefore[k]! + paramsAfter + signals + copy(k) + work + P[k]! + loss * B * classes);
+    // while the copy is made: the tensors it is made of, beside block k's incoming gradient
+    if (copying && k > 0) peak = Math.max(peak, savedBefore[k]! + paramsAfter + signals + (m.copies ?? 1) * W[k]! + B * x.out + loss * B * classes);
     paramsAfter += P[k]!;
   }
   // batch norm's own tape (see above)
@@ -160,7 +157,7 @@ function transientFloats(m: RuleDescriptor['memory'], blocks: readonly BlockShap
   const term = ([k, c]: readonly [number, number], outs: number[]) => (outs.length ? Math.max(0, B * (k * sum(outs) + c * max(outs))) : 0);
   const bn = term(m.batchNorm.dense, denseBn) + term(m.batchNorm.conv, convBn);
   // or the update, with every gradient alive and the optimizer's scratch for the largest weight
-  return Math.max(peak + bn, m.holds === 'feedback-grads' ? learnedUpdate(P, W) : sum(P) + max(W.map((w) => updateScratch(m, w))));
+  return Math.max(peak + bn, m.holds === 'feedback-grads' ? learnedUpdate(P, W) : sum(P) + max(W.map((w) => updateScratch(w))));
 }
 
 /**

@@ -9,8 +9,8 @@ export const bpRule: RuleDescriptor<BpOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'none',
-    coefficients: [0.941, 3.454, 12.716, 1.63, 0, 1.511],
-    batchNorm: { dense: [6.525, -2.122], conv: [6.141, -1.765] },
+    coefficients: [1.604, 0.254, 17.314, 1.898, 0, 1.379],
+    batchNorm: { dense: [6.839, -1.058], conv: [6.448, 0.693] },
   },
   // Forward, ∂W per layer, ∂x for every layer but the first.
   flops: (f) => 2 * f.forward + f.inputGrads,

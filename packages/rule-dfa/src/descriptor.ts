@@ -10,9 +10,9 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'direct',
-    coefficients: [1.385, 2.061, 10.973, 1.352, 0.122, 1.426],
+    coefficients: [0.962, 0, 2.619, 2.091, 0.021, 1.361],
     holds: 'signals',
-    batchNorm: { dense: [6.627, -1.121], conv: [6.24, -1.535] },
+    batchNorm: { dense: [6.699, -0.955], conv: [6.337, 0.241] },
   },
   // Forward, ∂W per layer, B_i·e for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

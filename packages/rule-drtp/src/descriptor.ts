@@ -13,8 +13,8 @@ export const drtpRule: RuleDescriptor<DrtpOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [0.714, 4.501, 6.957, 1.674, 0, 0],
-    batchNorm: { dense: [5.443, 0], conv: [4.867, 0] },
+    coefficients: [0.75, 2.37, 0, 0.075, 0, 2.14],
+    batchNorm: { dense: [6.349, 0], conv: [7.838, 0] },
   },
   // Forward, ∂W per layer, B_i·y* for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

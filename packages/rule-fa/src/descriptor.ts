@@ -13,8 +13,8 @@ export const faRule: RuleDescriptor<FaOptions> = {
   memory: {
     schedule: 'tape',
     feedback: 'mirror',
-    coefficients: [0.869, 3.62, 11.508, 1.628, 0, 1.46],
-    batchNorm: { dense: [6.412, -2.069], conv: [6.056, -1.897] },
+    coefficients: [1.604, 0.254, 17.314, 1.898, 0, 1.379],
+    batchNorm: { dense: [6.839, -1.058], conv: [6.448, 0.693] },
   },
   // As BP: dy·B in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,

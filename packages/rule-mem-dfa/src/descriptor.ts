@@ -10,8 +10,8 @@ export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [0.714, 4.501, 6.955, 1.674, 0, 0],
-    batchNorm: { dense: [5.456, 0], conv: [4.866, 0] },
+    coefficients: [0.717, 2.539, 0, 0, 0, 2.218],
+    batchNorm: { dense: [6.218, 0], conv: [7.847, 0] },
   },
   // DFA plus the forward recomputed in the second pass.
   flops: (f) => 3 * f.forward + f.projections,

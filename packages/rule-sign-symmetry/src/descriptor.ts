@@ -13,10 +13,11 @@ export const signSymmetryRule: RuleDescriptor<SignSymmetryOptions> = {
     schedule: 'tape',
     feedback: 'none',
     holds: 'weight-copies',
+    copies: 2,
     // each sign(W_k) is made when the backward pass reaches block k and freed after it: BP's
     // bytes on 70 of the 72 fit steps, more on mnist-conv at batch 32/64 (the 800×500 copy)
-    coefficients: [0.98, 3.965, 12.82, 1.896, 0, 1.745],
-    batchNorm: { dense: [7.334, -2.368], conv: [6.944, -2.076] },
+    coefficients: [1.789, 0, 11.713, 2.013, 0.041, 1.368],
+    batchNorm: { dense: [7.052, -0.95], conv: [6.66, 0.804] },
   },
   // As BP: dy·sign(W) in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,

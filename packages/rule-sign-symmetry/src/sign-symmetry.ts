@@ -30,9 +30,11 @@ export interface SignSymmetryOptions {
  */
 export function signSymmetry(o: SignSymmetryOptions = {}): LearningRule {
   const magnitude = o.magnitude ?? 'mean-abs';
+  // mean|W| first (|W| freed at once), then sign(W): two weight-sized tensors at the peak, not three
   const signOf = (w: tf.Tensor) => tf.tidy(() => {
-    const s = sign(w);
-    return magnitude === 'unit' ? s : tf.mul(s, tf.mean(tf.abs(w)));
+    if (magnitude === 'unit') return sign(w);
+    const m = tf.tidy(() => tf.mean(tf.abs(w)));
+    return tf.mul(sign(w), m);
   });
   const feedbackOf = (params: readonly tf.Tensor[]) => params.map((w) => (w.rank < 2 ? w.clone() : signOf(w))); // biases carry no error back
 

@@ -1,3 +1,4 @@
+import { activationWat } from './activation-wat.mjs';
 import { poolWat } from './pool-wat.mjs';
 import { winogradWat } from './winograd-wat.mjs';
 
@@ -172,6 +173,7 @@ export function kernelWat({ mr = 4, relaxed = false, shared = false } = {}) {
   emit(...packconvWat());
   for (const r of WINOGRAD_R) emit(...winogradWat(r, { relaxed }));
   emit(...poolWat());
+  emit(...activationWat(madd));
   emit(')');
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { MR } from './kernels.generated';
 import { LayoutTuner, type Layout, type LayoutChoice } from './layout';
 import { kernelModule, relaxedSimdSupported } from './module';
-import { tiles, winogradFits, type ConvShape, type PoolShape } from './shapes';
+import { tiles, winogradFits, type ConvShape } from './shapes';
 import { canSplit, Team, type KernelCalls, type Work } from './split';
 
 export { relaxedSimdSupported } from './module';
@@ -90,7 +90,8 @@ export class WasmGemm {
   readonly threads: number;
   /** How products read a weight: in place or packed, per shape (see layout.ts). */
   readonly layouts: LayoutTuner;
-  private readonly k: KernelCalls;
+  /** The module's exports on this memory, for the calling thread (elementwise kernels call them directly). */
+  readonly k: KernelCalls;
   private readonly mod: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
   private readonly timeoutMs: number | undefined;
@@ -386,14 +387,5 @@ export class WasmGemm {
     if (team) team.run(parts, own, work);
     else for (let p = 0; p < parts; p++) work(this.k, (q) => q, p);
     (r === 3 ? this.k.wgout3 : this.k.wgout5)(acc, parts, ps, C, N, dw);
-  }
-
-  /**
-   * dx += ∂L/∂x of max pooling for tensors in the heap (NHWC x, its pooled y and dy; dx zeroed by
-   * the caller): each output's gradient to the first cell of its window, row-major, equal to y
-   * (TensorFlow's rule; a NaN maximum passes none), four channels a vector.
-   */
-  maxPoolGrad(p: PoolShape, x: number, y: number, dy: number, dx: number): void {
-    this.k.maxpoolgrad(x, y, dy, dx, p.batch, p.inH, p.inW, p.channels, p.outH, p.outW, p.strideH, p.strideW, p.filterH, p.filterW, p.padTop, p.padLeft);
   }
 }

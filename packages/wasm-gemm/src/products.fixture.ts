@@ -3,7 +3,7 @@
 // the flag (Node 20), printing one JSON line: { variant, worst: [case, relative error][] }.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { installWasmGemm, uninstallWasmGemm, type GemmVariant } from './index';
+import { activationGradInHeap, installWasmGemm, unaryInHeap, uninstallWasmGemm, type GemmVariant } from './index';
 
 /**
  * [M, N, K]: tile-sized, edges in every dimension, K = 0 (zeros), a panel of one column, K = 1, the MLP's;
@@ -48,8 +48,55 @@ export async function productErrors(variant: GemmVariant): Promise<[string, numb
         tf.dispose([a, b, c]);
       }
     }
+    out.push(...activationErrors());
   } finally {
     uninstallWasmGemm();
+  }
+  return out;
+}
+
+/** Element counts for tanh: below a vector (not taken: false), whole vectors, a partial last vector, a 64×800 layer plus 3. */
+export const TANH_SIZES = [3, 4, 5, 17, 64 * 800 + 3];
+
+/**
+ * Per size: tanh's worst |got − tanh(x)| on x in [−10, 10] (and ±0, ±1e-5, NaN, ±Infinity), and
+ * the gradients': 0 when every element is the float32 dy·(1 − y·y), resp. dy·step(y) (1 where
+ * y > 0, NaN where y is, else 0) and sign(x) (subnormals included), bit for bit, else Infinity. Under 4 elements all must decline
+ * (the caller's loop runs), and leave the output alone.
+ */
+function activationErrors(): [string, number][] {
+  const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
+  const at = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const out: [string, number][] = [];
+  for (const n of TANH_SIZES) {
+    const xs = Float32Array.from({ length: n }, (_, i) => 20 * ((i * 0.6180339887) % 1) - 10);
+    [0, -0, 1e-5, -1e-5, NaN, Infinity, -Infinity, 2.5e-40, -1e-30].forEach((v, i) => i < n && (xs[n - 1 - i] = v));
+    const [x, y, dy, dx, rx, sx] = [tf.tensor1d(xs), tf.fill([n], 5), tf.randomUniform([n], -1, 1, 'float32', n), tf.fill([n], 5), tf.fill([n], 5), tf.fill([n], 5)];
+    const ran = unaryInHeap(tf.backend(), 'tanh', at(x), at(y), n);
+    const gran = activationGradInHeap(tf.backend(), 'tanh', at(dy), at(y), at(dx), n);
+    // relu's gradient at x (negative, zero, positive, NaN, infinite values) as its output
+    const rran = activationGradInHeap(tf.backend(), 'relu', at(dy), at(x), at(rx), n);
+    const sran = unaryInHeap(tf.backend(), 'sign', at(x), at(sx), n);
+    const [yv, dyv, dxv, rxv, sxv] = [y.dataSync(), dy.dataSync(), dx.dataSync(), rx.dataSync(), sx.dataSync()];
+    let worst = [ran, gran, rran, sran].every((r) => r === n >= 4) ? 0 : Infinity;
+    let grad = worst;
+    let relu = worst;
+    let sgn = worst;
+    for (let i = 0; i < n; i++) {
+      if (!ran) {
+        if (yv[i] !== 5 || dxv[i] !== 5 || rxv[i] !== 5 || sxv[i] !== 5) worst = Infinity;
+        continue;
+      }
+      if (!Object.is(sxv[i]!, xs[i]! > 0 ? 1 : xs[i]! < 0 ? -1 : Number.isNaN(xs[i]!) ? NaN : 0)) sgn = Infinity;
+      const want = Math.tanh(xs[i]!);
+      worst = Math.max(worst, Number.isNaN(want) ? (Number.isNaN(yv[i]!) ? 0 : Infinity) : Math.abs(yv[i]! - want));
+      const g = Math.fround(dyv[i]! * Math.fround(1 - Math.fround(yv[i]! * yv[i]!)));
+      if (!Object.is(g, dxv[i]!)) grad = Infinity;
+      const r = Math.fround(dyv[i]! * (xs[i]! > 0 ? 1 : Number.isNaN(xs[i]!) ? NaN : 0));
+      if (!Object.is(r, rxv[i]!)) relu = Infinity;
+    }
+    out.push([`tanh ${n}`, worst], [`tanhGrad ${n}`, grad], [`reluGrad ${n}`, relu], [`sign ${n}`, sgn]);
+    tf.dispose([x, y, dy, dx, rx, sx]);
   }
   return out;
 }

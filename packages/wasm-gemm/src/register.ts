@@ -141,7 +141,30 @@ function filterGradKernelFunc(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo
  */
 export function maxPoolGradInHeap(backend: object, p: PoolShape, x: number, y: number, dy: number, dx: number): boolean {
   if (wasmGemmVariant() === undefined) return false;
-  gemmFor(backend).maxPoolGrad(p, x, y, dy, dx);
+  gemmFor(backend).k.maxpoolgrad(x, y, dy, dx, p.batch, p.inH, p.inW, p.channels, p.outH, p.outW, p.strideH, p.strideW, p.filterH, p.filterW, p.padTop, p.padLeft);
+  return true;
+}
+
+/**
+ * y = tanh(x) (the module's SIMD rational fit, within 3.4e-7 of tanh; scripts/activation-wat.mjs)
+ * or y = sign(x) (1, −1, 0, NaN where x is NaN) for n ≥ 4 floats at byte addresses of `backend`'s
+ * heap that do not overlap, where wasm-gemm is installed: returns false otherwise (and for n < 4).
+ * Core's `FblTanh` and `FblSign` run it.
+ */
+export function unaryInHeap(backend: object, op: 'tanh' | 'sign', x: number, y: number, n: number): boolean {
+  if (wasmGemmVariant() === undefined || n < 4) return false;
+  gemmFor(backend).k[op](x, y, n);
+  return true;
+}
+
+/**
+ * An activation's gradient from its output for n ≥ 4 floats in the heap, one SIMD pass: `tanh`
+ * dx = dy·(1 − y²) (rounded as tfjs's Square, Sub and Multiply), `relu` dx = dy·step(y) (tfjs's
+ * Step and Multiply, bit for bit); false as `unaryInHeap`.
+ */
+export function activationGradInHeap(backend: object, activation: 'tanh' | 'relu', dy: number, y: number, dx: number, n: number): boolean {
+  if (wasmGemmVariant() === undefined || n < 4) return false;
+  gemmFor(backend).k[activation === 'tanh' ? 'tanhgrad' : 'relugrad'](dy, y, dx, n);
   return true;
 }
 

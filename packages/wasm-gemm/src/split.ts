@@ -18,13 +18,18 @@ const MAX_TASKS = 1024;
 const MAX_CALLS = 8192;
 /** Words of one call: the function's index in FNS, a mask of the arguments in the thread's own area, 20 arguments. */
 const REC = 22;
-const FNS = ['gemm', 'pack', 'packconv', 'wfilter3', 'wblock3', 'wgblock3', 'wgout3', 'wfilter5', 'wblock5', 'wgblock5', 'wgout5', 'maxpoolgrad', 'gemmx'] as const;
+const FNS = ['gemm', 'pack', 'packconv', 'wfilter3', 'wblock3', 'wgblock3', 'wgout3', 'wfilter5', 'wblock5', 'wgblock5', 'wgout5', 'maxpoolgrad', 'gemmx', 'tanh', 'tanhgrad', 'relugrad', 'sign'] as const;
 /** Added to an address in a recorded call: "in the running thread's own area". */
 const OWN = 2 ** 32;
 
 /** The kernel's exports, as this package calls them. */
 export interface KernelCalls {
   gemm(M: number, N: number, K: number, a: number, aps: number, b: number, c: number, crs: number, ccs: number, s: number, acc: number): void;
+  /** y = tanh(x), y = sign(x), dx = dy·(1 − y²) and dx = dy·step(y) for n ≥ 4 floats (scripts/activation-wat.mjs). */
+  tanh(x: number, y: number, n: number): void;
+  sign(x: number, y: number, n: number): void;
+  tanhgrad(dy: number, y: number, dx: number, n: number): void;
+  relugrad(dy: number, y: number, dx: number, n: number): void;
   /** `gemm` with the operands' steps given: A's rows `ars` and k `aks` apart, B's k `bks` and panels 8·`bjs` apart (read in place or packed). */
   gemmx(
     M: number, N: number, K: number, a: number, aps: number, b: number, c: number, crs: number, ccs: number, s: number, acc: number,
