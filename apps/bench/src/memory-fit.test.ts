@@ -56,11 +56,11 @@ describe('the fit for budget decisions', () => {
     // measured ±7 % around a formula, on steps whose peak its coefficients set (activations at
     // batch 1024, not the update): centred, the fit would under-predict by 7 %; kept within 5 %,
     // it over-predicts by 9.3 % at best (every number scaled by 1.0165), more where the formula's
-    // fixed terms (parameters, held inputs) do not scale
+    // fixed terms (parameters, held inputs) do not scale: 14–18 % with BP's formula on these rows
     const rows = predictedRows(bpRule.memory, (i) => (i % 2 ? 1.07 : 0.93), (r) => r.batch === 1024);
     const fit = fitMemoryCoefficients(bpRule.memory, rows);
     expect(Math.min(...fit.errors)).toBeGreaterThanOrEqual(-UNDER_LIMIT);
-    expect(Math.max(...fit.errors)).toBeLessThan(0.15);
+    expect(Math.max(...fit.errors)).toBeLessThan(0.2);
   });
 
   it('fits a block rule\'s batch-norm slopes too', () => {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, createOptimizer, presetSpec, softmaxCrossEntropy, type ModelSpec, type LearningRule, type RuleDescriptor } from '@feedback-lab/core';
 import { predictMemory, profileStep } from '@feedback-lab/profiler';
-import { installWasmGemm, uninstallWasmGemm, wasmGemmVariant } from '@feedback-lab/wasm-gemm';
 import { depthSpec } from './memory-depth';
 
 /** One profiled step to fit a rule's memory formula to. */
@@ -9,8 +8,6 @@ export interface FitCase {
   name: string;
   spec: ModelSpec;
   batch: number;
-  /** false: measured on XNNPACK's products (wasm-gemm uninstalled for the step), whose ∂W transposes its input. */
-  gemm?: false;
 }
 
 /** A fit case with its measured peak transient bytes (distinct buffers). */
@@ -41,14 +38,12 @@ const LONG_CASES: [string, number][] = [
   ['long-conv-2', 64], ['long-conv-2', 512], ['long-conv-10', 256], ['long-conv-30', 256],
 ];
 
-const XNNPACK_CASES: [string, number][] = [['long-fc-2', 2048], ['long-fc-10', 1024], ['long-conv-2', 512], ['long-conv-10', 256]];
-
 /**
  * The steps the memory formulas are fitted to: tanh MLPs of widths 64/128/256 × depths
  * 1/2/4/6 × batch 32/128/1024, six irregular MLPs, mnist-conv and cifar-conv at batch
  * 32/64/128, small conv nets (same/valid padding, stride 2, max/avg/no pooling) at 32 and 96,
  * the memory-depth bench's conv stack (depth 2 and 8, batch 64), and long-fc / long-conv (batch
- * norm) at depths 2/10/30 and batches up to 2048, four of them again on XNNPACK's products.
+ * norm) at depths 2/10/30 and batches up to 2048.
  */
 export function memoryFitCases(): FitCase[] {
   const cases: FitCase[] = [];
@@ -72,9 +67,6 @@ export function memoryFitCases(): FitCase[] {
   // deep × large batch, where budget decisions are made: the authors' batch-norm nets on MNIST's
   // shapes, shallow and deep at one batch (a block rule's peak is flat in depth)
   for (const [preset, batch] of LONG_CASES) cases.push({ name: preset, spec: longSpec(preset), batch });
-  // and on XNNPACK's products (FBL_WASM_GEMM=0), one more activation-sized copy a block: a budget
-  // check must not let a run through there either
-  for (const [preset, batch] of XNNPACK_CASES) cases.push({ name: `${preset} xnnpack`, spec: longSpec(preset), batch, gemm: false });
   return cases;
 }
 
@@ -86,13 +78,10 @@ export async function measureFitCase(create: (o: { seed: number }) => LearningRu
   const x = tf.randomUniform([c.batch, ...c.spec.input], 0, 1, 'float32', seed);
   const labels = Uint8Array.from({ length: c.batch }, (_, i) => i % 10);
   const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), 10), 'float32'));
-  const gemm = wasmGemmVariant();
-  if (c.gemm === false) uninstallWasmGemm();
   try {
     const p = await profileStep({ model, rule, optimizer, batch: { x, y, labels, size: c.batch }, loss: softmaxCrossEntropy });
     return p.peakTransientBytes;
   } finally {
-    if (c.gemm === false && gemm) installWasmGemm({ variant: gemm });
     tf.dispose([x, y]);
     rule.dispose();
     optimizer.dispose();
@@ -117,7 +106,7 @@ const withParams = (m: Memory, t: readonly number[]): Memory => ({
 });
 
 const predicted = (memory: Memory, params: readonly number[], r: FitRow) =>
-  predictMemory({ spec: r.spec, batchSize: r.batch, rule: { name: 'fit', memory: withParams(memory, params) } }).peakTransientBytes;
+  predictMemory({ spec: r.spec, batchSize: r.batch, rule: { name: 'fit', memory: withParams(memory, params) }, products: 'wasm-gemm' }).peakTransientBytes;
 
 function errorsOf(memory: Memory, params: readonly number[], rows: readonly FitRow[]): number[] {
   return rows.map((r) => predicted(memory, params, r) / r.measured - 1);

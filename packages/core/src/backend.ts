@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { installWasmGemm, setGemmThreads, uninstallWasmGemm } from '@feedback-lab/wasm-gemm';
+import { installWasmGemm, setGemmThreads, uninstallWasmGemm, wasmGemmVariant } from '@feedback-lab/wasm-gemm';
 import { FblError } from './errors';
 
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -173,6 +173,15 @@ export async function selectBackend(
   await tf.ready();
   silenceCpuBanner();
   return { name: tf.getBackend(), requested, fellBack: true, reason };
+}
+
+/**
+ * Whose matrix products this engine runs: `xnnpack` on wasm without wasm-gemm (tfjs's own, which
+ * transpose around each product: FBL_WASM_GEMM=0, `gemm: false`), else `wasm-gemm` (wasm's
+ * default; other backends are counted as it). The memory model picks its coefficients by it.
+ */
+export function productsInUse(): 'wasm-gemm' | 'xnnpack' {
+  return tf.getBackend() === 'wasm' && wasmGemmVariant() === undefined ? 'xnnpack' : 'wasm-gemm';
 }
 
 /** One line for logs: `wasm (SIMD)`, or `cpu (fallback from wasm: …)`. */

@@ -45,7 +45,8 @@ type Coefficients<K extends string> = { readonly [P in K]?: number };
  * - `block` rules (MEM-DFA, DRTP) hold one block's working set at a time: the larger of its
  *   update (P + 2W + B·(in + out + classes) + its input) and its local backward pass (work + ℓ·B·classes + P).
  * work = a·B·in + b·B·out + c·B·pre (conv) + d·B·pre (pooled conv); saved_i = B·out_i + s·B·pre_i
- * (pooled conv). See the profiler's memory-model.ts for the fit.
+ * (pooled conv); a block rule's local pass counts s·B·pre of a pooled conv (its pooling gradient).
+ * See the profiler's memory-model.ts for the fit.
  */
 export interface RuleMemoryModel {
   /**
@@ -75,6 +76,12 @@ export interface RuleMemoryModel {
    * working set, k·B·out (c unused).
    */
   readonly batchNorm: { readonly dense: readonly [k: number, c: number]; readonly conv: readonly [k: number, c: number] };
+  /**
+   * The same formula fitted on XNNPACK's products (wasm without wasm-gemm: FBL_WASM_GEMM=0, the
+   * web app's `?gemm=off`), which transpose their operands around each product and hold more;
+   * the fields above are fitted on wasm-gemm's. Without it, those serve both.
+   */
+  readonly xnnpack?: Pick<RuleMemoryModel, 'coefficients' | 'batchNorm'>;
 }
 
 /**

@@ -40,7 +40,7 @@ export { MLP_DEFAULTS, listPresets, presetDefaults, presetSpec, specDefaults, ty
 export { disposeBlock, mlp, parseArch, sequential, size, type MlpOptions } from './model';
 export { blockVariables, inference, modelVariables, predict, withBatchNorm, type BatchNormOptions } from './batch-norm';
 export { softmaxCrossEntropy } from './loss';
-export { selectBackend, requestedThreads, describeBackend, loadBackend, BACKENDS, BACKEND_PACKAGES, type BackendInfo, type BackendName } from './backend';
+export { selectBackend, requestedThreads, describeBackend, loadBackend, productsInUse, BACKENDS, BACKEND_PACKAGES, type BackendInfo, type BackendName } from './backend';
 export { countBytes, paramBytes } from './memory';
 export {
   createOptimizer, disposeOptimizerState, optimizerStateFromRecord, optimizerStateToRecord, OPTIMIZERS,

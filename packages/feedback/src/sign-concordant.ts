@@ -33,6 +33,8 @@ export function signConcordantMemory(feedback: 'none' | 'mirror', copies = 2): R
     copies,
     coefficients: [1.789, 0, 11.713, 2.013, 0.041, 1.368],
     batchNorm: { dense: [7.052, -0.95], conv: [6.66, 0.804] },
+    // fitted on XNNPACK's products: FBL_WASM_GEMM=0 fbl bench memory-fit
+    xnnpack: { coefficients: [1.621, 2.662, 5.968, 1.448, 0.445, 1.497], batchNorm: { dense: [6.9, -1.951], conv: [6.509, -1.242] } },
   };
 }
 

@@ -1,4 +1,4 @@
-import { FblError, IN_PLACE_MIN_ELEMENTS, outSize, size, type ModelSpec, type RuleDescriptor } from '@feedback-lab/core';
+import { FblError, IN_PLACE_MIN_ELEMENTS, outSize, productsInUse, size, type ModelSpec, type RuleDescriptor } from '@feedback-lab/core';
 
 /** What the memory model needs of a rule: its name (for messages) and its descriptor's formula. */
 export type MemoryModelRule = Pick<RuleDescriptor, 'name' | 'memory'>;
@@ -14,6 +14,11 @@ export interface MemoryModelInput {
   optimizer?: 'sgd' | 'momentum' | 'adam';
   /** Feedback storage of the rules with random matrices: fa, dfa, mem-dfa, drtp (default stored). */
   feedback?: 'stored' | 'regenerate';
+  /**
+   * Whose products the step runs (default: this engine's, core's `productsInUse()`): `xnnpack`
+   * evaluates the rule's `memory.xnnpack` coefficients where it has them.
+   */
+  products?: 'wasm-gemm' | 'xnnpack';
 }
 
 export interface MemoryPrediction {
@@ -188,7 +193,7 @@ function learnedUpdate(P: readonly number[], W: readonly number[]): number {
  */
 export function predictMemory(o: MemoryModelInput): MemoryPrediction {
   if (!o.spec && !o.arch) throw new FblError('INVALID_OPTION', 'predictMemory needs arch (MLP widths) or spec');
-  const m = o.rule.memory;
+  const m = (o.products ?? productsInUse()) === 'xnnpack' && o.rule.memory.xnnpack ? { ...o.rule.memory, ...o.rule.memory.xnnpack } : o.rule.memory;
   const blocks = blockShapes(o);
   const B = o.batchSize;
   const classes = blocks.at(-1)!.out;

@@ -13,6 +13,8 @@ export const dfaRule: RuleDescriptor<DfaOptions> = {
     coefficients: [0.962, 0, 2.619, 2.091, 0.021, 1.361],
     holds: 'signals',
     batchNorm: { dense: [6.699, -0.955], conv: [6.337, 0.241] },
+    // fitted on XNNPACK's products: FBL_WASM_GEMM=0 fbl bench memory-fit
+    xnnpack: { coefficients: [2.694, 0, 1.265, 0, 0, 1.804], batchNorm: { dense: [7.108, -0.857], conv: [6.689, -0.26] } },
   },
   // Forward, ∂W per layer, B_i·e for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

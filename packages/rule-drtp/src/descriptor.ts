@@ -13,8 +13,10 @@ export const drtpRule: RuleDescriptor<DrtpOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [0.75, 2.37, 0, 0.075, 0, 2.14],
-    batchNorm: { dense: [6.349, 0], conv: [7.838, 0] },
+    coefficients: [0.736, 2.454, 0.328, 0, 0, 2.227],
+    batchNorm: { dense: [5.75, 0], conv: [7.812, 0] },
+    // fitted on XNNPACK's products: FBL_WASM_GEMM=0 fbl bench memory-fit
+    xnnpack: { coefficients: [0.654, 4.987, 0.962, 0.315, 0, 1.269], batchNorm: { dense: [4.196, 0], conv: [4.745, 0] } },
   },
   // Forward, ∂W per layer, B_i·y* for every hidden layer; no ∂x.
   flops: (f) => 2 * f.forward + f.projections,

@@ -15,6 +15,8 @@ export const faRule: RuleDescriptor<FaOptions> = {
     feedback: 'mirror',
     coefficients: [1.604, 0.254, 17.314, 1.898, 0, 1.379],
     batchNorm: { dense: [6.839, -1.058], conv: [6.448, 0.693] },
+    // fitted on XNNPACK's products: FBL_WASM_GEMM=0 fbl bench memory-fit
+    xnnpack: { coefficients: [1.15, 3.183, 5.653, 1.591, 0.205, 1.455], batchNorm: { dense: [6.466, -2.009], conv: [6.113, -1.713] } },
   },
   // As BP: dy·B in place of dy·Wᵀ.
   flops: (f) => 2 * f.forward + f.inputGrads,

@@ -25,6 +25,8 @@ export const kpRule: RuleDescriptor<KpOptions> = {
     holds: 'feedback-grads',
     coefficients: [1.596, 0.317, 19.749, 1.858, 0, 1.383],
     batchNorm: { dense: [6.816, -0.953], conv: [6.433, 0.706] },
+    // fitted on XNNPACK's products: FBL_WASM_GEMM=0 fbl bench memory-fit
+    xnnpack: { coefficients: [1.6, 2.778, 6.024, 1.516, 0.388, 1.543], batchNorm: { dense: [6.975, -1.797], conv: [6.562, -1.288] } },
   },
   flops: (f) => 2 * f.forward + f.inputGrads,
   load: async () => (await import('./kp')).kp,

@@ -10,8 +10,10 @@ export const memDfaRule: RuleDescriptor<MemDfaOptions> = {
   memory: {
     schedule: 'block',
     feedback: 'direct',
-    coefficients: [0.717, 2.539, 0, 0, 0, 2.218],
-    batchNorm: { dense: [6.218, 0], conv: [7.847, 0] },
+    coefficients: [0.75, 2.382, 0, 0.055, 0, 2.149],
+    batchNorm: { dense: [5.715, 0], conv: [7.818, 0] },
+    // fitted on XNNPACK's products: FBL_WASM_GEMM=0 fbl bench memory-fit
+    xnnpack: { coefficients: [0.633, 4.774, 3.115, 0.234, 0, 1.437], batchNorm: { dense: [5.033, 0], conv: [5.716, 0] } },
   },
   // DFA plus the forward recomputed in the second pass.
   flops: (f) => 3 * f.forward + f.projections,
