@@ -14,8 +14,9 @@ export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'linear';
 export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
 
 /**
- * Applies a named activation; `linear` returns its input unchanged. `tanh` runs as 2σ(2a)−1
- * (see fast-tanh.ts): the wasm Tanh kernel is scalar and 5× slower than its Sigmoid.
+ * Applies a named activation; `linear` returns its input unchanged. `tanh` runs as one SIMD pass
+ * with wasm-gemm, as 2σ(2a)−1 elsewhere (see fast-tanh.ts): the wasm Tanh kernel is scalar and 5×
+ * slower than its Sigmoid.
  */
 export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
   switch (name) {
