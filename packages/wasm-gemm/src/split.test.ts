@@ -183,6 +183,29 @@ describe('wasm-gemm on two threads (a shared memory)', () => {
     }
   });
 
+  it('keeps sharing past 2047 jobs, where the job tag wraps', async () => {
+    // The tag was once counted apart from GO and skipped 0 at its wrap while GO did not: every
+    // job after the 2047th then had a tag no helper matched, and the calling thread ran it alone
+    // (a training step makes about eight split products: two threads ran as one after ~250 steps).
+    const h = heap(true);
+    const { team: t, local } = team(h, 'simd-shared');
+    expect(await t.ready()).toBe(1);
+    const [M, K, N] = [64, 512, 1024];
+    const [a, b, c, s, pa, pb] = [h.floats(M * K, 1), h.floats(K * N, 2), h.floats(M * N), h.floats(64), h.floats(M * K), h.floats(K * N)];
+    local.pack(K, M, 4, a, 4, 4 * K, pa);
+    // C's first n columns as two tasks of n/2 (each about 1 ms at n = N)
+    const job = (n: number) => t.run(2, 128, (k, own, task) => {
+      const [j0, j1] = task ? [n / 2, n] : [0, n / 2];
+      k.pack(K, j1 - j0, 8, b + 4 * j0, 4 * N, 4, pb + 4 * K * j0);
+      k.gemm(M, j1 - j0, K, pa, 16 * K, pb + 4 * K * j0, c + 4 * j0, 4 * N, 4, own(s), 0);
+    });
+    for (let i = 0; i < 2100; i++) job(16);
+    const before = t.jobs;
+    for (let i = 0; i < 200; i++) job(N);
+    expect(t.jobs).toBeGreaterThan(before);
+    t.dispose();
+  });
+
   it('leaves no helper running that keeps the process alive', async () => {
     const { stdout } = await promisify(execFile)(process.execPath,
       ['--conditions=@feedback-lab/source', '--import', 'tsx', join(here, 'split.fixture.ts'), '--leave-running', 'simd'],

@@ -190,7 +190,6 @@ export class Team {
   private readonly fns: ((...a: number[]) => void)[];
   private readonly claim: Claim;
   private readonly local: KernelCalls;
-  private job = 0;
   private byHelpers = 0;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, local: KernelCalls, readonly size: number, private readonly timeoutMs = 10_000) {
@@ -244,10 +243,13 @@ export class Team {
     c[STRIDE] = stride;
     Atomics.store(c, FINISHED, 0);
     Atomics.store(c, FAILED, 0);
-    this.job = (this.job + 1) & 0x7ff || 1;
-    const tag = this.job;
+    // The helpers take the job's tag from GO's low 11 bits, so the tag is made from GO, never
+    // counted apart: a counter of its own that skipped 0 at its wrap while GO did not left every
+    // job after the 2047th with a tag no helper matched, and the calling thread ran them alone.
+    let go = (Atomics.load(c, GO) + 1) & 0x3fffffff;
+    if ((go & 0x7ff) === 0) go = (go + 1) & 0x3fffffff; // tag 0 is "not finished" in the flags
+    const tag = go & 0x7ff;
     Atomics.store(c, NEXT, tag << 20);
-    const go = (Atomics.load(c, GO) + 1) & 0x3fffffff || 1;
     if (!this.notice) {
       Atomics.store(c, GO, go);
       Atomics.notify(c, GO);
