@@ -81,19 +81,24 @@ export function blockShapes(o: Pick<MemoryModelInput, 'arch' | 'spec'>): BlockSh
 // memory-depth bench's conv stack, and the batch-norm nets where budget decisions are made
 // (long-fc-2/10/30 at batch 256–2048, long-conv-2/10/30 at 64–512). The fit keeps every step's
 // under-prediction within 5 % (a budget check that under-predicts lets through a run that does
-// not fit) with the smallest worst error. Worst under / over-prediction (predicted/measured − 1):
-// bp −5.0 / +26 %, fa −5.0 / +25 %, kp −5.0 / +33 %, dfa −0.7 / +36 % (since DFA computes its
-// loss off the tape), the sign family −5.0 / +34 % (the over-predictions on the smallest MLPs at
-// batch 32, steps under 1 MiB; they grew from +10 % when wasm-gemm stopped making transposed
-// copies and the momentum update was fused), mem-dfa and drtp −5.0 / +33 % (over on an 8×8
-// three-conv net of 1 MiB; on the long nets within 1 %). Unchanged when large weights began to be
-// updated in place (`updateScratch` below): where that update was the peak, on
-// 784-256-1024-1024-10 at batch 32, BP, FA, KP and DFA are now predicted within 0.1 %.
+// not fit) with the smallest worst error. Each rule has two sets, fitted on wasm-gemm's products
+// and on XNNPACK's (`memory.xnnpack`: FBL_WASM_GEMM=0 fbl bench memory-fit), whose transposes make
+// MLP steps at batch 1024 hold up to 1.5× more. Worst under / over-prediction (predicted/measured
+// − 1) since activation gradients and sign became one kernel each (core's activation-grads.ts,
+// sign.ts), wasm-gemm's set: bp and fa −4.6 / +17.6 %, kp −4.5 / +32.9 %, dfa −5.0 / +20.5 %,
+// mem-dfa −5.0 / +5.2 %, drtp −4.4 / +14.2 %, the sign family −4.3 / +22.8 % (the largest on conv
+// nets and MLPs under 5 MiB); XNNPACK's set −5.0 … −3.4 / +11.3 … +32.9 %
+// (apps/bench/results/memory-fit.md). Large weights updated in place (`updateScratch` below):
+// where that update is the peak, on 784-256-1024-1024-10 at batch 32, the prediction is exact.
 // Causes found on the way: a batch-norm block's local pass (MEM-DFA, DRTP) holds ~5.5 more
 // activation-sized tensors (x̂, the value before the activation, dy·x̂, the centred gradient's
 // terms) and dense ones were not counted: long-fc at large batch was predicted at half its peak
 // (−29 % of the total at long-fc-100, batch 8192); a block's held input is exact, its transposed
-// copy for ∂W is a·B·in for every block; KP's update holds B's gradient beside W's, block by block.
+// copy for ∂W is a·B·in for every block; KP's update holds B's gradient beside W's, block by
+// block. A pooled conv block's local pass holds its pooling gradient, B·pre (s in the block
+// schedule: without it MEM-DFA over-predicted unpooled conv nets by 33–48 % to fit pooled ones).
+// The sign family's B_k is made of 2 or 3 weight-sized tensors (`copies`): sign(W) as
+// step(x) − step(−x) held three more, which a 2·W update term had covered.
 // Neither pooling kind needs scratch with core's own gradients (d fits ≈ 0).
 
 const F32 = 4;
